@@ -1,0 +1,343 @@
+//! The Arena contract seen from one account: deploy it, open, enter, settle, cancel, withdraw,
+//! and read rounds, balances and events.
+
+use std::fmt;
+
+use alloy::primitives::{Address, B256, TxHash, U256};
+use alloy::rpc::types::TransactionReceipt;
+
+use crate::bindings::Arena::{self, ArenaInstance};
+use crate::chain::Chain;
+use crate::error::{ChainError, from_contract_error, rpc_error};
+
+/// How long a sent transaction may take to be mined before the client gives up waiting.
+const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The reward split used when a round does not choose one: 50/30/20 for the top three.
+pub const DEFAULT_SPLIT_BPS: [u16; 3] = [5_000, 3_000, 2_000];
+
+/// The parameters of a round to open.
+#[derive(Debug, Clone)]
+pub struct RoundSpec {
+    /// Round id chosen by the operator; opening it twice is refused, so a retry is harmless.
+    pub round_id: u64,
+    /// The round's space, as 32 bytes (e.g. the hash of its name).
+    pub space: B256,
+    /// Exact entry fee in wei.
+    pub entry_fee: u128,
+    /// Unix time after which entries are refused and settlement is allowed.
+    pub deadline: u64,
+    /// Reward per place in basis points, best first; must sum to 10000.
+    pub split_bps: Vec<u16>,
+    /// Share of the pot the operator keeps, in basis points.
+    pub protocol_fee_bps: u16,
+}
+
+/// Life cycle of a round, as the contract's `State` enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundState {
+    /// Never opened.
+    None,
+    /// Taking entries or waiting for settlement.
+    Open,
+    /// Paid out.
+    Settled,
+    /// Cancelled and refunded.
+    Cancelled,
+}
+
+impl RoundState {
+    fn from_u8(v: u8) -> RoundState {
+        match v {
+            1 => RoundState::Open,
+            2 => RoundState::Settled,
+            3 => RoundState::Cancelled,
+            _ => RoundState::None,
+        }
+    }
+}
+
+impl fmt::Display for RoundState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            RoundState::None => "not opened",
+            RoundState::Open => "open",
+            RoundState::Settled => "settled",
+            RoundState::Cancelled => "cancelled",
+        };
+        f.write_str(name)
+    }
+}
+
+/// A round as stored on chain.
+#[derive(Debug, Clone)]
+pub struct RoundInfo {
+    pub state: RoundState,
+    pub space: B256,
+    pub entry_fee: u128,
+    pub deadline: u64,
+    pub protocol_fee_bps: u16,
+    pub split_bps: Vec<u16>,
+    pub entrants: Vec<Address>,
+    pub result_root: B256,
+}
+
+/// What a mined transaction cost and where it landed.
+#[derive(Debug, Clone, Copy)]
+pub struct TxOutcome {
+    pub hash: TxHash,
+    pub gas_used: u64,
+    /// Wei paid for gas: gas used times the effective gas price.
+    pub fee_paid: U256,
+    pub block: Option<u64>,
+}
+
+impl TxOutcome {
+    pub(crate) fn from_receipt(receipt: &TransactionReceipt) -> TxOutcome {
+        TxOutcome {
+            hash: receipt.transaction_hash,
+            gas_used: receipt.gas_used,
+            fee_paid: U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price),
+            block: receipt.block_number,
+        }
+    }
+}
+
+/// The deployed contract, driven by one account of a [`Chain`].
+#[derive(Clone)]
+pub struct ArenaClient {
+    chain: Chain,
+    contract: ArenaInstance<alloy::providers::DynProvider>,
+}
+
+impl ArenaClient {
+    /// Deploys a new Arena whose operator is `operator` and returns a client for it.
+    pub async fn deploy(chain: &Chain, operator: Address) -> Result<ArenaClient, ChainError> {
+        let address = Arena::deploy_builder(chain.provider().clone(), operator)
+            .deploy()
+            .await
+            .map_err(|e| from_contract_error(e, chain.url(), "deploy"))?;
+        Ok(ArenaClient::at(chain, address))
+    }
+
+    /// A client for the Arena already deployed at `address`.
+    pub fn at(chain: &Chain, address: Address) -> ArenaClient {
+        ArenaClient {
+            chain: chain.clone(),
+            contract: Arena::new(address, chain.provider().clone()),
+        }
+    }
+
+    /// The same contract seen from another account.
+    pub fn with_chain(&self, chain: &Chain) -> ArenaClient {
+        ArenaClient::at(chain, self.address())
+    }
+
+    /// The contract's address.
+    pub fn address(&self) -> Address {
+        *self.contract.address()
+    }
+
+    /// The connection this client sends with.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    /// The generated binding, for calls and event filters this type does not wrap.
+    pub fn contract(&self) -> &ArenaInstance<alloy::providers::DynProvider> {
+        &self.contract
+    }
+
+    /// The operator recorded in the contract.
+    pub async fn operator(&self) -> Result<Address, ChainError> {
+        self.contract
+            .operator()
+            .call()
+            .await
+            .map_err(|e| self.err(e, "operator()"))
+    }
+
+    /// Opens a round (operator only).
+    pub async fn open(&self, spec: &RoundSpec) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.open(
+            spec.round_id,
+            spec.space,
+            spec.entry_fee,
+            spec.deadline,
+            spec.split_bps.clone(),
+            spec.protocol_fee_bps,
+        );
+        let action = format!("open round {}", spec.round_id);
+        self.finish(call.send().await, &action).await
+    }
+
+    /// Enters the sending account in a round, paying `fee` wei (must equal the entry fee).
+    pub async fn enter(&self, round_id: u64, fee: u128) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.enter(round_id).value(U256::from(fee));
+        let action = format!("enter round {round_id}");
+        self.finish(call.send().await, &action).await
+    }
+
+    /// Sends a settlement without any journal; see [`crate::settle_once`] for the
+    /// crash-safe way.
+    pub async fn settle(
+        &self,
+        round_id: u64,
+        ranking: &[Address],
+        result_root: B256,
+    ) -> Result<TxOutcome, ChainError> {
+        let hash = self.send_settle(round_id, ranking, result_root).await?;
+        self.confirm(hash, &format!("settle round {round_id}"))
+            .await
+    }
+
+    /// Broadcasts a settlement and returns its hash without waiting for it to be mined.
+    pub async fn send_settle(
+        &self,
+        round_id: u64,
+        ranking: &[Address],
+        result_root: B256,
+    ) -> Result<TxHash, ChainError> {
+        let call = self
+            .contract
+            .settle(round_id, ranking.to_vec(), result_root);
+        let pending = call
+            .send()
+            .await
+            .map_err(|e| self.err(e, &format!("settle round {round_id}")))?;
+        Ok(*pending.tx_hash())
+    }
+
+    /// Cancels an open round, crediting every entrant its fee back (operator only).
+    pub async fn cancel(&self, round_id: u64) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.cancel(round_id);
+        let action = format!("cancel round {round_id}");
+        self.finish(call.send().await, &action).await
+    }
+
+    /// Withdraws the sending account's whole pull-payment balance.
+    pub async fn withdraw(&self) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.withdraw();
+        self.finish(call.send().await, "withdraw").await
+    }
+
+    /// The pull-payment balance of `account`: rewards, refunds and fees not yet withdrawn.
+    pub async fn balance_of(&self, account: Address) -> Result<U256, ChainError> {
+        self.contract
+            .balanceOf(account)
+            .call()
+            .await
+            .map_err(|e| self.err(e, "balanceOf"))
+    }
+
+    /// The sum of all pull-payment balances.
+    pub async fn total_owed(&self) -> Result<U256, ChainError> {
+        self.contract
+            .totalOwed()
+            .call()
+            .await
+            .map_err(|e| self.err(e, "totalOwed"))
+    }
+
+    /// A round as stored on chain (state `None` if never opened).
+    pub async fn round(&self, round_id: u64) -> Result<RoundInfo, ChainError> {
+        let r = self
+            .contract
+            .roundInfo(round_id)
+            .call()
+            .await
+            .map_err(|e| self.err(e, &format!("roundInfo({round_id})")))?;
+        Ok(RoundInfo {
+            state: RoundState::from_u8(r.state),
+            space: r.space,
+            entry_fee: r.entryFee,
+            deadline: r.deadline,
+            protocol_fee_bps: r.protocolFeeBps,
+            split_bps: r.splitBps,
+            entrants: r.entrants,
+            result_root: r.resultRoot,
+        })
+    }
+
+    /// Ids of every round ever opened on this contract, oldest first.
+    pub async fn round_ids(&self) -> Result<Vec<u64>, ChainError> {
+        let logs = self
+            .contract
+            .RoundOpened_filter()
+            .from_block(0)
+            .query()
+            .await
+            .map_err(|e| self.err(e, "RoundOpened logs"))?;
+        Ok(logs.into_iter().map(|(ev, _)| ev.roundId).collect())
+    }
+
+    /// Every settlement event of round `round_id` (there is at most one unless the contract is
+    /// broken; tests count them to prove exactly-once payment).
+    pub async fn settlements(&self, round_id: u64) -> Result<Vec<Arena::RoundSettled>, ChainError> {
+        let logs = self
+            .contract
+            .RoundSettled_filter()
+            .topic1(U256::from(round_id))
+            .from_block(0)
+            .query()
+            .await
+            .map_err(|e| self.err(e, "RoundSettled logs"))?;
+        Ok(logs.into_iter().map(|(ev, _)| ev).collect())
+    }
+
+    /// Every credit to a pull-payment balance in round `round_id`, in order.
+    pub async fn credits(&self, round_id: u64) -> Result<Vec<Arena::Credited>, ChainError> {
+        let logs = self
+            .contract
+            .Credited_filter()
+            .topic1(U256::from(round_id))
+            .from_block(0)
+            .query()
+            .await
+            .map_err(|e| self.err(e, "Credited logs"))?;
+        Ok(logs.into_iter().map(|(ev, _)| ev).collect())
+    }
+
+    /// Waits for a sent transaction and turns a failed one into an error.
+    pub(crate) async fn confirm(
+        &self,
+        hash: TxHash,
+        action: &str,
+    ) -> Result<TxOutcome, ChainError> {
+        let receipt = self
+            .chain
+            .wait_for_receipt(hash, RECEIPT_TIMEOUT)
+            .await?
+            .ok_or_else(|| {
+                rpc_error(
+                    format!("transaction {hash} not mined within {RECEIPT_TIMEOUT:?}"),
+                    self.chain.url(),
+                    action,
+                )
+            })?;
+        if !receipt.status() {
+            return Err(ChainError::TxFailed {
+                action: action.to_string(),
+                hash,
+            });
+        }
+        Ok(TxOutcome::from_receipt(&receipt))
+    }
+
+    async fn finish(
+        &self,
+        sent: Result<
+            alloy::providers::PendingTransactionBuilder<alloy::network::Ethereum>,
+            alloy::contract::Error,
+        >,
+        action: &str,
+    ) -> Result<TxOutcome, ChainError> {
+        let pending = sent.map_err(|e| self.err(e, action))?;
+        let hash = *pending.tx_hash();
+        self.confirm(hash, action).await
+    }
+
+    fn err(&self, e: alloy::contract::Error, action: &str) -> ChainError {
+        from_contract_error(e, self.chain.url(), action)
+    }
+}

@@ -1,0 +1,150 @@
+//! Errors of the chain client, each naming what went wrong and what to do about it; contract
+//! reverts are decoded into the contract's custom errors.
+
+use std::path::PathBuf;
+
+use alloy::primitives::{B256, TxHash};
+
+use crate::bindings::Arena::ArenaErrors;
+
+/// Everything that can go wrong talking to the chain.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The anvil binary is not installed.
+    #[error(
+        "anvil not found at {}: run `bash scripts/install-chain-tools.sh` (or set ARENA_ANVIL to an anvil binary)",
+        path.display()
+    )]
+    AnvilMissing { path: PathBuf },
+    /// anvil was found but did not start.
+    #[error("could not start anvil: {0}")]
+    AnvilStart(String),
+    /// A private key that does not parse.
+    #[error("invalid private key ({0}): expected 32 bytes of hex, with or without 0x")]
+    BadKey(String),
+    /// An RPC URL that does not parse.
+    #[error("invalid RPC URL {url:?}: {reason}")]
+    BadUrl { url: String, reason: String },
+    /// The node did not answer or answered with an error that is not a revert.
+    #[error("RPC node at {url} failed during {action}: {reason} (is the node running?)")]
+    Rpc {
+        url: String,
+        action: String,
+        reason: String,
+    },
+    /// The contract refused the call with one of its custom errors.
+    #[error("{action} refused by the Arena contract: {reason}")]
+    Reverted {
+        action: String,
+        reason: String,
+        /// The decoded custom error, when the revert carried one.
+        error: Option<ArenaErrors>,
+    },
+    /// A transaction was mined but failed.
+    #[error("transaction {hash} for {action} was mined but reverted")]
+    TxFailed { action: String, hash: TxHash },
+    /// The transaction journal could not be read or written.
+    #[error("transaction journal {}: {reason}", path.display())]
+    Journal { path: PathBuf, reason: String },
+    /// The round was already settled, with a different result.
+    #[error(
+        "round {round_id} is already settled on chain with result root {on_chain}, not {wanted}"
+    )]
+    SettledDifferently {
+        round_id: u64,
+        on_chain: B256,
+        wanted: B256,
+    },
+    /// The round is in a state settlement cannot change.
+    #[error("round {round_id} cannot be settled: it is {state}")]
+    NotSettleable { round_id: u64, state: String },
+}
+
+impl ChainError {
+    /// The decoded custom error when this is a contract revert.
+    pub fn revert(&self) -> Option<&ArenaErrors> {
+        match self {
+            ChainError::Reverted { error, .. } => error.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// A readable sentence for a custom error of the contract.
+pub fn describe_revert(error: &ArenaErrors) -> String {
+    use ArenaErrors as E;
+    match error {
+        E::ZeroOperator(_) => "the operator must not be the zero address".into(),
+        E::NotOperator(e) => format!("{} is not the operator", e.caller),
+        E::RoundExists(e) => format!("round {} already exists", e.roundId),
+        E::RoundNotOpen(e) => format!("round {} is not open (state {})", e.roundId, e.state),
+        E::DeadlineNotInFuture(e) => format!(
+            "deadline {} is not after the current block time {}",
+            e.deadline, e.now_
+        ),
+        E::InvalidSplit(e) => format!(
+            "reward split of {} places sums to {} basis points; it needs 1 to 32 places summing to 10000",
+            e.places, e.sumBps
+        ),
+        E::ProtocolFeeTooHigh(e) => format!(
+            "protocol fee of {} basis points is above 10000",
+            e.protocolFeeBps
+        ),
+        E::WrongEntryFee(e) => format!(
+            "paid {} wei but the entry fee is exactly {} wei",
+            e.sent, e.required
+        ),
+        E::EntriesClosed(e) => format!("entries closed at deadline {}", e.deadline),
+        E::EntriesStillOpen(e) => format!(
+            "entries are open until {}; settle after the deadline",
+            e.deadline
+        ),
+        E::AlreadyEntered(e) => format!("{} has already entered this round", e.entrant),
+        E::RoundFull(e) => format!("the round is full ({} entrants)", e.maxEntrants),
+        E::RankingLengthMismatch(e) => format!(
+            "the ranking lists {} accounts but the round has {} entrants",
+            e.given, e.entrants
+        ),
+        E::NotAnEntrant(e) => format!("{} did not enter this round", e.account),
+        E::DuplicateEntrant(e) => format!("{} appears twice in the ranking", e.account),
+        E::NothingToWithdraw(e) => format!("{} has no balance to withdraw", e.account),
+        E::TransferFailed(e) => format!("sending {} wei to {} failed", e.amount, e.to),
+        E::Reentrancy(_) => "reentrant call refused".into(),
+    }
+}
+
+/// Turns an alloy contract error into a [`ChainError`], decoding the revert when there is one.
+pub(crate) fn from_contract_error(
+    err: alloy::contract::Error,
+    url: &str,
+    action: &str,
+) -> ChainError {
+    if let Some(decoded) = err.as_decoded_interface_error::<ArenaErrors>() {
+        return ChainError::Reverted {
+            action: action.to_string(),
+            reason: describe_revert(&decoded),
+            error: Some(decoded),
+        };
+    }
+    if let Some(data) = err.as_revert_data() {
+        return ChainError::Reverted {
+            action: action.to_string(),
+            reason: format!("undecoded revert data {data}"),
+            error: None,
+        };
+    }
+    ChainError::Rpc {
+        url: url.to_string(),
+        action: action.to_string(),
+        reason: err.to_string(),
+    }
+}
+
+/// Turns a transport error into a [`ChainError`] naming the node.
+pub(crate) fn rpc_error(err: impl std::fmt::Display, url: &str, action: &str) -> ChainError {
+    ChainError::Rpc {
+        url: url.to_string(),
+        action: action.to_string(),
+        reason: err.to_string(),
+    }
+}

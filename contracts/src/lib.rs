@@ -1,0 +1,22 @@
+//! The Solidity arena contract and its Rust client (issue 4).
+//!
+//! Entry fees and rewards move through `Arena.sol` on a real chain: [`anvil`] starts a local
+//! node from the pinned npm package, [`chain`] connects to a node with a signing key,
+//! [`client`] deploys the contract and sends its calls, and [`settle`] settles a round exactly
+//! once across crashes by recording every transaction in a [`journal`] before and after sending.
+
+pub mod anvil;
+pub mod bindings;
+pub mod chain;
+pub mod client;
+pub mod error;
+pub mod journal;
+pub mod settle;
+
+pub use anvil::{AnvilNode, locate_anvil};
+pub use bindings::Arena;
+pub use chain::Chain;
+pub use client::{ArenaClient, RoundInfo, RoundSpec, RoundState, TxOutcome};
+pub use error::{ChainError, describe_revert};
+pub use journal::{JournalEntry, JsonlJournal, TxJournal};
+pub use settle::{SettleOutcome, settle_key, settle_once};

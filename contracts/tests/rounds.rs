@@ -1,0 +1,196 @@
+//! Full rounds on a real anvil: entry, settlement and withdrawal move exactly the documented
+//! amounts, to the wei.
+
+mod common;
+
+use alloy::primitives::{Address, U256};
+use common::{Env, FEE, PROTOCOL_FEE_BPS, expected_payout, root};
+use contracts::RoundState;
+use contracts::client::DEFAULT_SPLIT_BPS;
+
+/// Runs a whole round with `n` entrants and checks every balance; returns the gas of the
+/// first `enter` and of `settle`.
+async fn full_round(n: usize) -> (u64, u64) {
+    let env = Env::start(n + 2).await;
+    let spec = env.open(1, &DEFAULT_SPLIT_BPS).await;
+    let mut enter_gas = 0;
+    let mut entrants = Vec::new();
+    for p in &env.players[..n] {
+        let out = p.enter(1, FEE).await.expect("enter");
+        if entrants.is_empty() {
+            enter_gas = out.gas_used;
+        }
+        entrants.push(p.chain().account());
+    }
+    let c = &env.operator;
+    let pot = U256::from(FEE) * U256::from(n);
+    assert_eq!(c.chain().balance(c.address()).await.unwrap(), pot);
+    env.pass_deadline().await;
+
+    // Ranking: reverse entry order, so position in the ranking, not entry order, decides.
+    let ranking: Vec<Address> = entrants.iter().rev().copied().collect();
+    let settled = c.settle(1, &ranking, root("record")).await.expect("settle");
+
+    let (protocol, rewards) = expected_payout(n, FEE, &spec.split_bps, PROTOCOL_FEE_BPS);
+    assert_eq!(
+        c.balance_of(c.chain().account()).await.unwrap(),
+        U256::from(protocol)
+    );
+    for (i, who) in ranking.iter().enumerate() {
+        let want = rewards.get(i).copied().unwrap_or(0);
+        assert_eq!(
+            c.balance_of(*who).await.unwrap(),
+            U256::from(want),
+            "place {}",
+            i + 1
+        );
+    }
+    assert_eq!(
+        protocol + rewards.iter().sum::<u128>(),
+        FEE * n as u128,
+        "no wei lost"
+    );
+    assert_eq!(c.total_owed().await.unwrap(), pot);
+    let info = c.round(1).await.unwrap();
+    assert_eq!(info.state, RoundState::Settled);
+    assert_eq!(info.result_root, root("record"));
+    let events = c.settlements(1).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].ranking, ranking);
+    assert_eq!(events[0].pot, pot);
+    assert_eq!(events[0].protocolFee, U256::from(protocol));
+
+    // Every winner withdraws: wallet grows by the reward minus the gas it paid.
+    for (i, who) in ranking.iter().enumerate().take(rewards.len()) {
+        let player = env
+            .players
+            .iter()
+            .find(|p| p.chain().account() == *who)
+            .unwrap();
+        let before = c.chain().balance(*who).await.unwrap();
+        let out = player.withdraw().await.expect("withdraw");
+        let after = c.chain().balance(*who).await.unwrap();
+        assert_eq!(after + out.fee_paid, before + U256::from(rewards[i]));
+        assert_eq!(c.balance_of(*who).await.unwrap(), U256::ZERO);
+    }
+    c.withdraw()
+        .await
+        .expect("operator withdraws the protocol fee");
+    assert_eq!(c.chain().balance(c.address()).await.unwrap(), U256::ZERO);
+    assert_eq!(c.total_owed().await.unwrap(), U256::ZERO);
+    (enter_gas, settled.gas_used)
+}
+
+#[tokio::test]
+async fn full_round_with_3_entrants_pays_the_split_to_the_wei() {
+    let (enter, settle) = full_round(3).await;
+    println!("GAS enter={enter} settle(3 entrants)={settle}");
+}
+
+#[tokio::test]
+async fn full_round_with_8_entrants_pays_the_split_to_the_wei() {
+    let (enter, settle) = full_round(8).await;
+    println!("GAS enter={enter} settle(8 entrants)={settle}");
+}
+
+/// For every entrant count from 1 to 8 and for two splits (the default three places and a
+/// custom five), the credits equal the documented rule and add up to the pot.
+#[tokio::test]
+async fn payout_arithmetic_for_1_to_8_entrants() {
+    let env = Env::start(10).await;
+    let c = &env.operator;
+    let splits: [&[u16]; 2] = [&DEFAULT_SPLIT_BPS, &[3_333, 2_501, 2_000, 1_166, 1_000]];
+    let mut round_id = 0;
+    for split in splits {
+        for n in 1..=8 {
+            round_id += 1;
+            env.open(round_id, split).await;
+            let entrants = env.enter(round_id, n).await;
+            env.pass_deadline().await;
+            // Rotate the ranking per round so every player takes every place over time.
+            let mut ranking = entrants.clone();
+            ranking.rotate_left(round_id as usize % n);
+            let before = env.snapshot().await;
+            c.settle(round_id, &ranking, root("r"))
+                .await
+                .expect("settle");
+            let after = env.snapshot().await;
+
+            let (protocol, rewards) = expected_payout(n, FEE, split, PROTOCOL_FEE_BPS);
+            assert_eq!(after[2] - before[2], U256::from(protocol), "fee, n={n}");
+            for (i, who) in ranking.iter().enumerate() {
+                let idx = 3 + env
+                    .players
+                    .iter()
+                    .position(|p| p.chain().account() == *who)
+                    .unwrap();
+                let want = rewards.get(i).copied().unwrap_or(0);
+                assert_eq!(
+                    after[idx] - before[idx],
+                    U256::from(want),
+                    "n={n} place {}",
+                    i + 1
+                );
+            }
+            let credited: U256 = c
+                .credits(round_id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.amount)
+                .sum();
+            assert_eq!(
+                credited,
+                U256::from(FEE * n as u128),
+                "n={n}: credits equal the pot"
+            );
+            assert_eq!(after[0], after[1], "contract holds exactly what it owes");
+        }
+    }
+}
+
+#[tokio::test]
+async fn settling_a_round_nobody_entered_pays_nothing() {
+    let env = Env::start(2).await;
+    env.open(1, &DEFAULT_SPLIT_BPS).await;
+    env.pass_deadline().await;
+    let before = env.snapshot().await;
+    env.operator
+        .settle(1, &[], root("empty"))
+        .await
+        .expect("settle");
+    assert_eq!(env.snapshot().await, before);
+    assert_eq!(
+        env.operator.round(1).await.unwrap().state,
+        RoundState::Settled
+    );
+}
+
+#[tokio::test]
+async fn cancel_refunds_every_entrant_exactly_its_fee() {
+    let env = Env::start(6).await;
+    env.open(1, &DEFAULT_SPLIT_BPS).await;
+    let entrants = env.enter(1, 5).await;
+    let c = &env.operator;
+    c.cancel(1).await.expect("cancel");
+    for who in &entrants {
+        assert_eq!(c.balance_of(*who).await.unwrap(), U256::from(FEE));
+    }
+    assert_eq!(
+        c.balance_of(c.chain().account()).await.unwrap(),
+        U256::ZERO,
+        "no fee on cancel"
+    );
+    assert_eq!(c.round(1).await.unwrap().state, RoundState::Cancelled);
+    let refunds = c.credits(1).await.unwrap();
+    assert_eq!(refunds.len(), 5);
+    assert!(
+        refunds
+            .iter()
+            .all(|e| e.place == U256::ZERO && e.amount == U256::from(FEE))
+    );
+    for p in &env.players[..5] {
+        p.withdraw().await.expect("withdraw refund");
+    }
+    assert_eq!(c.chain().balance(c.address()).await.unwrap(), U256::ZERO);
+}

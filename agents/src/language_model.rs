@@ -1,0 +1,320 @@
+//! A loaded GGUF model with its tokenizer and prompt format, and generation
+//! of one answer: streamed token by token, cut at a deadline.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use candle_core::quantized::gguf_file::Content;
+
+use crate::gguf_tokenizer::GgufTokenizer;
+use crate::prompt_format::PromptFormat;
+use crate::sampling::Sampling;
+use crate::transformer::{KvCache, LoadOptions, Transformer};
+
+/// End-of-turn tokens of common chat formats, honoured when the vocabulary has them.
+const END_OF_TURN_TOKENS: &[&str] = &["<|im_end|>", "<end_of_turn>", "<|endoftext|>", "<|eot_id|>"];
+
+/// A model ready to generate: weights, tokenizer, prompt format, stop tokens.
+pub struct LanguageModel {
+    transformer: Transformer,
+    tokenizer: GgufTokenizer,
+    format: PromptFormat,
+    stop_ids: Vec<u32>,
+}
+
+/// One generation: who speaks, what is asked, and under which limits.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The agent's system prompt.
+    pub system: &'a str,
+    /// The round's prompt.
+    pub prompt: &'a str,
+    /// Sampling settings.
+    pub sampling: &'a Sampling,
+    /// Seed of the sampler.
+    pub seed: u64,
+    /// When generation must stop, answer or not.
+    pub deadline: Option<Instant>,
+}
+
+/// Why generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// The model ended its turn.
+    EndOfTurn,
+    /// A stop string appeared (it is not part of the text).
+    StopString,
+    /// `max_tokens` were generated.
+    MaxTokens,
+    /// The deadline passed: the answer is truncated.
+    Deadline,
+}
+
+/// An answer with its timing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generation {
+    /// The answer text (stop strings removed).
+    pub text: String,
+    /// Why it ended.
+    pub finish: Finish,
+    /// Tokens in the rendered prompt.
+    pub prompt_tokens: usize,
+    /// Tokens generated.
+    pub generated_tokens: usize,
+    /// Seconds spent on the prompt (time to first token).
+    pub prompt_secs: f64,
+    /// Seconds spent generating after the prompt.
+    pub generation_secs: f64,
+}
+
+impl Generation {
+    /// Whether the deadline cut the answer short.
+    pub fn truncated(&self) -> bool {
+        self.finish == Finish::Deadline
+    }
+
+    /// Generated tokens per second.
+    pub fn tokens_per_sec(&self) -> f64 {
+        rate(self.generated_tokens, self.generation_secs)
+    }
+
+    /// Prompt tokens processed per second.
+    pub fn prompt_tokens_per_sec(&self) -> f64 {
+        rate(self.prompt_tokens, self.prompt_secs)
+    }
+}
+
+fn rate(tokens: usize, secs: f64) -> f64 {
+    if secs > 0.0 { tokens as f64 / secs } else { 0.0 }
+}
+
+impl LanguageModel {
+    /// Loads a GGUF file: weights, tokenizer and prompt format from its metadata.
+    pub fn load(path: &Path, options: LoadOptions) -> Result<Self> {
+        let file = File::open(path).with_context(|| format!("opening model {}", path.display()))?;
+        let mut reader = BufReader::new(file);
+        let content = Content::read(&mut reader).with_context(|| {
+            format!(
+                "{} is not a readable GGUF file: fetch the model again or check the path",
+                path.display()
+            )
+        })?;
+        let tokenizer = GgufTokenizer::from_gguf(&content)?;
+        let transformer = Transformer::load(&content, &mut reader, options)
+            .with_context(|| format!("loading weights of {}", path.display()))?;
+        let text_of = |id: Option<u32>| {
+            id.and_then(|id| tokenizer.token_text(id))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let format = match content
+            .metadata
+            .get("tokenizer.chat_template")
+            .and_then(|v| v.to_string().ok())
+        {
+            Some(template) => PromptFormat::Chat {
+                template: template.clone(),
+                bos_token: text_of(
+                    content
+                        .metadata
+                        .get("tokenizer.ggml.bos_token_id")
+                        .and_then(|v| v.to_u32().ok()),
+                ),
+                eos_token: text_of(Some(tokenizer.eos())),
+            },
+            None => PromptFormat::Completion,
+        };
+        let mut stop_ids = vec![tokenizer.eos()];
+        stop_ids.extend(END_OF_TURN_TOKENS.iter().filter_map(|t| tokenizer.token_id(t)));
+        stop_ids.dedup();
+        Ok(Self {
+            transformer,
+            tokenizer,
+            format,
+            stop_ids,
+        })
+    }
+
+    /// The tokenizer built from the model's metadata.
+    pub fn tokenizer(&self) -> &GgufTokenizer {
+        &self.tokenizer
+    }
+
+    /// The transformer, for scoring and benchmarks.
+    pub fn transformer(&self) -> &Transformer {
+        &self.transformer
+    }
+
+    /// The prompt format in use.
+    pub fn format(&self) -> &PromptFormat {
+        &self.format
+    }
+
+    /// The full prompt text for a system and user prompt.
+    pub fn render_prompt(&self, system: &str, prompt: &str) -> Result<String> {
+        self.format.render(system, prompt)
+    }
+
+    /// Generates an answer, passing each new piece of text to `on_text` as
+    /// soon as it is certain not to be part of a stop string.
+    pub fn generate(&self, request: &Request<'_>, on_text: &mut dyn FnMut(&str)) -> Result<Generation> {
+        let sampling = request.sampling;
+        let text = self.render_prompt(request.system, request.prompt)?;
+        let prompt_ids = self.tokenizer.encode_prompt(&text)?;
+        let limit = self.transformer.max_context();
+        if prompt_ids.len() + sampling.max_tokens > limit {
+            bail!(
+                "the prompt is {} tokens; with max_tokens {} it exceeds the model context of {limit} tokens: shorten the prompt or the system prompt, or lower max_tokens",
+                prompt_ids.len(),
+                sampling.max_tokens
+            );
+        }
+        let mut stops: Vec<&str> = sampling.stop.iter().map(String::as_str).collect();
+        stops.extend(self.format.implied_stops());
+        let mut stream = StopScanner::new(&stops);
+        let mut sampler = sampling.sampler(request.seed);
+        let mut decoder = self.tokenizer.inner().decode_stream(true);
+        let mut cache: KvCache = self.transformer.new_cache();
+        let started = Instant::now();
+        let mut logits = self.transformer.forward(&prompt_ids, &mut cache)?;
+        let prompt_secs = started.elapsed().as_secs_f64();
+        let generation_started = Instant::now();
+        let mut generated: Vec<u32> = Vec::new();
+        let finish = loop {
+            if request.deadline.is_some_and(|d| Instant::now() >= d) {
+                break Finish::Deadline;
+            }
+            if generated.len() >= sampling.max_tokens {
+                break Finish::MaxTokens;
+            }
+            let next = sampler.next(&logits, &generated)?;
+            if self.stop_ids.contains(&next) {
+                break Finish::EndOfTurn;
+            }
+            generated.push(next);
+            let piece = decoder
+                .step(next)
+                .map_err(|e| anyhow::anyhow!("decoding token {next}: {e}"))?;
+            if let Some(piece) = piece
+                && stream.push(&piece, on_text)
+            {
+                break Finish::StopString;
+            }
+            if generated.len() < sampling.max_tokens {
+                logits = self.transformer.forward(&[next], &mut cache)?;
+            }
+        };
+        let text = stream.finish(finish != Finish::StopString, on_text);
+        Ok(Generation {
+            text,
+            finish,
+            prompt_tokens: prompt_ids.len(),
+            generated_tokens: generated.len(),
+            prompt_secs,
+            generation_secs: generation_started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// Accumulates streamed text, holding back a tail that could still become a
+/// stop string, and cuts the text at the first stop string.
+struct StopScanner<'a> {
+    stops: &'a [&'a str],
+    text: String,
+    emitted: usize,
+    hold: usize,
+}
+
+impl<'a> StopScanner<'a> {
+    fn new(stops: &'a [&'a str]) -> Self {
+        let hold = stops.iter().map(|s| s.len()).max().unwrap_or(0).saturating_sub(1);
+        Self {
+            stops,
+            text: String::new(),
+            emitted: 0,
+            hold,
+        }
+    }
+
+    /// Adds a piece; returns true when a stop string was found.
+    fn push(&mut self, piece: &str, on_text: &mut dyn FnMut(&str)) -> bool {
+        self.text.push_str(piece);
+        let search_from = self.emitted.saturating_sub(self.hold);
+        let search_from = floor_char_boundary(&self.text, search_from);
+        let found = self
+            .stops
+            .iter()
+            .filter_map(|s| self.text[search_from..].find(s).map(|i| search_from + i))
+            .min();
+        if let Some(cut) = found {
+            self.text.truncate(cut);
+            self.emit_up_to(cut, on_text);
+            return true;
+        }
+        let safe = floor_char_boundary(&self.text, self.text.len().saturating_sub(self.hold));
+        self.emit_up_to(safe, on_text);
+        false
+    }
+
+    fn emit_up_to(&mut self, end: usize, on_text: &mut dyn FnMut(&str)) {
+        if end > self.emitted {
+            on_text(&self.text[self.emitted..end]);
+            self.emitted = end;
+        }
+    }
+
+    /// Flushes what was held back (unless a stop string ended the text) and
+    /// returns the whole text.
+    fn finish(mut self, flush: bool, on_text: &mut dyn FnMut(&str)) -> String {
+        if flush {
+            let end = self.text.len();
+            self.emit_up_to(end, on_text);
+        }
+        self.text
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(pieces: &[&str], stops: &[&str]) -> (String, String, bool) {
+        let mut streamed = String::new();
+        let mut scanner = StopScanner::new(stops);
+        let mut stopped = false;
+        for p in pieces {
+            if scanner.push(p, &mut |t| streamed.push_str(t)) {
+                stopped = true;
+                break;
+            }
+        }
+        let text = scanner.finish(!stopped, &mut |t| streamed.push_str(t));
+        (text, streamed, stopped)
+    }
+
+    #[test]
+    fn stop_string_split_across_pieces_is_cut_and_never_streamed() {
+        let (text, streamed, stopped) = scan(&["Paris is", " nice\nQu", "estion: next"], &["\nQuestion:"]);
+        assert!(stopped);
+        assert_eq!(text, "Paris is nice");
+        assert_eq!(streamed, "Paris is nice");
+    }
+
+    #[test]
+    fn without_stop_everything_is_streamed() {
+        let (text, streamed, stopped) = scan(&["héllo ", "wörld"], &["STOP"]);
+        assert!(!stopped);
+        assert_eq!(text, "héllo wörld");
+        assert_eq!(streamed, text);
+    }
+}

@@ -1,0 +1,20 @@
+//! Local LLM agents: fetching models from package registries, running GGUF
+//! models on candle with the project's own transformer, tokenizers built
+//! from GGUF metadata, seeded sampling with streaming, and agent definitions.
+
+pub mod agent;
+pub mod catalog;
+pub mod fetch;
+pub mod gguf_tokenizer;
+pub mod language_model;
+pub mod prompt_format;
+pub mod sampling;
+pub mod transformer;
+pub mod validation;
+
+pub use agent::Agent;
+pub use catalog::ModelRef;
+pub use fetch::Fetcher;
+pub use language_model::{Finish, Generation, LanguageModel, Request};
+pub use sampling::Sampling;
+pub use transformer::LoadOptions;

@@ -1,0 +1,464 @@
+//! The project's own decoder-only transformer on candle's quantized ops.
+//!
+//! One module serves both supported families, because they differ only in a
+//! few switches: Llama (SmolLM2) and Gemma 3 (query/key norms, extra norms
+//! after attention and MLP, GELU-tanh, scaled embeddings, sliding-window
+//! layers with their own RoPE base). Weights are read-only during inference;
+//! each sequence keeps its own [`KvCache`], so one loaded model serves every
+//! agent that uses it.
+
+use std::io::{Read, Seek};
+
+use anyhow::{Context, Result, bail};
+use candle_core::quantized::gguf_file::Content;
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{D, DType, Device, Module, Tensor};
+
+/// The architectures this module implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Llama-style: SiLU MLP, interleaved RoPE (GGUF permutes Q/K for it).
+    Llama,
+    /// Gemma 3: GELU-tanh MLP, NEOX RoPE, Q/K norms, post-norms, sliding windows.
+    Gemma3,
+}
+
+/// Choices made when loading weights.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    /// Longest sequence (prompt plus answer) to prepare RoPE tables for.
+    pub max_context: usize,
+    /// Re-quantize weights whose formats lack SIMD kernels in candle
+    /// (Q4_1, Q5_0, Q5_1) to Q8_0, which has them: faster, slightly more memory.
+    pub requantize: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            max_context: 4096,
+            requantize: true,
+        }
+    }
+}
+
+/// Hyper-parameters read from the GGUF metadata.
+#[derive(Debug, Clone)]
+struct Config {
+    family: Family,
+    n_layer: usize,
+    n_embd: usize,
+    n_head: usize,
+    n_kv_head: usize,
+    head_dim: usize,
+    eps: f32,
+    rope_base: f32,
+    /// RoPE base of sliding-window layers (Gemma 3 only).
+    rope_base_local: f32,
+    /// Window of local layers, in tokens (Gemma 3 only).
+    sliding_window: Option<usize>,
+    context_length: usize,
+}
+
+impl Config {
+    fn from_gguf(content: &Content) -> Result<Self> {
+        let md = &content.metadata;
+        let arch = md
+            .get("general.architecture")
+            .and_then(|v| v.to_string().ok())
+            .cloned()
+            .context("GGUF has no general.architecture")?;
+        let family = match arch.as_str() {
+            "llama" => Family::Llama,
+            "gemma3" => Family::Gemma3,
+            other => bail!("model architecture '{other}' is not supported (supported: llama, gemma3)"),
+        };
+        let u = |key: &str| -> Result<usize> {
+            let full = format!("{arch}.{key}");
+            Ok(md
+                .get(&full)
+                .with_context(|| format!("GGUF metadata has no '{full}'"))?
+                .to_u32()? as usize)
+        };
+        let f = |key: &str| md.get(&format!("{arch}.{key}")).and_then(|v| v.to_f32().ok());
+        let n_embd = u("embedding_length")?;
+        let n_head = u("attention.head_count")?;
+        let head_dim = u("attention.key_length").unwrap_or(n_embd / n_head);
+        Ok(Self {
+            family,
+            n_layer: u("block_count")?,
+            n_embd,
+            n_head,
+            n_kv_head: u("attention.head_count_kv").unwrap_or(n_head),
+            head_dim,
+            eps: f("attention.layer_norm_rms_epsilon").unwrap_or(1e-5),
+            rope_base: f("rope.freq_base").unwrap_or(10_000.0),
+            rope_base_local: 10_000.0,
+            sliding_window: match family {
+                Family::Gemma3 => Some(u("attention.sliding_window").unwrap_or(512)),
+                Family::Llama => None,
+            },
+            context_length: u("context_length").unwrap_or(2048),
+        })
+    }
+
+    /// Gemma 3 alternates five sliding-window layers with one global layer.
+    fn is_local(&self, layer: usize) -> bool {
+        self.sliding_window.is_some() && (layer + 1) % 6 != 0
+    }
+}
+
+/// RMS normalisation with a learned scale (GGUF stores Gemma's `1 + w` already).
+#[derive(Debug, Clone)]
+struct RmsNorm {
+    weight: Tensor,
+    eps: f32,
+}
+
+impl RmsNorm {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(candle_nn::ops::rms_norm(&x.contiguous()?, &self.weight, self.eps)?)
+    }
+}
+
+/// Cosine and sine tables for the positions a sequence can reach.
+#[derive(Debug, Clone)]
+struct Rope {
+    cos: Tensor,
+    sin: Tensor,
+    interleaved: bool,
+}
+
+impl Rope {
+    fn new(head_dim: usize, base: f32, positions: usize, interleaved: bool) -> Result<Self> {
+        let inv_freq: Vec<f32> = (0..head_dim)
+            .step_by(2)
+            .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
+            .collect();
+        let half = inv_freq.len();
+        let inv_freq = Tensor::from_vec(inv_freq, (1, half), &Device::Cpu)?;
+        let pos = Tensor::arange(0u32, positions as u32, &Device::Cpu)?
+            .to_dtype(DType::F32)?
+            .reshape((positions, 1))?;
+        let angles = pos.matmul(&inv_freq)?;
+        Ok(Self {
+            cos: angles.cos()?,
+            sin: angles.sin()?,
+            interleaved,
+        })
+    }
+
+    /// Rotates `x` of shape (batch, heads, seq, head_dim) starting at `offset`.
+    fn apply(&self, x: &Tensor, offset: usize) -> Result<Tensor> {
+        let seq = x.dim(2)?;
+        let cos = self.cos.narrow(0, offset, seq)?;
+        let sin = self.sin.narrow(0, offset, seq)?;
+        let x = x.contiguous()?;
+        Ok(if self.interleaved {
+            candle_nn::rotary_emb::rope_i(&x, &cos, &sin)?
+        } else {
+            candle_nn::rotary_emb::rope(&x, &cos, &sin)?
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Layer {
+    attn_norm: RmsNorm,
+    wq: QMatMul,
+    wk: QMatMul,
+    wv: QMatMul,
+    wo: QMatMul,
+    q_norm: Option<RmsNorm>,
+    k_norm: Option<RmsNorm>,
+    post_attn_norm: Option<RmsNorm>,
+    ffn_norm: RmsNorm,
+    gate: QMatMul,
+    up: QMatMul,
+    down: QMatMul,
+    post_ffn_norm: Option<RmsNorm>,
+    local: bool,
+}
+
+/// Keys and values of one sequence, per layer: (batch, kv_heads, seq, head_dim).
+#[derive(Debug, Clone, Default)]
+pub struct KvCache {
+    layers: Vec<Option<(Tensor, Tensor)>>,
+    len: usize,
+}
+
+impl KvCache {
+    /// Number of positions already processed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing has been processed yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// A loaded model: weights and RoPE tables, shared by all sequences.
+#[derive(Debug)]
+pub struct Transformer {
+    cfg: Config,
+    /// Token embeddings kept in f16: half the memory of f32 for a 262k vocabulary.
+    embeddings: Tensor,
+    layers: Vec<Layer>,
+    out_norm: RmsNorm,
+    output: QMatMul,
+    rope_global: Rope,
+    rope_local: Rope,
+    max_context: usize,
+}
+
+impl Transformer {
+    /// Loads the weights described by `content` from `reader`.
+    pub fn load<R: Read + Seek>(
+        content: &Content,
+        reader: &mut R,
+        options: LoadOptions,
+    ) -> Result<Self> {
+        let cfg = Config::from_gguf(content)?;
+        let dev = Device::Cpu;
+        let mut tensor = |name: &str| -> Result<QTensor> {
+            content
+                .tensor(reader, name, &dev)
+                .with_context(|| format!("reading tensor '{name}'"))
+        };
+        let norm = |q: QTensor, eps: f32| -> Result<RmsNorm> {
+            Ok(RmsNorm {
+                weight: q.dequantize(&dev)?,
+                eps,
+            })
+        };
+        let matmul = |q: QTensor| -> Result<QMatMul> {
+            let q = match q.dtype() {
+                GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 if options.requantize => {
+                    QTensor::quantize(&q.dequantize(&dev)?, GgmlDType::Q8_0)?
+                }
+                _ => q,
+            };
+            Ok(QMatMul::from_qtensor(q)?)
+        };
+        let gemma = cfg.family == Family::Gemma3;
+        let token_embd = tensor("token_embd.weight")?;
+        let embeddings = token_embd.dequantize(&dev)?.to_dtype(DType::F16)?;
+        let output = match tensor("output.weight") {
+            Ok(q) => q,
+            Err(_) => token_embd,
+        };
+        let mut layers = Vec::with_capacity(cfg.n_layer);
+        for i in 0..cfg.n_layer {
+            let mut t = |name: &str| tensor(&format!("blk.{i}.{name}.weight"));
+            let mut optional_norm = |name: &str| -> Result<Option<RmsNorm>> {
+                if gemma {
+                    Ok(Some(norm(t(name)?, cfg.eps)?))
+                } else {
+                    Ok(None)
+                }
+            };
+            let q_norm = optional_norm("attn_q_norm")?;
+            let k_norm = optional_norm("attn_k_norm")?;
+            let post_attn_norm = optional_norm("post_attention_norm")?;
+            let post_ffn_norm = optional_norm("post_ffw_norm")?;
+            layers.push(Layer {
+                attn_norm: norm(t("attn_norm")?, cfg.eps)?,
+                wq: matmul(t("attn_q")?)?,
+                wk: matmul(t("attn_k")?)?,
+                wv: matmul(t("attn_v")?)?,
+                wo: matmul(t("attn_output")?)?,
+                q_norm,
+                k_norm,
+                post_attn_norm,
+                ffn_norm: norm(t("ffn_norm")?, cfg.eps)?,
+                gate: matmul(t("ffn_gate")?)?,
+                up: matmul(t("ffn_up")?)?,
+                down: matmul(t("ffn_down")?)?,
+                post_ffn_norm,
+                local: cfg.is_local(i),
+            });
+        }
+        let max_context = options.max_context.min(cfg.context_length);
+        let interleaved = cfg.family == Family::Llama;
+        let rope_global = Rope::new(cfg.head_dim, cfg.rope_base, max_context, interleaved)?;
+        let rope_local = Rope::new(cfg.head_dim, cfg.rope_base_local, max_context, interleaved)?;
+        Ok(Self {
+            out_norm: norm(tensor("output_norm.weight")?, cfg.eps)?,
+            embeddings,
+            layers,
+            output: matmul(output)?,
+            rope_global,
+            rope_local,
+            max_context,
+            cfg,
+        })
+    }
+
+    /// The architecture family of the loaded model.
+    pub fn family(&self) -> Family {
+        self.cfg.family
+    }
+
+    /// The longest sequence this instance can process.
+    pub fn max_context(&self) -> usize {
+        self.max_context
+    }
+
+    /// A new, empty cache for one sequence.
+    pub fn new_cache(&self) -> KvCache {
+        KvCache {
+            layers: vec![None; self.cfg.n_layer],
+            len: 0,
+        }
+    }
+
+    /// Feeds `tokens` after what `cache` holds and returns the logits (f32,
+    /// vocabulary-sized) predicting the token that follows the last one.
+    pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let seq = tokens.len();
+        if seq == 0 {
+            bail!("forward needs at least one token");
+        }
+        let offset = cache.len;
+        if offset + seq > self.max_context {
+            bail!(
+                "sequence of {} tokens exceeds the model context of {} tokens",
+                offset + seq,
+                self.max_context
+            );
+        }
+        let ids = Tensor::new(tokens, &Device::Cpu)?;
+        let mut x = self
+            .embeddings
+            .index_select(&ids, 0)?
+            .to_dtype(DType::F32)?
+            .unsqueeze(0)?;
+        if self.cfg.family == Family::Gemma3 {
+            x = (x * (self.cfg.n_embd as f64).sqrt())?;
+        }
+        for (layer, kv) in self.layers.iter().zip(cache.layers.iter_mut()) {
+            x = self.layer_forward(layer, &x, kv, offset)?;
+        }
+        cache.len += seq;
+        let last = self.out_norm.forward(&x.narrow(1, seq - 1, 1)?)?;
+        let logits = self.output.forward(&last.contiguous()?)?;
+        Ok(logits.flatten_all()?)
+    }
+
+    fn layer_forward(
+        &self,
+        layer: &Layer,
+        x: &Tensor,
+        kv: &mut Option<(Tensor, Tensor)>,
+        offset: usize,
+    ) -> Result<Tensor> {
+        let h = layer.attn_norm.forward(x)?;
+        let mut h = self.attention(layer, &h, kv, offset)?;
+        if let Some(n) = &layer.post_attn_norm {
+            h = n.forward(&h)?;
+        }
+        let x = (x + h)?;
+        let h = layer.ffn_norm.forward(&x)?;
+        let gate = layer.gate.forward(&h)?;
+        let gate = match self.cfg.family {
+            Family::Llama => candle_nn::ops::silu(&gate)?,
+            Family::Gemma3 => gate.gelu()?,
+        };
+        let mut h = layer.down.forward(&(gate * layer.up.forward(&h)?)?)?;
+        if let Some(n) = &layer.post_ffn_norm {
+            h = n.forward(&h)?;
+        }
+        Ok((x + h)?)
+    }
+
+    fn attention(
+        &self,
+        layer: &Layer,
+        x: &Tensor,
+        kv: &mut Option<(Tensor, Tensor)>,
+        offset: usize,
+    ) -> Result<Tensor> {
+        let (b, seq, _) = x.dims3()?;
+        let (n_head, n_kv, hd) = (self.cfg.n_head, self.cfg.n_kv_head, self.cfg.head_dim);
+        let q = layer.wq.forward(x)?.reshape((b, seq, n_head, hd))?;
+        let k = layer.wk.forward(x)?.reshape((b, seq, n_kv, hd))?;
+        let v = layer.wv.forward(x)?.reshape((b, seq, n_kv, hd))?;
+        let q = match &layer.q_norm {
+            Some(n) => n.forward(&q)?,
+            None => q,
+        };
+        let k = match &layer.k_norm {
+            Some(n) => n.forward(&k)?,
+            None => k,
+        };
+        let rope = if layer.local {
+            &self.rope_local
+        } else {
+            &self.rope_global
+        };
+        let q = rope.apply(&q.transpose(1, 2)?, offset)?;
+        let k = rope.apply(&k.transpose(1, 2)?, offset)?;
+        let v = v.transpose(1, 2)?.contiguous()?;
+        let (k, v) = match kv.take() {
+            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+            None => (k, v),
+        };
+        *kv = Some((k.clone(), v.clone()));
+        let k = candle_transformers::utils::repeat_kv(k, n_head / n_kv)?;
+        let v = candle_transformers::utils::repeat_kv(v, n_head / n_kv)?;
+        let scale = 1.0 / (hd as f64).sqrt();
+        let mut att = (q.matmul(&k.t()?)? * scale)?;
+        let window = layer.local.then_some(self.cfg.sliding_window).flatten();
+        if let Some(mask) = attention_mask(seq, offset, window)? {
+            att = att.broadcast_add(&mask)?;
+        }
+        let att = candle_nn::ops::softmax_last_dim(&att)?;
+        let y = att.matmul(&v)?;
+        let y = y.transpose(1, 2)?.reshape((b, seq, n_head * hd))?;
+        Ok(layer.wo.forward(&y)?)
+    }
+}
+
+/// Additive mask (seq, offset + seq): -inf where a query may not look, i.e.
+/// at future keys and, with a window, keys `window` or more positions back.
+/// `None` when every key is visible.
+fn attention_mask(seq: usize, offset: usize, window: Option<usize>) -> Result<Option<Tensor>> {
+    let kv_len = offset + seq;
+    let hidden = |q: usize, k: usize| {
+        let q_pos = offset + q;
+        k > q_pos || window.is_some_and(|w| q_pos - k >= w)
+    };
+    let values: Vec<f32> = (0..seq)
+        .flat_map(|q| (0..kv_len).map(move |k| (q, k)))
+        .map(|(q, k)| if hidden(q, k) { f32::NEG_INFINITY } else { 0.0 })
+        .collect();
+    if values.iter().all(|v| *v == 0.0) {
+        return Ok(None);
+    }
+    Ok(Some(Tensor::from_vec(values, (seq, kv_len), &Device::Cpu)?))
+}
+
+/// Log-softmax over the vocabulary, for scoring tokens.
+pub fn log_probs(logits: &Tensor) -> Result<Vec<f32>> {
+    Ok(candle_nn::ops::log_softmax(logits, D::Minus1)?.to_vec1()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_is_causal_and_windowed() {
+        assert!(attention_mask(1, 5, None).unwrap().is_none());
+        let m: Vec<Vec<f32>> = attention_mask(3, 0, None).unwrap().unwrap().to_vec2().unwrap();
+        assert_eq!(m[0][1], f32::NEG_INFINITY);
+        assert_eq!(m[2], vec![0.0, 0.0, 0.0]);
+        let m: Vec<Vec<f32>> = attention_mask(1, 4, Some(2)).unwrap().unwrap().to_vec2().unwrap();
+        assert_eq!(
+            m[0],
+            vec![f32::NEG_INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY, 0.0, 0.0]
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! `arena generate`: one answer from an agent file or an ad-hoc model setup.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use agents::{Agent, LanguageModel, LoadOptions, ModelRef, Request, Sampling};
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Agent definition (TOML) to answer with.
+    #[arg(long, conflicts_with_all = ["model", "system"])]
+    agent: Option<PathBuf>,
+    /// Model name (smollm2-135m, gemma3-270m) or .gguf path, without an agent file.
+    #[arg(long, default_value = "smollm2-135m")]
+    model: String,
+    /// System prompt, without an agent file.
+    #[arg(long, default_value = "You are a helpful assistant. Answer briefly.")]
+    system: String,
+    /// The prompt to answer.
+    #[arg(long)]
+    prompt: String,
+    /// Sampler seed: the same seed gives the same answer.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Override the number of tokens to generate.
+    #[arg(long)]
+    max_tokens: Option<usize>,
+    /// Override the temperature (0 = greedy).
+    #[arg(long)]
+    temperature: Option<f64>,
+    /// Stop after this many seconds, marking the answer truncated.
+    #[arg(long)]
+    deadline_secs: Option<f64>,
+}
+
+pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> {
+    let (model, system, mut sampling) = match &args.agent {
+        Some(path) => {
+            let agent = Agent::load(path)?;
+            (agent.model_ref()?, agent.system_prompt, agent.sampling)
+        }
+        None => (
+            ModelRef::parse(&args.model).map_err(anyhow::Error::msg)?,
+            args.system.clone(),
+            Sampling::default(),
+        ),
+    };
+    if let Some(n) = args.max_tokens {
+        sampling.max_tokens = n;
+    }
+    if let Some(t) = args.temperature {
+        sampling.temperature = t;
+    }
+    sampling.validate()?;
+    let path = super::ensure_model(fetcher, &model)?;
+    let lm = LanguageModel::load(&path, LoadOptions::default())
+        .with_context(|| format!("loading model {model}"))?;
+    let deadline = args
+        .deadline_secs
+        .map(|s| std::time::Instant::now() + std::time::Duration::from_secs_f64(s));
+    let request = Request {
+        system: &system,
+        prompt: &args.prompt,
+        sampling: &sampling,
+        seed: args.seed,
+        deadline,
+    };
+    let mut stdout = std::io::stdout();
+    let generation = lm.generate(&request, &mut |piece| {
+        let _ = stdout.write_all(piece.as_bytes());
+        let _ = stdout.flush();
+    })?;
+    println!();
+    eprintln!(
+        "[{model}] {} prompt tokens at {:.1} tok/s, {} tokens at {:.1} tok/s, finish: {:?}{}",
+        generation.prompt_tokens,
+        generation.prompt_tokens_per_sec(),
+        generation.generated_tokens,
+        generation.tokens_per_sec(),
+        generation.finish,
+        if generation.truncated() { " (truncated)" } else { "" }
+    );
+    Ok(())
+}

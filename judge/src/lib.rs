@@ -1,0 +1,1 @@
+//! Judging, ranking, ratings, the sled store and dataset export (see issue 3).

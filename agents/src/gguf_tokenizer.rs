@@ -58,12 +58,18 @@ impl GgufTokenizer {
             None => vec![TOKEN_NORMAL; tokens.len()],
         };
         if types.len() != tokens.len() {
-            bail!("GGUF tokenizer: token_type has {} entries for {} tokens", types.len(), tokens.len());
+            bail!(
+                "GGUF tokenizer: token_type has {} entries for {} tokens",
+                types.len(),
+                tokens.len()
+            );
         }
         let mut inner = match model.as_str() {
             "gpt2" => byte_level_bpe(md, &tokens)?,
             "llama" => sentencepiece_bpe(md, &tokens, &types)?,
-            other => bail!("GGUF tokenizer model '{other}' is not supported (supported: gpt2, llama)"),
+            other => {
+                bail!("GGUF tokenizer model '{other}' is not supported (supported: gpt2, llama)")
+            }
         };
         let added: Vec<AddedToken> = tokens
             .iter()

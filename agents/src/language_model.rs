@@ -88,7 +88,11 @@ impl Generation {
 }
 
 fn rate(tokens: usize, secs: f64) -> f64 {
-    if secs > 0.0 { tokens as f64 / secs } else { 0.0 }
+    if secs > 0.0 {
+        tokens as f64 / secs
+    } else {
+        0.0
+    }
 }
 
 impl LanguageModel {
@@ -128,7 +132,11 @@ impl LanguageModel {
             None => PromptFormat::Completion,
         };
         let mut stop_ids = vec![tokenizer.eos()];
-        stop_ids.extend(END_OF_TURN_TOKENS.iter().filter_map(|t| tokenizer.token_id(t)));
+        stop_ids.extend(
+            END_OF_TURN_TOKENS
+                .iter()
+                .filter_map(|t| tokenizer.token_id(t)),
+        );
         stop_ids.dedup();
         Ok(Self {
             transformer,
@@ -160,7 +168,11 @@ impl LanguageModel {
 
     /// Generates an answer, passing each new piece of text to `on_text` as
     /// soon as it is certain not to be part of a stop string.
-    pub fn generate(&self, request: &Request<'_>, on_text: &mut dyn FnMut(&str)) -> Result<Generation> {
+    pub fn generate(
+        &self,
+        request: &Request<'_>,
+        on_text: &mut dyn FnMut(&str),
+    ) -> Result<Generation> {
         let sampling = request.sampling;
         let text = self.render_prompt(request.system, request.prompt)?;
         let prompt_ids = self.tokenizer.encode_prompt(&text)?;
@@ -230,7 +242,12 @@ struct StopScanner<'a> {
 
 impl<'a> StopScanner<'a> {
     fn new(stops: &'a [&'a str]) -> Self {
-        let hold = stops.iter().map(|s| s.len()).max().unwrap_or(0).saturating_sub(1);
+        let hold = stops
+            .iter()
+            .map(|s| s.len())
+            .max()
+            .unwrap_or(0)
+            .saturating_sub(1);
         Self {
             stops,
             text: String::new(),
@@ -239,8 +256,14 @@ impl<'a> StopScanner<'a> {
         }
     }
 
-    /// Adds a piece; returns true when a stop string was found.
+    /// Adds a piece; returns true when a stop string was found. Leading
+    /// whitespace of the answer is dropped.
     fn push(&mut self, piece: &str, on_text: &mut dyn FnMut(&str)) -> bool {
+        let piece = if self.text.is_empty() {
+            piece.trim_start()
+        } else {
+            piece
+        };
         self.text.push_str(piece);
         let search_from = self.emitted.saturating_sub(self.hold);
         let search_from = floor_char_boundary(&self.text, search_from);
@@ -304,7 +327,8 @@ mod tests {
 
     #[test]
     fn stop_string_split_across_pieces_is_cut_and_never_streamed() {
-        let (text, streamed, stopped) = scan(&["Paris is", " nice\nQu", "estion: next"], &["\nQuestion:"]);
+        let (text, streamed, stopped) =
+            scan(&["Paris is", " nice\nQu", "estion: next"], &["\nQuestion:"]);
         assert!(stopped);
         assert_eq!(text, "Paris is nice");
         assert_eq!(streamed, "Paris is nice");
@@ -312,7 +336,7 @@ mod tests {
 
     #[test]
     fn without_stop_everything_is_streamed() {
-        let (text, streamed, stopped) = scan(&["héllo ", "wörld"], &["STOP"]);
+        let (text, streamed, stopped) = scan(&[" ", "\n héllo ", "wörld"], &["STOP"]);
         assert!(!stopped);
         assert_eq!(text, "héllo wörld");
         assert_eq!(streamed, text);

@@ -49,9 +49,15 @@ impl PromptFormat {
                     content: user,
                 });
                 let mut env = Environment::new();
-                env.add_function("raise_exception", |msg: String| -> Result<String, minijinja::Error> {
-                    Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))
-                });
+                env.add_function(
+                    "raise_exception",
+                    |msg: String| -> Result<String, minijinja::Error> {
+                        Err(minijinja::Error::new(
+                            minijinja::ErrorKind::InvalidOperation,
+                            msg,
+                        ))
+                    },
+                );
                 env.render_str(
                     template,
                     context! {
@@ -106,7 +112,9 @@ mod tests {
 
     #[test]
     fn completion_format_for_base_models() {
-        let text = PromptFormat::Completion.render("Be brief.", "2+2?").unwrap();
+        let text = PromptFormat::Completion
+            .render("Be brief.", "2+2?")
+            .unwrap();
         assert_eq!(text, "Be brief.\n\nQuestion: 2+2?\nAnswer:");
     }
 }

@@ -61,13 +61,19 @@ impl Sampling {
         if !(1.0..=2.0).contains(&self.repetition_penalty) {
             return err(
                 "sampling.repetition_penalty",
-                format!("{} is out of range: use 1.0 (off) to 2.0", self.repetition_penalty),
+                format!(
+                    "{} is out of range: use 1.0 (off) to 2.0",
+                    self.repetition_penalty
+                ),
             );
         }
         if !(1..=MAX_TOKENS_LIMIT).contains(&self.max_tokens) {
             return err(
                 "sampling.max_tokens",
-                format!("{} is out of range: use 1 to {MAX_TOKENS_LIMIT}", self.max_tokens),
+                format!(
+                    "{} is out of range: use 1 to {MAX_TOKENS_LIMIT}",
+                    self.max_tokens
+                ),
             );
         }
         if self.stop.iter().any(String::is_empty) || self.stop.len() > 8 {
@@ -138,7 +144,10 @@ mod tests {
         };
         assert_eq!(bad(|s| s.temperature = 3.0), "sampling.temperature");
         assert_eq!(bad(|s| s.top_p = 0.0), "sampling.top_p");
-        assert_eq!(bad(|s| s.repetition_penalty = 0.5), "sampling.repetition_penalty");
+        assert_eq!(
+            bad(|s| s.repetition_penalty = 0.5),
+            "sampling.repetition_penalty"
+        );
         assert_eq!(bad(|s| s.max_tokens = 0), "sampling.max_tokens");
         assert_eq!(bad(|s| s.stop = vec![String::new()]), "sampling.stop");
         assert!(Sampling::default().validate().is_ok());
@@ -146,7 +155,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_choices() {
-        let logits = Tensor::new(&[1.0f32, 1.1, 0.9, 1.05, 0.2], &candle_core::Device::Cpu).unwrap();
+        let logits =
+            Tensor::new(&[1.0f32, 1.1, 0.9, 1.05, 0.2], &candle_core::Device::Cpu).unwrap();
         let s = Sampling {
             temperature: 1.0,
             top_k: 0,
@@ -155,7 +165,9 @@ mod tests {
         };
         let draw = |seed| {
             let mut sampler = s.sampler(seed);
-            (0..32).map(|_| sampler.next(&logits, &[]).unwrap()).collect::<Vec<_>>()
+            (0..32)
+                .map(|_| sampler.next(&logits, &[]).unwrap())
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(7), draw(7));
         assert_ne!(draw(7), draw(8));

@@ -71,7 +71,9 @@ impl Config {
         let family = match arch.as_str() {
             "llama" => Family::Llama,
             "gemma3" => Family::Gemma3,
-            other => bail!("model architecture '{other}' is not supported (supported: llama, gemma3)"),
+            other => {
+                bail!("model architecture '{other}' is not supported (supported: llama, gemma3)")
+            }
         };
         let u = |key: &str| -> Result<usize> {
             let full = format!("{arch}.{key}");
@@ -80,7 +82,10 @@ impl Config {
                 .with_context(|| format!("GGUF metadata has no '{full}'"))?
                 .to_u32()? as usize)
         };
-        let f = |key: &str| md.get(&format!("{arch}.{key}")).and_then(|v| v.to_f32().ok());
+        let f = |key: &str| {
+            md.get(&format!("{arch}.{key}"))
+                .and_then(|v| v.to_f32().ok())
+        };
         let n_embd = u("embedding_length")?;
         let n_head = u("attention.head_count")?;
         let head_dim = u("attention.key_length").unwrap_or(n_embd / n_head);
@@ -104,7 +109,7 @@ impl Config {
 
     /// Gemma 3 alternates five sliding-window layers with one global layer.
     fn is_local(&self, layer: usize) -> bool {
-        self.sliding_window.is_some() && (layer + 1) % 6 != 0
+        self.sliding_window.is_some() && !(layer + 1).is_multiple_of(6)
     }
 }
 
@@ -117,7 +122,11 @@ struct RmsNorm {
 
 impl RmsNorm {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        Ok(candle_nn::ops::rms_norm(&x.contiguous()?, &self.weight, self.eps)?)
+        Ok(candle_nn::ops::rms_norm(
+            &x.contiguous()?,
+            &self.weight,
+            self.eps,
+        )?)
     }
 }
 
@@ -203,7 +212,7 @@ impl KvCache {
 #[derive(Debug)]
 pub struct Transformer {
     cfg: Config,
-    /// Token embeddings kept in f16: half the memory of f32 for a 262k vocabulary.
+    /// Token embeddings in f32 (f16 moved SmolLM2 logits by up to 0.5).
     embeddings: Tensor,
     layers: Vec<Layer>,
     out_norm: RmsNorm,
@@ -244,7 +253,7 @@ impl Transformer {
         };
         let gemma = cfg.family == Family::Gemma3;
         let token_embd = tensor("token_embd.weight")?;
-        let embeddings = token_embd.dequantize(&dev)?.to_dtype(DType::F16)?;
+        let embeddings = token_embd.dequantize(&dev)?;
         let output = match tensor("output.weight") {
             Ok(q) => q,
             Err(_) => token_embd,
@@ -452,13 +461,27 @@ mod tests {
     #[test]
     fn mask_is_causal_and_windowed() {
         assert!(attention_mask(1, 5, None).unwrap().is_none());
-        let m: Vec<Vec<f32>> = attention_mask(3, 0, None).unwrap().unwrap().to_vec2().unwrap();
+        let m: Vec<Vec<f32>> = attention_mask(3, 0, None)
+            .unwrap()
+            .unwrap()
+            .to_vec2()
+            .unwrap();
         assert_eq!(m[0][1], f32::NEG_INFINITY);
         assert_eq!(m[2], vec![0.0, 0.0, 0.0]);
-        let m: Vec<Vec<f32>> = attention_mask(1, 4, Some(2)).unwrap().unwrap().to_vec2().unwrap();
+        let m: Vec<Vec<f32>> = attention_mask(1, 4, Some(2))
+            .unwrap()
+            .unwrap()
+            .to_vec2()
+            .unwrap();
         assert_eq!(
             m[0],
-            vec![f32::NEG_INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY, 0.0, 0.0]
+            vec![
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+                f32::NEG_INFINITY,
+                0.0,
+                0.0
+            ]
         );
     }
 }

@@ -24,7 +24,11 @@ fn assert_round_trip(model: &LanguageModel, extra: &[&str]) {
     for text in ROUND_TRIP.iter().chain(extra) {
         let ids = tok.encode(text).unwrap();
         assert!(!ids.is_empty(), "no tokens for {text:?}");
-        assert_eq!(&tok.decode(&ids).unwrap(), text, "round trip of {text:?} via {ids:?}");
+        assert_eq!(
+            &tok.decode(&ids).unwrap(),
+            text,
+            "round trip of {text:?} via {ids:?}"
+        );
     }
 }
 
@@ -52,7 +56,11 @@ fn assert_ids_match_llama_cpp(name: &str, model: &LanguageModel) {
     for (text, ids) in strings.iter().zip(expected) {
         let text = text.as_str().unwrap();
         let ids: Vec<u32> = serde_json::from_value(ids.clone()).unwrap();
-        assert_eq!(model.tokenizer().encode(text).unwrap(), ids, "{name}: ids of {text:?}");
+        assert_eq!(
+            model.tokenizer().encode(text).unwrap(),
+            ids,
+            "{name}: ids of {text:?}"
+        );
     }
 }
 

@@ -21,7 +21,8 @@ fn load(name: &str, requantize: bool) -> LanguageModel {
         requantize,
         ..LoadOptions::default()
     };
-    LanguageModel::load(&model_path(name), options).unwrap_or_else(|e| panic!("loading {name}: {e:#}"))
+    LanguageModel::load(&model_path(name), options)
+        .unwrap_or_else(|e| panic!("loading {name}: {e:#}"))
 }
 
 /// SmolLM2 as the tournament runs it (weights re-quantized for speed).

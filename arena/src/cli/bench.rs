@@ -11,7 +11,11 @@ pub enum BenchCommand {
     /// Prompt processing and generation tokens/s, median over several runs.
     Gen {
         /// Models to measure.
-        #[arg(long, value_delimiter = ',', default_value = "smollm2-135m,gemma3-270m")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "smollm2-135m,gemma3-270m"
+        )]
         models: Vec<String>,
         /// Runs per model; the median is reported.
         #[arg(long, default_value_t = 5)]
@@ -39,7 +43,10 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
         gen_tokens,
         no_requantize,
     } = command;
-    anyhow::ensure!(runs > 0 && prompt_tokens > 0 && gen_tokens > 0, "runs, prompt and generation lengths must be positive");
+    anyhow::ensure!(
+        runs > 0 && prompt_tokens > 0 && gen_tokens > 0,
+        "runs, prompt and generation lengths must be positive"
+    );
     println!("| model | threads | prompt tok/s (median) | generation tok/s (median) | runs |");
     println!("|---|---|---|---|---|");
     for name in &models {
@@ -91,7 +98,10 @@ fn measure(lm: &LanguageModel, prompt: &[u32], gen_tokens: usize) -> anyhow::Res
         logits = model.forward(&[next], &mut cache)?;
     }
     let gen_secs = start.elapsed().as_secs_f64();
-    Ok((prompt.len() as f64 / prompt_secs, gen_tokens as f64 / gen_secs))
+    Ok((
+        prompt.len() as f64 / prompt_secs,
+        gen_tokens as f64 / gen_secs,
+    ))
 }
 
 fn median(values: &mut [f64]) -> f64 {

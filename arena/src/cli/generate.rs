@@ -81,7 +81,11 @@ pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> 
         generation.generated_tokens,
         generation.tokens_per_sec(),
         generation.finish,
-        if generation.truncated() { " (truncated)" } else { "" }
+        if generation.truncated() {
+            " (truncated)"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -31,7 +31,11 @@ pub fn run(command: ModelsCommand, fetcher: &agents::Fetcher) -> anyhow::Result<
         ModelsCommand::List => {
             for m in KNOWN_MODELS {
                 let path = fetcher.cache_dir().join(m.file_name);
-                let state = if path.is_file() { "cached" } else { "not fetched" };
+                let state = if path.is_file() {
+                    "cached"
+                } else {
+                    "not fetched"
+                };
                 println!("{}\t{}\t{state}", m.name, path.display());
             }
         }

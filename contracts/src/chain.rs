@@ -34,7 +34,12 @@ impl Chain {
             reason: format!("{e}"),
         })?;
         let account = signer.address();
-        let provider = ProviderBuilder::new()
+        // The nonce is read from the node for every transaction (not cached): a refused call or
+        // a restart after a crash must never leave a gap that stalls the next transaction.
+        let provider = ProviderBuilder::default()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(signer)
             .connect_http(url)
             .erased();

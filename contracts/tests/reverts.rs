@@ -1,0 +1,303 @@
+//! Every refusal path of the contract, on a real anvil: each bad input or attack fails with its
+//! custom error and leaves every balance as it was.
+
+mod common;
+
+use alloy::primitives::{Address, U256};
+use common::{Env, FEE, root};
+use contracts::Arena::ArenaErrors;
+use contracts::client::DEFAULT_SPLIT_BPS;
+use contracts::{ArenaClient, ChainError, RoundSpec};
+
+alloy::sol!(
+    #[sol(rpc)]
+    ReentrantWithdrawer,
+    "artifacts/ReentrantWithdrawer.json"
+);
+
+/// Awaits `$call`, asserts it was refused with `ArenaErrors::$variant`, and that no balance of
+/// the contract or any account moved.
+macro_rules! refused {
+    ($env:expr, $call:expr, $variant:ident) => {{
+        let before = $env.snapshot().await;
+        let result = $call.await;
+        let err: ChainError = match result {
+            Ok(_) => panic!("{} was accepted", stringify!($call)),
+            Err(e) => e,
+        };
+        assert!(
+            matches!(err.revert(), Some(ArenaErrors::$variant(_))),
+            "expected {}, got: {err}",
+            stringify!($variant)
+        );
+        assert_eq!(
+            $env.snapshot().await,
+            before,
+            "balances moved on a refused call"
+        );
+        err
+    }};
+}
+
+#[tokio::test]
+async fn deploying_with_the_zero_operator_is_refused() {
+    let env = Env::start(2).await;
+    let err = ArenaClient::deploy(env.operator.chain(), Address::ZERO)
+        .await
+        .err()
+        .expect("zero operator accepted");
+    assert!(
+        matches!(err.revert(), Some(ArenaErrors::ZeroOperator(_))),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn open_refuses_outsiders_bad_splits_fees_deadlines_and_reuse() {
+    let env = Env::start(3).await;
+    let good = env.spec(1, &DEFAULT_SPLIT_BPS).await;
+    refused!(env, env.players[0].open(&good), NotOperator);
+    let with = |f: &dyn Fn(&mut RoundSpec)| {
+        let mut s = good.clone();
+        f(&mut s);
+        s
+    };
+    let short = with(&|s| s.split_bps = vec![5_000, 3_000, 1_999]);
+    refused!(env, env.operator.open(&short), InvalidSplit);
+    let over = with(&|s| s.split_bps = vec![5_000, 5_001]);
+    refused!(env, env.operator.open(&over), InvalidSplit);
+    let empty = with(&|s| s.split_bps = vec![]);
+    refused!(env, env.operator.open(&empty), InvalidSplit);
+    let too_many = with(&|s| {
+        s.split_bps = vec![300; 33];
+        s.split_bps[0] = 400;
+    });
+    assert_eq!(
+        too_many.split_bps.iter().map(|&b| b as u32).sum::<u32>(),
+        10_000
+    );
+    refused!(env, env.operator.open(&too_many), InvalidSplit);
+    let fee = with(&|s| s.protocol_fee_bps = 10_001);
+    refused!(env, env.operator.open(&fee), ProtocolFeeTooHigh);
+    let now = env.operator.chain().latest_timestamp().await.unwrap();
+    let past = with(&|s| s.deadline = now);
+    refused!(env, env.operator.open(&past), DeadlineNotInFuture);
+
+    env.operator.open(&good).await.expect("valid open");
+    refused!(env, env.operator.open(&good), RoundExists);
+}
+
+#[tokio::test]
+async fn enter_refuses_wrong_fees_repeats_unknown_closed_and_finished_rounds() {
+    let env = Env::start(4).await;
+    let p = &env.players[0];
+    refused!(env, p.enter(9, FEE), RoundNotOpen);
+    env.open(1, &DEFAULT_SPLIT_BPS).await;
+    refused!(env, p.enter(1, FEE - 1), WrongEntryFee);
+    refused!(env, p.enter(1, FEE + 1), WrongEntryFee);
+    refused!(env, p.enter(1, 0), WrongEntryFee);
+    p.enter(1, FEE).await.expect("enter");
+    refused!(env, p.enter(1, FEE), AlreadyEntered);
+    env.pass_deadline().await;
+    refused!(env, env.players[1].enter(1, FEE), EntriesClosed);
+
+    env.operator
+        .settle(1, &[p.chain().account()], root("x"))
+        .await
+        .unwrap();
+    refused!(env, env.players[1].enter(1, FEE), RoundNotOpen);
+
+    env.open(2, &DEFAULT_SPLIT_BPS).await;
+    env.operator.cancel(2).await.unwrap();
+    refused!(env, env.players[1].enter(2, FEE), RoundNotOpen);
+}
+
+#[tokio::test]
+async fn enter_refuses_the_entrant_after_the_last_slot() {
+    const MAX: usize = 256;
+    let env = Env::start(MAX + 2).await;
+    let mut spec = env.spec(1, &DEFAULT_SPLIT_BPS).await;
+    spec.entry_fee = 0;
+    env.operator.open(&spec).await.unwrap();
+    for p in &env.players[..MAX] {
+        p.enter(1, 0).await.expect("enter");
+    }
+    refused!(env, env.players[MAX].enter(1, 0), RoundFull);
+    // A full round still settles: the ranking check covers all 256 slots.
+    env.pass_deadline().await;
+    let ranking: Vec<Address> = env.players[..MAX]
+        .iter()
+        .map(|p| p.chain().account())
+        .collect();
+    env.operator
+        .settle(1, &ranking, root("full"))
+        .await
+        .expect("settle a full round");
+}
+
+#[tokio::test]
+async fn settle_refuses_bad_rankings_outsiders_early_and_repeated_settlement() {
+    let env = Env::start(6).await;
+    env.open(1, &DEFAULT_SPLIT_BPS).await;
+    let entrants = env.enter(1, 4).await;
+    let outsider = env.players[4].chain().account();
+    let op = &env.operator;
+    refused!(env, op.settle(1, &entrants, root("r")), EntriesStillOpen);
+    env.pass_deadline().await;
+
+    refused!(
+        env,
+        env.players[0].settle(1, &entrants, root("r")),
+        NotOperator
+    );
+    refused!(env, op.settle(2, &entrants, root("r")), RoundNotOpen);
+    refused!(
+        env,
+        op.settle(1, &entrants[..3], root("r")),
+        RankingLengthMismatch
+    );
+    let mut extra = entrants.clone();
+    extra.push(outsider);
+    refused!(env, op.settle(1, &extra, root("r")), RankingLengthMismatch);
+    let mut stranger = entrants.clone();
+    stranger[2] = outsider;
+    refused!(env, op.settle(1, &stranger, root("r")), NotAnEntrant);
+    let mut duplicate = entrants.clone();
+    duplicate[3] = entrants[0];
+    refused!(env, op.settle(1, &duplicate, root("r")), DuplicateEntrant);
+
+    op.settle(1, &entrants, root("r"))
+        .await
+        .expect("valid settle");
+    refused!(env, op.settle(1, &entrants, root("r")), RoundNotOpen);
+    refused!(env, op.cancel(1), RoundNotOpen);
+    assert_eq!(op.settlements(1).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn cancel_refuses_outsiders_and_finished_rounds() {
+    let env = Env::start(3).await;
+    env.open(1, &DEFAULT_SPLIT_BPS).await;
+    env.enter(1, 2).await;
+    refused!(env, env.players[0].cancel(1), NotOperator);
+    refused!(env, env.operator.cancel(7), RoundNotOpen);
+    env.operator.cancel(1).await.unwrap();
+    refused!(env, env.operator.cancel(1), RoundNotOpen);
+    env.pass_deadline().await;
+    let entrants: Vec<Address> = env.players[..2]
+        .iter()
+        .map(|p| p.chain().account())
+        .collect();
+    refused!(
+        env,
+        env.operator.settle(1, &entrants, root("r")),
+        RoundNotOpen
+    );
+}
+
+#[tokio::test]
+async fn withdraw_refuses_empty_balances() {
+    let env = Env::start(2).await;
+    refused!(env, env.players[0].withdraw(), NothingToWithdraw);
+}
+
+/// An attacker contract wins a round and re-enters `withdraw` from its receive hook: the nested
+/// call is refused, the whole withdrawal rolls back, and the attacker can later take exactly
+/// its own balance once, and nothing more.
+#[tokio::test]
+async fn reentrant_withdraw_is_refused_and_pays_only_once() {
+    let env = Env::start(4).await;
+    let chain = env.players[0].chain();
+    let attacker = ReentrantWithdrawer::deploy(chain.provider().clone(), env.operator.address())
+        .await
+        .expect("deploy attacker");
+    env.open(1, &DEFAULT_SPLIT_BPS).await;
+    attacker
+        .enter(1)
+        .value(U256::from(FEE))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let honest = env.enter(1, 2).await; // players 0 and 1
+    env.pass_deadline().await;
+    let ranking = [*attacker.address(), honest[0], honest[1]];
+    env.operator.settle(1, &ranking, root("r")).await.unwrap();
+    let owed = env.operator.balance_of(*attacker.address()).await.unwrap();
+    assert!(owed > U256::ZERO);
+    let contract_before = chain.balance(env.operator.address()).await.unwrap();
+
+    let attack = attacker.withdraw().send().await;
+    let err = attack.err().expect("reentrant withdraw accepted");
+    assert!(
+        matches!(
+            err.as_decoded_interface_error::<ArenaErrors>(),
+            Some(ArenaErrors::Reentrancy(_))
+        ),
+        "expected Reentrancy, got {err}"
+    );
+    assert_eq!(
+        env.operator.balance_of(*attacker.address()).await.unwrap(),
+        owed
+    );
+    assert_eq!(
+        chain.balance(env.operator.address()).await.unwrap(),
+        contract_before
+    );
+    assert_eq!(
+        chain.balance(*attacker.address()).await.unwrap(),
+        U256::ZERO
+    );
+
+    // A recipient that rejects the payment gets TransferFailed, and keeps its balance.
+    send(attacker.setMode(2)).await;
+    let err = attacker
+        .withdraw()
+        .send()
+        .await
+        .err()
+        .expect("rejecting recipient paid");
+    assert!(
+        matches!(
+            err.as_decoded_interface_error::<ArenaErrors>(),
+            Some(ArenaErrors::TransferFailed(_))
+        ),
+        "expected TransferFailed, got {err}"
+    );
+    assert_eq!(
+        env.operator.balance_of(*attacker.address()).await.unwrap(),
+        owed
+    );
+
+    // Accepting normally, it is paid exactly its balance, once.
+    send(attacker.setMode(0)).await;
+    send(attacker.withdraw()).await;
+    assert_eq!(chain.balance(*attacker.address()).await.unwrap(), owed);
+    assert_eq!(attacker.received().call().await.unwrap(), U256::from(1));
+    assert_eq!(
+        chain.balance(env.operator.address()).await.unwrap(),
+        contract_before - owed
+    );
+    let again = attacker
+        .withdraw()
+        .send()
+        .await
+        .err()
+        .expect("second withdraw paid");
+    assert!(matches!(
+        again.as_decoded_interface_error::<ArenaErrors>(),
+        Some(ArenaErrors::NothingToWithdraw(_))
+    ));
+}
+
+/// Sends a call and waits until it is mined successfully.
+async fn send<P, C>(call: alloy::contract::CallBuilder<P, C>)
+where
+    P: alloy::providers::Provider,
+    C: alloy::contract::CallDecoder,
+{
+    let receipt = call.send().await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+}

@@ -160,3 +160,31 @@ fn journal_error(path: &Path, e: impl std::fmt::Display) -> ChainError {
         reason: e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_folds_records_per_key_and_skips_a_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let j = JsonlJournal::open(&path).unwrap();
+        assert_eq!(j.lookup("a").unwrap(), None);
+        let (h1, h2) = (TxHash::repeat_byte(1), TxHash::repeat_byte(2));
+        j.record_intent("a", "settle a").unwrap();
+        j.record_sent("a", h1).unwrap();
+        j.record_intent("b", "settle b").unwrap();
+        j.record_sent("a", h2).unwrap();
+        j.record_confirmed("a", Some(h2)).unwrap();
+        // A crash mid-write leaves half a line behind.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(br#"{"event":"sent","key":"b","tx_ha"#).unwrap();
+        let a = j.lookup("a").unwrap().unwrap();
+        assert_eq!(a.intent.as_deref(), Some("settle a"));
+        assert_eq!(a.sent, vec![h1, h2]);
+        assert_eq!(a.confirmed, Some(Some(h2)));
+        let b = j.lookup("b").unwrap().unwrap();
+        assert_eq!((b.sent.len(), b.confirmed), (0, None));
+    }
+}

@@ -97,9 +97,15 @@ impl JsonlJournal {
         let _guard = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(&self.path)
             .map_err(|e| journal_error(&self.path, e))?;
+        // After a crash mid-write the file ends in half a line: end it first, so this record
+        // starts a line of its own instead of being glued to the torn one.
+        if ends_torn(&mut file).map_err(|e| journal_error(&self.path, e))? {
+            line.insert(0, '\n');
+        }
         file.write_all(line.as_bytes())
             .and_then(|()| file.sync_data())
             .map_err(|e| journal_error(&self.path, e))
@@ -154,6 +160,18 @@ impl TxJournal for JsonlJournal {
     }
 }
 
+/// Whether a non-empty file does not end with a newline.
+fn ends_torn(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
 fn journal_error(path: &Path, e: impl std::fmt::Display) -> ChainError {
     ChainError::Journal {
         path: path.to_path_buf(),
@@ -186,5 +204,8 @@ mod tests {
         assert_eq!(a.confirmed, Some(Some(h2)));
         let b = j.lookup("b").unwrap().unwrap();
         assert_eq!((b.sent.len(), b.confirmed), (0, None));
+        // The next record after the tear is still readable.
+        j.record_sent("b", h1).unwrap();
+        assert_eq!(j.lookup("b").unwrap().unwrap().sent, vec![h1]);
     }
 }

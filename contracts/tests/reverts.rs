@@ -230,7 +230,7 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
     let contract_before = chain.balance(env.operator.address()).await.unwrap();
 
     let attack = attacker.withdraw().send().await;
-    let err = attack.err().expect("reentrant withdraw accepted");
+    let err = attack.expect_err("reentrant withdraw accepted");
     assert!(
         matches!(
             err.as_decoded_interface_error::<ArenaErrors>(),
@@ -257,8 +257,7 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
         .withdraw()
         .send()
         .await
-        .err()
-        .expect("rejecting recipient paid");
+        .expect_err("rejecting recipient paid");
     assert!(
         matches!(
             err.as_decoded_interface_error::<ArenaErrors>(),
@@ -284,8 +283,7 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
         .withdraw()
         .send()
         .await
-        .err()
-        .expect("second withdraw paid");
+        .expect_err("second withdraw paid");
     assert!(matches!(
         again.as_decoded_interface_error::<ArenaErrors>(),
         Some(ArenaErrors::NothingToWithdraw(_))

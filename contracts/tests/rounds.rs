@@ -8,18 +8,16 @@ use common::{Env, FEE, PROTOCOL_FEE_BPS, expected_payout, root};
 use contracts::RoundState;
 use contracts::client::DEFAULT_SPLIT_BPS;
 
-/// Runs a whole round with `n` entrants and checks every balance; returns the gas of the
-/// first `enter` and of `settle`.
-async fn full_round(n: usize) -> (u64, u64) {
+/// Runs a whole round with `n` entrants and checks every balance; returns the gas of each
+/// `enter` and of `settle`.
+async fn full_round(n: usize) -> (Vec<u64>, u64) {
     let env = Env::start(n + 2).await;
     let spec = env.open(1, &DEFAULT_SPLIT_BPS).await;
-    let mut enter_gas = 0;
+    let mut enter_gas = Vec::new();
     let mut entrants = Vec::new();
     for p in &env.players[..n] {
         let out = p.enter(1, FEE).await.expect("enter");
-        if entrants.is_empty() {
-            enter_gas = out.gas_used;
-        }
+        enter_gas.push(out.gas_used);
         entrants.push(p.chain().account());
     }
     let c = &env.operator;
@@ -84,13 +82,19 @@ async fn full_round(n: usize) -> (u64, u64) {
 #[tokio::test]
 async fn full_round_with_3_entrants_pays_the_split_to_the_wei() {
     let (enter, settle) = full_round(3).await;
-    println!("GAS enter={enter} settle(3 entrants)={settle}");
+    println!(
+        "GAS enter (1st, later)={}, {} settle(3 entrants)={settle}",
+        enter[0], enter[1]
+    );
 }
 
 #[tokio::test]
 async fn full_round_with_8_entrants_pays_the_split_to_the_wei() {
     let (enter, settle) = full_round(8).await;
-    println!("GAS enter={enter} settle(8 entrants)={settle}");
+    println!(
+        "GAS enter (1st, later)={}, {} settle(8 entrants)={settle}",
+        enter[0], enter[7]
+    );
 }
 
 /// For every entrant count from 1 to 8 and for two splits (the default three places and a

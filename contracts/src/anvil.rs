@@ -21,10 +21,12 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Finds the anvil binary: `$ARENA_ANVIL` if set, otherwise the one installed in the repository
 /// by scripts/install-chain-tools.sh.
 pub fn locate_anvil() -> Result<PathBuf, ChainError> {
-    let path = match std::env::var_os(ANVIL_ENV) {
-        Some(p) => PathBuf::from(p),
-        None => repo_root().join(ANVIL_IN_REPO),
-    };
+    anvil_at(std::env::var_os(ANVIL_ENV).map(PathBuf::from))
+}
+
+/// The anvil binary at `configured`, or in the repository when nothing is configured.
+fn anvil_at(configured: Option<PathBuf>) -> Result<PathBuf, ChainError> {
+    let path = configured.unwrap_or_else(|| repo_root().join(ANVIL_IN_REPO));
     if path.is_file() {
         Ok(path)
     } else {
@@ -159,4 +161,17 @@ fn wait_for_listening(stdout: std::process::ChildStdout) -> Result<String, Strin
     });
     rx.recv_timeout(START_TIMEOUT)
         .map_err(|_| format!("anvil did not report a listening address within {START_TIMEOUT:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_anvil_names_the_path_and_the_install_script() {
+        let missing = PathBuf::from("/nonexistent/anvil");
+        let err = anvil_at(Some(missing)).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/anvil"), "{err}");
+        assert!(err.contains("scripts/install-chain-tools.sh"), "{err}");
+    }
 }

@@ -25,7 +25,7 @@ pub struct Env {
 impl Env {
     /// Starts anvil with `accounts` funded accounts and deploys Arena.
     pub async fn start(accounts: usize) -> Env {
-        let node = AnvilNode::start(accounts, &[]).expect("start anvil");
+        let node = AnvilNode::start(accounts, &[]).unwrap_or_else(|e| panic!("{e}"));
         let mut chains = Vec::new();
         for key in node.private_keys() {
             chains.push(Chain::connect(node.rpc_url(), key).await.expect("connect"));

@@ -7,3 +7,7 @@ alloy::sol!(
     Arena,
     "artifacts/Arena.json"
 );
+
+// `sol!` reads the artifact without telling cargo; including it makes a recompiled artifact
+// rebuild the bindings instead of leaving stale bytecode in the client.
+const _: &[u8] = include_bytes!("../artifacts/Arena.json");

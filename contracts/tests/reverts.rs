@@ -14,6 +14,8 @@ alloy::sol!(
     ReentrantWithdrawer,
     "artifacts/ReentrantWithdrawer.json"
 );
+// Rebuild this test when the artifact changes (`sol!` does not tell cargo it read it).
+const _: &[u8] = include_bytes!("../artifacts/ReentrantWithdrawer.json");
 
 /// Awaits `$call`, asserts it was refused with `ArenaErrors::$variant`, and that no balance of
 /// the contract or any account moved.

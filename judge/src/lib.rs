@@ -1,1 +1,25 @@
-//! Judging, ranking, ratings, the sled store and dataset export (see issue 3).
+//! Judging, ranking, ratings, the sled store and dataset export.
+//!
+//! A round's answers are judged in layers ([`judging`]): verifiable checks
+//! ([`checks`]), then a local model read through log-probabilities
+//! ([`llm_judge`]); pair verdicts become a ranking ([`ranking`]), preference
+//! pairs ([`pairs`]) and rating changes ([`ratings`]), written atomically
+//! ([`store`]) and exported for training ([`export`]).
+
+pub mod bradley_terry;
+pub mod checks;
+pub mod export;
+pub mod judging;
+pub mod llm_judge;
+pub mod pairs;
+pub mod ranking;
+pub mod ratings;
+pub mod records;
+pub mod store;
+pub mod verdict;
+
+pub use checks::Check;
+pub use judging::{Contest, Judge, JudgeConfig};
+pub use llm_judge::LlmJudge;
+pub use store::{JudgedRound, Store, StoreError};
+pub use verdict::{Entry, Judgment};

@@ -1,6 +1,8 @@
 //! Command-line parsing and dispatch, one module per subcommand.
 
 mod bench;
+mod chain;
+mod export;
 mod generate;
 mod models;
 
@@ -15,6 +17,9 @@ pub struct Cli {
     /// Directory where models are cached (default: $ARENA_MODEL_DIR or the user cache dir).
     #[arg(long, global = true, value_name = "DIR")]
     model_dir: Option<PathBuf>,
+    /// The arena database (default: $ARENA_DB or the user data dir).
+    #[arg(long, global = true, value_name = "DIR", env = "ARENA_DB")]
+    db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -28,6 +33,13 @@ enum Command {
         #[command(subcommand)]
         command: models::ModelsCommand,
     },
+    /// Run a local chain, deploy the Arena contract, and inspect it.
+    Chain {
+        #[command(subcommand)]
+        command: chain::ChainCommand,
+    },
+    /// Export preference pairs or the leaderboard for training.
+    Export(export::ExportArgs),
     /// Measure speed.
     Bench {
         #[command(subcommand)]
@@ -42,7 +54,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Generate(args) => generate::run(args, &fetcher),
         Command::Models { command } => models::run(command, &fetcher),
         Command::Bench { command } => bench::run(command, &fetcher),
+        Command::Chain { command } => chain::run(command),
+        Command::Export(args) => export::run(args, &open_store(cli.db)?),
     }
+}
+
+/// Opens the arena database at `path` or the default location.
+fn open_store(path: Option<PathBuf>) -> anyhow::Result<judge::Store> {
+    let path = path.unwrap_or_else(|| {
+        dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("arena")
+            .join("db")
+    });
+    Ok(judge::Store::open(&path)?)
 }
 
 /// Makes a model available, showing download progress on stderr.

@@ -1,0 +1,81 @@
+//! `arena export`: preference pairs or the leaderboard, streamed to a file.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use judge::Store;
+use judge::export::{Filter, Format, export};
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// trl, trl-conversational, openai, leaderboard-csv or leaderboard-jsonl.
+    #[arg(long, default_value = "trl")]
+    format: String,
+    /// Output file (written next to it first, then renamed into place).
+    #[arg(long)]
+    out: PathBuf,
+    /// Only this space.
+    #[arg(long)]
+    space: Option<String>,
+    /// Only rounds in FIRST..LAST (either side may be empty).
+    #[arg(long, value_name = "FIRST..LAST")]
+    rounds: Option<String>,
+    /// Only pairs whose judge margin is at least this.
+    #[arg(long)]
+    min_margin: Option<f64>,
+    /// Only verdicts of this judge.
+    #[arg(long)]
+    judge: Option<String>,
+}
+
+pub fn run(args: ExportArgs, store: &Store) -> anyhow::Result<()> {
+    let format = Format::parse(&args.format).map_err(anyhow::Error::msg)?;
+    let (first_round, last_round) = match &args.rounds {
+        Some(range) => parse_range(range)?,
+        None => (None, None),
+    };
+    let filter = Filter {
+        space: args.space,
+        first_round,
+        last_round,
+        min_margin: args.min_margin,
+        judge: args.judge,
+    };
+    let partial = args.out.with_extension("partial");
+    let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    let mut out = BufWriter::new(file);
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} {pos} records exported ({per_sec})",
+    )?);
+    let written = export(store, format, &filter, &mut out, &mut |n| {
+        bar.set_position(n)
+    })?;
+    drop(out);
+    std::fs::rename(&partial, &args.out)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    bar.finish_and_clear();
+    println!("{written} records written to {}", args.out.display());
+    Ok(())
+}
+
+fn parse_range(text: &str) -> anyhow::Result<(Option<u64>, Option<u64>)> {
+    let (a, b) = text
+        .split_once("..")
+        .with_context(|| format!("--rounds '{text}': use FIRST..LAST, for example 3..10 or 5.."))?;
+    let num = |s: &str| -> anyhow::Result<Option<u64>> {
+        if s.is_empty() {
+            Ok(None)
+        } else {
+            s.parse()
+                .map(Some)
+                .with_context(|| format!("--rounds '{text}': '{s}' is not a round number"))
+        }
+    };
+    Ok((num(a)?, num(b)?))
+}

@@ -1,0 +1,261 @@
+//! Verifiable checks: rules anyone can recompute from the answer alone, so
+//! their scores are rewards that need no trust in a model.
+
+use serde::{Deserialize, Serialize};
+
+/// One rule an answer must follow, as written in a space's TOML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    /// The last number in the answer equals `expected` within `tolerance`.
+    NumericAnswer {
+        expected: f64,
+        #[serde(default)]
+        tolerance: f64,
+    },
+    /// The answer contains `expected` as whole words, ignoring case and punctuation.
+    ContainsAnswer { expected: String },
+    /// At most `max` words.
+    MaxWords { max: usize },
+    /// At least `min` words.
+    MinWords { min: usize },
+    /// Exactly `lines` non-empty lines (a haiku has 3).
+    LineCount { lines: usize },
+    /// Every one of `words` appears (whole word, any case).
+    RequiredWords { words: Vec<String> },
+    /// None of `words` appears (whole word, any case).
+    ForbiddenWords { words: Vec<String> },
+    /// The answer is JSON valid against `schema` (JSON Schema).
+    JsonSchema { schema: serde_json::Value },
+}
+
+/// The result of one check on one answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    /// Which rule, in words.
+    pub rule: String,
+    /// Whether the answer follows it.
+    pub passed: bool,
+}
+
+impl Check {
+    /// Applies the rule to `answer`.
+    pub fn evaluate(&self, answer: &str) -> CheckOutcome {
+        let words = normalized_words(answer);
+        let has = |w: &str| {
+            let target = normalized_words(w);
+            !target.is_empty()
+                && words
+                    .windows(target.len())
+                    .any(|win| win == target.as_slice())
+        };
+        let (rule, passed) = match self {
+            Self::NumericAnswer {
+                expected,
+                tolerance,
+            } => (
+                format!("answer is {expected}"),
+                last_number(answer).is_some_and(|n| (n - expected).abs() <= tolerance.max(1e-9)),
+            ),
+            Self::ContainsAnswer { expected } => (format!("mentions '{expected}'"), has(expected)),
+            Self::MaxWords { max } => (format!("at most {max} words"), word_count(answer) <= *max),
+            Self::MinWords { min } => (format!("at least {min} words"), word_count(answer) >= *min),
+            Self::LineCount { lines } => (
+                format!("exactly {lines} lines"),
+                answer.lines().filter(|l| !l.trim().is_empty()).count() == *lines,
+            ),
+            Self::RequiredWords { words } => (
+                format!("uses {}", words.join(", ")),
+                words.iter().all(|w| has(w)),
+            ),
+            Self::ForbiddenWords { words } => (
+                format!("avoids {}", words.join(", ")),
+                !words.iter().any(|w| has(w)),
+            ),
+            Self::JsonSchema { schema } => (
+                "valid JSON for the schema".into(),
+                json_valid(answer, schema),
+            ),
+        };
+        CheckOutcome { rule, passed }
+    }
+
+    /// Rejects rules that can never be met (a bad space file), naming the problem.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Self::NumericAnswer {
+                expected,
+                tolerance,
+            } if !expected.is_finite() || *tolerance < 0.0 => {
+                Err("numeric_answer needs a finite expected value and a tolerance >= 0".into())
+            }
+            Self::ContainsAnswer { expected } if normalized_words(expected).is_empty() => {
+                Err("contains_answer needs a non-empty expected answer".into())
+            }
+            Self::LineCount { lines: 0 } | Self::MaxWords { max: 0 } => {
+                Err("line_count and max_words need a positive number".into())
+            }
+            Self::RequiredWords { words } | Self::ForbiddenWords { words } if words.is_empty() => {
+                Err("required_words and forbidden_words need at least one word".into())
+            }
+            Self::JsonSchema { schema } => jsonschema::validator_for(schema)
+                .map(|_| ())
+                .map_err(|e| format!("json_schema is not a valid schema: {e}")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Fraction of `checks` that `answer` passes, with each outcome; `None`
+/// when there are no checks.
+pub fn run_checks(checks: &[Check], answer: &str) -> (Option<f64>, Vec<CheckOutcome>) {
+    let outcomes: Vec<CheckOutcome> = checks.iter().map(|c| c.evaluate(answer)).collect();
+    if outcomes.is_empty() {
+        return (None, outcomes);
+    }
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    (Some(passed as f64 / outcomes.len() as f64), outcomes)
+}
+
+fn normalized_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// The last number written in `text` (digits with optional sign, thousands
+/// commas and decimals).
+fn last_number(text: &str) -> Option<f64> {
+    let mut last = None;
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let negative = i > 0 && chars[i - 1] == '-';
+            let mut s = String::new();
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || ((chars[i] == '.' || chars[i] == ',')
+                        && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+            {
+                if chars[i] != ',' {
+                    s.push(chars[i]);
+                }
+                i += 1;
+            }
+            last = s.parse::<f64>().ok().map(|n| if negative { -n } else { n });
+        } else {
+            i += 1;
+        }
+    }
+    last
+}
+
+fn json_valid(answer: &str, schema: &serde_json::Value) -> bool {
+    let trimmed = answer
+        .trim()
+        .trim_start_matches("```json")
+        .trim_matches('`')
+        .trim();
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) else {
+        return false;
+    };
+    jsonschema::validator_for(schema).is_ok_and(|v| v.is_valid(&value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passes(check: Check, answer: &str) -> bool {
+        check.evaluate(answer).passed
+    }
+
+    #[test]
+    fn numeric_answers_use_the_last_number() {
+        let c = || Check::NumericAnswer {
+            expected: 42.0,
+            tolerance: 0.0,
+        };
+        assert!(passes(c(), "17 + 25 = 42."));
+        assert!(!passes(c(), "17 + 25 = 43"));
+        assert!(passes(c(), "It is 1,234 minus 1,192, so 42"));
+        assert!(!passes(c(), "no idea"));
+        assert!(passes(
+            Check::NumericAnswer {
+                expected: -3.5,
+                tolerance: 0.01
+            },
+            "x = -3.5"
+        ));
+    }
+
+    #[test]
+    fn word_rules_match_whole_words_in_any_case() {
+        assert!(passes(
+            Check::ContainsAnswer {
+                expected: "Paris".into()
+            },
+            "It's PARIS!"
+        ));
+        assert!(!passes(
+            Check::ContainsAnswer {
+                expected: "Paris".into()
+            },
+            "Parisian food"
+        ));
+        assert!(passes(
+            Check::RequiredWords {
+                words: vec!["coffee".into()]
+            },
+            "Coffee, now."
+        ));
+        assert!(!passes(
+            Check::ForbiddenWords {
+                words: vec!["best".into()]
+            },
+            "The best beans"
+        ));
+        assert!(passes(Check::MaxWords { max: 3 }, "one two three"));
+        assert!(!passes(Check::MaxWords { max: 3 }, "one two three four"));
+        assert!(passes(Check::LineCount { lines: 3 }, "a\n\nb\nc\n"));
+    }
+
+    #[test]
+    fn json_schema_checks_validity() {
+        let schema = serde_json::json!({"type": "object", "required": ["name"]});
+        let c = || Check::JsonSchema {
+            schema: schema.clone(),
+        };
+        assert!(passes(c(), "{\"name\": \"x\"}"));
+        assert!(passes(c(), "```json\n{\"name\": \"x\"}\n```"));
+        assert!(!passes(c(), "{\"title\": \"x\"}"));
+        assert!(!passes(c(), "name: x"));
+        assert!(
+            Check::JsonSchema {
+                schema: serde_json::json!({"type": 5})
+            }
+            .validate()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn score_is_the_fraction_passed() {
+        let checks = [
+            Check::MaxWords { max: 2 },
+            Check::RequiredWords {
+                words: vec!["hi".into()],
+            },
+        ];
+        assert_eq!(run_checks(&checks, "hi there").0, Some(1.0));
+        assert_eq!(run_checks(&checks, "hello there you").0, Some(0.0));
+        assert_eq!(run_checks(&checks, "hi there you").0, Some(0.5));
+        assert_eq!(run_checks(&[], "x").0, None);
+    }
+}

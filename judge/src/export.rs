@@ -1,0 +1,228 @@
+//! Dataset export, streamed straight from the store so memory stays bounded
+//! however many pairs there are: TRL preference JSONL (standard and
+//! conversational), OpenAI preference fine-tuning JSONL, and the leaderboard
+//! as CSV or JSONL.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use crate::ratings::{LeaderboardRow, leaderboard};
+use crate::records::{PreferencePair, RoundId};
+use crate::store::Store;
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `{"prompt", "chosen", "rejected"}` strings.
+    TrlStandard,
+    /// The same with message lists.
+    TrlConversational,
+    /// OpenAI's `input` / `preferred_output` / `non_preferred_output`.
+    OpenAi,
+    /// Leaderboard as CSV.
+    LeaderboardCsv,
+    /// Leaderboard as JSONL.
+    LeaderboardJsonl,
+}
+
+impl Format {
+    /// Parses a format name as given on the command line.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Ok(match name {
+            "trl" => Self::TrlStandard,
+            "trl-conversational" => Self::TrlConversational,
+            "openai" => Self::OpenAi,
+            "leaderboard-csv" => Self::LeaderboardCsv,
+            "leaderboard-jsonl" => Self::LeaderboardJsonl,
+            other => {
+                return Err(format!(
+                    "unknown export format '{other}': use trl, trl-conversational, openai, leaderboard-csv or leaderboard-jsonl"
+                ));
+            }
+        })
+    }
+}
+
+/// Which pairs to export.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub space: Option<String>,
+    pub first_round: Option<RoundId>,
+    pub last_round: Option<RoundId>,
+    pub min_margin: Option<f64>,
+    pub judge: Option<String>,
+}
+
+impl Filter {
+    fn keeps(&self, pair: &PreferencePair) -> bool {
+        self.space.as_ref().is_none_or(|s| *s == pair.space)
+            && self.min_margin.is_none_or(|m| pair.margin >= m)
+            && self.judge.as_ref().is_none_or(|j| *j == pair.judge)
+    }
+}
+
+/// Bootstrap resamples for the leaderboard's intervals.
+const LEADERBOARD_SAMPLES: usize = 200;
+
+/// Writes the export to `out`, calling `progress` with the number of records
+/// written so far every 10,000 records and at the end. Returns that number.
+pub fn export(
+    store: &Store,
+    format: Format,
+    filter: &Filter,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<u64> {
+    let written = match format {
+        Format::LeaderboardCsv | Format::LeaderboardJsonl => {
+            let rows = leaderboard_rows(store, filter)?;
+            write_leaderboard(&rows, format, out)?;
+            rows.len() as u64
+        }
+        _ => {
+            let mut n = 0u64;
+            let pairs = store.pairs(
+                filter.first_round.unwrap_or(0),
+                filter.last_round.unwrap_or(RoundId::MAX),
+            );
+            for pair in pairs {
+                let pair = pair?;
+                if !filter.keeps(&pair) {
+                    continue;
+                }
+                serde_json::to_writer(&mut *out, &pair_record(&pair, format))?;
+                out.write_all(b"\n")?;
+                n += 1;
+                if n.is_multiple_of(10_000) {
+                    progress(n);
+                }
+            }
+            n
+        }
+    };
+    out.flush()?;
+    progress(written);
+    Ok(written)
+}
+
+fn pair_record(pair: &PreferencePair, format: Format) -> serde_json::Value {
+    let user = json!([{"role": "user", "content": pair.prompt}]);
+    let assistant = |text: &str| json!([{"role": "assistant", "content": text}]);
+    match format {
+        Format::TrlStandard => json!({
+            "prompt": pair.prompt,
+            "chosen": pair.chosen,
+            "rejected": pair.rejected,
+            "metadata": metadata(pair),
+        }),
+        Format::TrlConversational => json!({
+            "prompt": user,
+            "chosen": assistant(&pair.chosen),
+            "rejected": assistant(&pair.rejected),
+            "metadata": metadata(pair),
+        }),
+        _ => json!({
+            "input": {"messages": user},
+            "preferred_output": assistant(&pair.chosen),
+            "non_preferred_output": assistant(&pair.rejected),
+            "metadata": metadata(pair),
+        }),
+    }
+}
+
+/// Everything else a pair carries, so an export loses nothing.
+fn metadata(pair: &PreferencePair) -> serde_json::Value {
+    json!({
+        "round": pair.round,
+        "space": pair.space,
+        "chosen_agent": pair.chosen_agent,
+        "rejected_agent": pair.rejected_agent,
+        "chosen_model": pair.chosen_model,
+        "rejected_model": pair.rejected_model,
+        "margin": pair.margin,
+        "judge": pair.judge,
+    })
+}
+
+/// Reads a pair back from an exported record of any pair format.
+pub fn pair_from_record(value: &serde_json::Value) -> Option<PreferencePair> {
+    let m = &value["metadata"];
+    let text = |v: &serde_json::Value| -> Option<String> {
+        v.as_str()
+            .map(str::to_owned)
+            .or_else(|| v[0]["content"].as_str().map(str::to_owned))
+    };
+    let (prompt, chosen, rejected) = if value.get("input").is_some() {
+        (
+            text(&value["input"]["messages"])?,
+            text(&value["preferred_output"])?,
+            text(&value["non_preferred_output"])?,
+        )
+    } else {
+        (
+            text(&value["prompt"])?,
+            text(&value["chosen"])?,
+            text(&value["rejected"])?,
+        )
+    };
+    Some(PreferencePair {
+        round: m["round"].as_u64()?,
+        space: m["space"].as_str()?.to_owned(),
+        prompt,
+        chosen,
+        rejected,
+        chosen_agent: m["chosen_agent"].as_str()?.to_owned(),
+        rejected_agent: m["rejected_agent"].as_str()?.to_owned(),
+        chosen_model: m["chosen_model"].as_str()?.to_owned(),
+        rejected_model: m["rejected_model"].as_str()?.to_owned(),
+        margin: m["margin"].as_f64()?,
+        judge: m["judge"].as_str()?.to_owned(),
+    })
+}
+
+/// The Bradley-Terry leaderboard over the stored verdicts the filter keeps.
+pub fn leaderboard_rows(store: &Store, filter: &Filter) -> anyhow::Result<Vec<LeaderboardRow>> {
+    let mut outcomes = Vec::new();
+    for item in store.judgments() {
+        let (id, judgment) = item?;
+        if filter.first_round.is_some_and(|f| id < f) || filter.last_round.is_some_and(|l| id > l) {
+            continue;
+        }
+        if filter.judge.as_ref().is_some_and(|j| *j != judgment.judge) {
+            continue;
+        }
+        if let Some(space) = &filter.space
+            && store.round(id)?.is_none_or(|r| r.space != *space)
+        {
+            continue;
+        }
+        outcomes.extend(
+            judgment
+                .verdicts
+                .iter()
+                .map(|v| (v.a.clone(), v.b.clone(), v.score_a)),
+        );
+    }
+    Ok(leaderboard(&outcomes, LEADERBOARD_SAMPLES))
+}
+
+fn write_leaderboard(
+    rows: &[LeaderboardRow],
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if format == Format::LeaderboardCsv {
+        let mut csv = csv::Writer::from_writer(out);
+        for row in rows {
+            csv.serialize(row)?;
+        }
+        csv.flush()?;
+    } else {
+        for row in rows {
+            serde_json::to_writer(&mut *out, row)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! What the store keeps about rounds: the round itself, the answers, the
+//! preference pairs and rating changes. Judgments are in [`crate::verdict`].
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies a round; increasing in the order rounds were created.
+pub type RoundId = u64;
+
+/// Where a round is in its life. Each step is persisted before the next
+/// begins, so a restarted tournament knows what is left to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundStatus {
+    Open,
+    EntriesPaid,
+    Generated,
+    Judged,
+    Settled,
+    Closed,
+    Cancelled,
+}
+
+/// A round: which space, which prompt, who entered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundRecord {
+    pub id: RoundId,
+    pub space: String,
+    /// The prompt with the space's instructions, as the agents saw it.
+    pub prompt: String,
+    pub reference: Option<String>,
+    pub agents: Vec<String>,
+    pub status: RoundStatus,
+    /// Unix seconds when the round was opened.
+    pub opened_at: u64,
+}
+
+/// One agent's answer in a round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnswerRecord {
+    pub round: RoundId,
+    pub agent_id: String,
+    pub model: String,
+    pub text: String,
+    /// Cut by the round's deadline.
+    pub truncated: bool,
+    pub generated_tokens: usize,
+    pub seed: u64,
+}
+
+/// A chosen/rejected pair for preference training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreferencePair {
+    pub round: RoundId,
+    pub space: String,
+    pub prompt: String,
+    pub chosen: String,
+    pub rejected: String,
+    pub chosen_agent: String,
+    pub rejected_agent: String,
+    pub chosen_model: String,
+    pub rejected_model: String,
+    /// How clearly the judge preferred `chosen`, in (0, 1].
+    pub margin: f64,
+    /// The judge's identity.
+    pub judge: String,
+}
+
+/// One agent's MMR before and after a round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatingChange {
+    pub round: RoundId,
+    pub space: String,
+    pub agent_id: String,
+    pub before: f64,
+    pub after: f64,
+}

@@ -1,0 +1,347 @@
+//! The sled database: rounds, answers, judgments, preference pairs and
+//! ratings. A judged round is written in one transaction across all trees,
+//! so a crash leaves it either complete or absent. A database that is
+//! corrupt or from a newer version is refused and never written.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::{Transactional, Tree};
+
+use crate::ratings::{START_MMR, mmr_changes};
+use crate::records::{AnswerRecord, PreferencePair, RatingChange, RoundId, RoundRecord};
+use crate::verdict::Judgment;
+
+/// Version of the layout below; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_KEY: &[u8] = b"schema_version";
+/// sled's page cache; bounded so that long exports run in bounded memory.
+const CACHE_BYTES: u64 = 64 << 20;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database {path} cannot be opened: {source}. It may be corrupt or in use by another arena process; nothing was changed. Stop the other process, or move the directory aside (or restore a backup) and start again"
+    )]
+    Open { path: PathBuf, source: sled::Error },
+    #[error(
+        "database {path} has schema version {found}, newer than this arena understands ({SCHEMA_VERSION}): use a newer arena; the database was not modified"
+    )]
+    NewerVersion { path: PathBuf, found: u32 },
+    #[error("database record {tree}/{key} is corrupt: {message}; the database was not modified")]
+    Corrupt {
+        tree: &'static str,
+        key: String,
+        message: String,
+    },
+    #[error("round {0} is already judged and stored; a round is written once")]
+    RoundExists(RoundId),
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// The open database and its trees.
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    rounds: Tree,
+    answers: Tree,
+    judgments: Tree,
+    pairs: Tree,
+    ratings: Tree,
+    rating_history: Tree,
+    documents: Tree,
+}
+
+/// Everything a judged round adds to the store.
+pub struct JudgedRound<'a> {
+    pub round: &'a RoundRecord,
+    pub answers: &'a [AnswerRecord],
+    pub judgment: &'a Judgment,
+    pub pairs: &'a [PreferencePair],
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(open_err)?;
+        let meta = db.open_tree("meta").map_err(open_err)?;
+        match meta.get(SCHEMA_KEY)? {
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Corrupt {
+                        tree: "meta",
+                        key: "schema_version".into(),
+                        message: "not a 4-byte version".into(),
+                    })?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerVersion {
+                        path: path.to_owned(),
+                        found,
+                    });
+                }
+            }
+            None => {
+                meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                meta.flush()?;
+            }
+        }
+        let tree = |name: &str| db.open_tree(name).map_err(open_err);
+        Ok(Self {
+            rounds: tree("rounds")?,
+            answers: tree("answers")?,
+            judgments: tree("judgments")?,
+            pairs: tree("pairs")?,
+            ratings: tree("ratings")?,
+            rating_history: tree("rating_history")?,
+            documents: tree("documents")?,
+            path: path.to_owned(),
+            db,
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The id the next round should take.
+    pub fn next_round_id(&self) -> Result<RoundId> {
+        Ok(self
+            .rounds
+            .last()?
+            .map_or(1, |(k, _)| round_of(&k).saturating_add(1)))
+    }
+
+    /// Saves a round record as it moves through its states.
+    pub fn put_round(&self, round: &RoundRecord) -> Result<()> {
+        self.rounds.insert(round.id.to_be_bytes(), encode(round))?;
+        self.rounds.flush()?;
+        Ok(())
+    }
+
+    /// Writes a judged round (answers, judgment, pairs, MMR updates) in one
+    /// transaction and returns the rating changes. Refuses a round already stored.
+    pub fn commit_judged(&self, judged: &JudgedRound<'_>) -> Result<Vec<RatingChange>> {
+        let round = judged.round;
+        let key = round.id.to_be_bytes();
+        let result = (
+            &self.rounds,
+            &self.answers,
+            &self.judgments,
+            &self.pairs,
+            &self.ratings,
+            &self.rating_history,
+        )
+            .transaction(|(rounds, answers, judgments, pairs, ratings, history)| {
+                if judgments.get(key)?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(
+                        StoreError::RoundExists(round.id),
+                    ));
+                }
+                rounds.insert(&key, encode(round))?;
+                for a in judged.answers {
+                    answers.insert(compound(round.id, a.agent_id.as_bytes()), encode(a))?;
+                }
+                judgments.insert(&key, encode(judged.judgment))?;
+                for (i, p) in judged.pairs.iter().enumerate() {
+                    pairs.insert(compound(round.id, &(i as u32).to_be_bytes()), encode(p))?;
+                }
+                let changes = apply_mmr(ratings, round, judged.judgment)?;
+                for c in &changes {
+                    history.insert(compound(round.id, c.agent_id.as_bytes()), encode(c))?;
+                }
+                Ok(changes)
+            });
+        let changes = result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => StoreError::Sled(e),
+        })?;
+        self.db.flush()?;
+        Ok(changes)
+    }
+
+    /// A round by id.
+    pub fn round(&self, id: RoundId) -> Result<Option<RoundRecord>> {
+        self.rounds
+            .get(id.to_be_bytes())?
+            .map(|v| decode("rounds", &id.to_string(), &v))
+            .transpose()
+    }
+
+    /// All rounds, oldest first.
+    pub fn rounds(&self) -> impl Iterator<Item = Result<RoundRecord>> + '_ {
+        self.rounds.iter().map(|kv| {
+            let (k, v) = kv?;
+            decode("rounds", &round_of(&k).to_string(), &v)
+        })
+    }
+
+    /// The answers of a round, by agent id.
+    pub fn answers(&self, id: RoundId) -> Result<Vec<AnswerRecord>> {
+        scan(&self.answers, "answers", id)
+    }
+
+    /// The judgment of a round, if it was judged.
+    pub fn judgment(&self, id: RoundId) -> Result<Option<Judgment>> {
+        self.judgments
+            .get(id.to_be_bytes())?
+            .map(|v| decode("judgments", &id.to_string(), &v))
+            .transpose()
+    }
+
+    /// All judgments, oldest round first.
+    pub fn judgments(&self) -> impl Iterator<Item = Result<(RoundId, Judgment)>> + '_ {
+        self.judgments.iter().map(|kv| {
+            let (k, v) = kv?;
+            let id = round_of(&k);
+            Ok((id, decode("judgments", &id.to_string(), &v)?))
+        })
+    }
+
+    /// The rating changes of a round.
+    pub fn rating_changes(&self, id: RoundId) -> Result<Vec<RatingChange>> {
+        scan(&self.rating_history, "rating_history", id)
+    }
+
+    /// Every rating change, oldest round first (for rating charts).
+    pub fn rating_history(&self) -> impl Iterator<Item = Result<RatingChange>> + '_ {
+        self.rating_history.iter().map(|kv| {
+            let (k, v) = kv?;
+            decode("rating_history", &round_of(&k).to_string(), &v)
+        })
+    }
+
+    /// Preference pairs of rounds `from..=to`, streamed in round order.
+    pub fn pairs(
+        &self,
+        from: RoundId,
+        to: RoundId,
+    ) -> impl Iterator<Item = Result<PreferencePair>> + '_ {
+        let start = compound(from, &[]);
+        let end = compound(to.saturating_add(1), &[]);
+        let range = if from > to {
+            start.clone()..start
+        } else {
+            start..end
+        };
+        self.pairs.range(range).map(|kv| {
+            let (k, v) = kv?;
+            decode("pairs", &round_of(&k).to_string(), &v)
+        })
+    }
+
+    /// Current MMR of `agent` in `space`.
+    pub fn mmr(&self, space: &str, agent: &str) -> Result<f64> {
+        let key = rating_key(space, agent);
+        self.ratings
+            .get(&key)?
+            .map(|v| decode("ratings", &format!("{space}/{agent}"), &v))
+            .transpose()
+            .map(|r| r.unwrap_or(START_MMR))
+    }
+
+    /// Stores a named document (agent or space definition, chain state).
+    pub fn put_document(&self, kind: &str, name: &str, value: &impl Serialize) -> Result<()> {
+        self.documents
+            .insert(rating_key(kind, name), encode(value))?;
+        self.documents.flush()?;
+        Ok(())
+    }
+
+    /// A named document, if stored.
+    pub fn document<T: DeserializeOwned>(&self, kind: &str, name: &str) -> Result<Option<T>> {
+        self.documents
+            .get(rating_key(kind, name))?
+            .map(|v| decode("documents", &format!("{kind}/{name}"), &v))
+            .transpose()
+    }
+}
+
+fn apply_mmr(
+    ratings: &TransactionalTree,
+    round: &RoundRecord,
+    judgment: &Judgment,
+) -> std::result::Result<Vec<RatingChange>, ConflictableTransactionError<StoreError>> {
+    let ranking = &judgment.ranking;
+    let mut players = Vec::new();
+    for (agent, strength) in ranking.order.iter().zip(&ranking.strengths) {
+        let key = rating_key(&round.space, agent);
+        let current = match ratings.get(&key)? {
+            Some(v) => {
+                decode::<f64>("ratings", agent, &v).map_err(ConflictableTransactionError::Abort)?
+            }
+            None => START_MMR,
+        };
+        players.push((agent.clone(), current, *strength));
+    }
+    let deltas = mmr_changes(&players);
+    let mut changes = Vec::new();
+    for ((agent, before, _), delta) in players.into_iter().zip(deltas) {
+        let after = before + delta;
+        ratings.insert(rating_key(&round.space, &agent), encode(&after))?;
+        changes.push(RatingChange {
+            round: round.id,
+            space: round.space.clone(),
+            agent_id: agent,
+            before,
+            after,
+        });
+    }
+    Ok(changes)
+}
+
+fn scan<T: DeserializeOwned>(tree: &Tree, name: &'static str, id: RoundId) -> Result<Vec<T>> {
+    tree.scan_prefix(id.to_be_bytes())
+        .map(|kv| {
+            let (_, v) = kv?;
+            decode(name, &id.to_string(), &v)
+        })
+        .collect()
+}
+
+fn compound(round: RoundId, suffix: &[u8]) -> Vec<u8> {
+    let mut key = round.to_be_bytes().to_vec();
+    key.extend_from_slice(suffix);
+    key
+}
+
+fn rating_key(space: &str, agent: &str) -> Vec<u8> {
+    let mut key = space.as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(agent.as_bytes());
+    key
+}
+
+fn round_of(key: &[u8]) -> RoundId {
+    let mut bytes = [0u8; 8];
+    let n = key.len().min(8);
+    bytes[..n].copy_from_slice(&key[..n]);
+    RoundId::from_be_bytes(bytes)
+}
+
+fn encode(value: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).expect("records serialize to JSON")
+}
+
+fn decode<T: DeserializeOwned>(tree: &'static str, key: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        tree,
+        key: key.to_owned(),
+        message: e.to_string(),
+    })
+}

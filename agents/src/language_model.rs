@@ -1,5 +1,6 @@
 //! A loaded GGUF model with its tokenizer and prompt format, and generation
-//! of one answer: streamed token by token, cut at a deadline.
+//! of answers, alone or batched for the agents of a round: streamed token by
+//! token, cut at a deadline.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -7,11 +8,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use candle_core::Tensor;
 use candle_core::quantized::gguf_file::Content;
 
 use crate::gguf_tokenizer::GgufTokenizer;
 use crate::prompt_format::PromptFormat;
-use crate::sampling::Sampling;
+use crate::sampling::{Sampler, Sampling};
 use crate::transformer::{KvCache, LoadOptions, Transformer};
 
 /// End-of-turn tokens of common chat formats, honoured when the vocabulary has them.
@@ -173,6 +175,71 @@ impl LanguageModel {
         request: &Request<'_>,
         on_text: &mut dyn FnMut(&str),
     ) -> Result<Generation> {
+        let mut answers = self.generate_batch(std::slice::from_ref(request), &mut |_, piece| {
+            on_text(piece)
+        })?;
+        Ok(answers.remove(0))
+    }
+
+    /// Generates the answers to several requests at once, as a round does
+    /// for the agents sharing this model: each step is one forward pass for
+    /// every unfinished answer, so the weights are read once per step for all
+    /// of them. Each answer is byte-identical to what [`LanguageModel::generate`]
+    /// gives for its request alone (same seed, same text, same stops,
+    /// deadline and `max_tokens`). `on_text(i, piece)` streams the pieces of
+    /// answer `i` as [`LanguageModel::generate`] does.
+    pub fn generate_batch(
+        &self,
+        requests: &[Request<'_>],
+        on_text: &mut dyn FnMut(usize, &str),
+    ) -> Result<Vec<Generation>> {
+        let stops: Vec<Vec<&str>> = requests
+            .iter()
+            .map(|request| {
+                let mut stops: Vec<&str> =
+                    request.sampling.stop.iter().map(String::as_str).collect();
+                stops.extend(self.format.implied_stops());
+                stops
+            })
+            .collect();
+        let mut answers = requests
+            .iter()
+            .zip(&stops)
+            .map(|(request, stops)| self.start_answer(request, stops))
+            .collect::<Result<Vec<_>>>()?;
+        let generation_started = Instant::now();
+        loop {
+            for (i, answer) in answers.iter_mut().enumerate() {
+                if answer.finish.is_none() {
+                    answer.step(&self.stop_ids, &mut |piece| on_text(i, piece))?;
+                    if answer.finish.is_some() {
+                        answer.generation_secs = generation_started.elapsed().as_secs_f64();
+                    }
+                }
+            }
+            let mut active: Vec<&mut Answer<'_, '_>> = answers
+                .iter_mut()
+                .filter(|answer| answer.finish.is_none())
+                .collect();
+            if active.is_empty() {
+                break;
+            }
+            let tokens: Vec<u32> = active.iter().map(|a| a.last_token()).collect();
+            let mut caches: Vec<&mut KvCache> = active.iter_mut().map(|a| &mut a.cache).collect();
+            let logits = self.transformer.forward_batch(&tokens, &mut caches)?;
+            for (row, answer) in active.into_iter().enumerate() {
+                answer.logits = logits.get(row)?;
+            }
+        }
+        Ok(answers.into_iter().map(Answer::into_generation).collect())
+    }
+
+    /// Checks a request, processes its prompt and prepares its sampler.
+    fn start_answer<'s>(
+        &'s self,
+        request: &Request<'_>,
+        stops: &'s [&'s str],
+    ) -> Result<Answer<'s, 's>> {
         let sampling = request.sampling;
         let text = self.render_prompt(request.system, request.prompt)?;
         let prompt_ids = self.tokenizer.encode_prompt(&text)?;
@@ -184,50 +251,109 @@ impl LanguageModel {
                 sampling.max_tokens
             );
         }
-        let mut stops: Vec<&str> = sampling.stop.iter().map(String::as_str).collect();
-        stops.extend(self.format.implied_stops());
-        let mut stream = StopScanner::new(&stops);
-        let mut sampler = sampling.sampler(request.seed);
-        let mut decoder = self.tokenizer.inner().decode_stream(true);
-        let mut cache: KvCache = self.transformer.new_cache();
+        let mut cache = self.transformer.new_cache();
         let started = Instant::now();
-        let mut logits = self.transformer.forward(&prompt_ids, &mut cache)?;
-        let prompt_secs = started.elapsed().as_secs_f64();
-        let generation_started = Instant::now();
-        let mut generated: Vec<u32> = Vec::new();
-        let finish = loop {
-            if request.deadline.is_some_and(|d| Instant::now() >= d) {
-                break Finish::Deadline;
-            }
-            if generated.len() >= sampling.max_tokens {
-                break Finish::MaxTokens;
-            }
-            let next = sampler.next(&logits, &generated)?;
-            if self.stop_ids.contains(&next) {
-                break Finish::EndOfTurn;
-            }
-            generated.push(next);
-            let piece = decoder
-                .step(next)
-                .map_err(|e| anyhow::anyhow!("decoding token {next}: {e}"))?;
-            if let Some(piece) = piece
-                && stream.push(&piece, on_text)
-            {
-                break Finish::StopString;
-            }
-            if generated.len() < sampling.max_tokens {
-                logits = self.transformer.forward(&[next], &mut cache)?;
-            }
-        };
-        let text = stream.finish(finish != Finish::StopString, on_text);
-        Ok(Generation {
-            text,
-            finish,
+        let logits = self.transformer.forward(&prompt_ids, &mut cache)?;
+        Ok(Answer {
+            max_tokens: sampling.max_tokens,
+            deadline: request.deadline,
+            sampler: sampling.sampler(request.seed),
+            decoder: self.tokenizer.inner().decode_stream(true),
+            stream: StopScanner::new(stops),
+            cache,
+            logits,
+            generated: Vec::new(),
+            finish: None,
             prompt_tokens: prompt_ids.len(),
-            generated_tokens: generated.len(),
-            prompt_secs,
-            generation_secs: generation_started.elapsed().as_secs_f64(),
+            prompt_secs: started.elapsed().as_secs_f64(),
+            generation_secs: 0.0,
         })
+    }
+}
+
+/// The tokenizer's incremental decoder.
+type Decoder<'t> = tokenizers::DecodeStream<
+    't,
+    tokenizers::ModelWrapper,
+    tokenizers::NormalizerWrapper,
+    tokenizers::PreTokenizerWrapper,
+    tokenizers::PostProcessorWrapper,
+    tokenizers::DecoderWrapper,
+>;
+
+/// One answer being generated: its sampler, cache, text so far and limits.
+struct Answer<'t, 's> {
+    max_tokens: usize,
+    deadline: Option<Instant>,
+    sampler: Sampler,
+    decoder: Decoder<'t>,
+    stream: StopScanner<'s>,
+    cache: KvCache,
+    /// Logits predicting the next token.
+    logits: Tensor,
+    generated: Vec<u32>,
+    finish: Option<Finish>,
+    prompt_tokens: usize,
+    prompt_secs: f64,
+    generation_secs: f64,
+}
+
+impl Answer<'_, '_> {
+    /// Picks the next token from `logits` and streams its text, or sets
+    /// `finish` when the answer is over. After a step that leaves `finish`
+    /// unset, the last token must be fed to the model.
+    fn step(&mut self, stop_ids: &[u32], on_text: &mut dyn FnMut(&str)) -> Result<()> {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return self.end(Finish::Deadline, on_text);
+        }
+        if self.generated.len() >= self.max_tokens {
+            return self.end(Finish::MaxTokens, on_text);
+        }
+        let next = self.sampler.next(&self.logits, &self.generated)?;
+        if stop_ids.contains(&next) {
+            return self.end(Finish::EndOfTurn, on_text);
+        }
+        self.generated.push(next);
+        let piece = self
+            .decoder
+            .step(next)
+            .map_err(|e| anyhow::anyhow!("decoding token {next}: {e}"))?;
+        if let Some(piece) = piece
+            && self.stream.push(&piece, on_text)
+        {
+            return self.end(Finish::StopString, on_text);
+        }
+        if self.generated.len() >= self.max_tokens {
+            return self.end(Finish::MaxTokens, on_text);
+        }
+        Ok(())
+    }
+
+    /// Ends the answer, flushing held-back text unless a stop string cut it.
+    fn end(&mut self, finish: Finish, on_text: &mut dyn FnMut(&str)) -> Result<()> {
+        if finish != Finish::StopString {
+            self.stream.flush(on_text);
+        }
+        self.finish = Some(finish);
+        Ok(())
+    }
+
+    fn last_token(&self) -> u32 {
+        *self
+            .generated
+            .last()
+            .expect("a step that continues generated a token")
+    }
+
+    fn into_generation(self) -> Generation {
+        Generation {
+            text: self.stream.text,
+            finish: self.finish.expect("finished answers only"),
+            prompt_tokens: self.prompt_tokens,
+            generated_tokens: self.generated.len(),
+            prompt_secs: self.prompt_secs,
+            generation_secs: self.generation_secs,
+        }
     }
 }
 
@@ -289,14 +415,10 @@ impl<'a> StopScanner<'a> {
         }
     }
 
-    /// Flushes what was held back (unless a stop string ended the text) and
-    /// returns the whole text.
-    fn finish(mut self, flush: bool, on_text: &mut dyn FnMut(&str)) -> String {
-        if flush {
-            let end = self.text.len();
-            self.emit_up_to(end, on_text);
-        }
-        self.text
+    /// Emits what was held back, when the text ended without a stop string.
+    fn flush(&mut self, on_text: &mut dyn FnMut(&str)) {
+        let end = self.text.len();
+        self.emit_up_to(end, on_text);
     }
 }
 
@@ -321,8 +443,10 @@ mod tests {
                 break;
             }
         }
-        let text = scanner.finish(!stopped, &mut |t| streamed.push_str(t));
-        (text, streamed, stopped)
+        if !stopped {
+            scanner.flush(&mut |t| streamed.push_str(t));
+        }
+        (scanner.text, streamed, stopped)
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod fetch;
 pub mod gguf_tokenizer;
 pub mod language_model;
+pub mod linear;
 pub mod prompt_format;
 pub mod sampling;
 pub mod transformer;

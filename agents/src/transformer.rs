@@ -11,8 +11,10 @@ use std::io::{Read, Seek};
 
 use anyhow::{Context, Result, bail};
 use candle_core::quantized::gguf_file::Content;
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
-use candle_core::{D, DType, Device, Module, Tensor};
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{D, DType, Device, Tensor};
+
+use crate::linear::Linear;
 
 /// The architectures this module implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,17 +176,17 @@ impl Rope {
 #[derive(Debug, Clone)]
 struct Layer {
     attn_norm: RmsNorm,
-    wq: QMatMul,
-    wk: QMatMul,
-    wv: QMatMul,
-    wo: QMatMul,
+    wq: Linear,
+    wk: Linear,
+    wv: Linear,
+    wo: Linear,
     q_norm: Option<RmsNorm>,
     k_norm: Option<RmsNorm>,
     post_attn_norm: Option<RmsNorm>,
     ffn_norm: RmsNorm,
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
+    gate: Linear,
+    up: Linear,
+    down: Linear,
     post_ffn_norm: Option<RmsNorm>,
     local: bool,
 }
@@ -216,7 +218,7 @@ pub struct Transformer {
     embeddings: Tensor,
     layers: Vec<Layer>,
     out_norm: RmsNorm,
-    output: QMatMul,
+    output: Linear,
     rope_global: Rope,
     rope_local: Rope,
     max_context: usize,
@@ -242,14 +244,14 @@ impl Transformer {
                 eps,
             })
         };
-        let matmul = |q: QTensor| -> Result<QMatMul> {
+        let matmul = |q: QTensor| -> Result<Linear> {
             let q = match q.dtype() {
                 GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 if options.requantize => {
                     QTensor::quantize(&q.dequantize(&dev)?, GgmlDType::Q8_0)?
                 }
                 _ => q,
             };
-            Ok(QMatMul::from_qtensor(q)?)
+            Ok(Linear::new(q)?)
         };
         let gemma = cfg.family == Family::Gemma3;
         let token_embd = tensor("token_embd.weight")?;
@@ -326,45 +328,73 @@ impl Transformer {
     /// Feeds `tokens` after what `cache` holds and returns the logits (f32,
     /// vocabulary-sized) predicting the token that follows the last one.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
-        let seq = tokens.len();
-        if seq == 0 {
+        if tokens.is_empty() {
             bail!("forward needs at least one token");
         }
-        let offset = cache.len;
-        if offset + seq > self.max_context {
+        Ok(self.run(tokens, &mut [cache])?.flatten_all()?)
+    }
+
+    /// One decoding step for several sequences at once: `tokens[i]` follows
+    /// what `caches[i]` holds. Returns logits of shape (sequences, vocabulary).
+    ///
+    /// The projections see all sequences as rows of one matrix, so each
+    /// weight is read once per step for all of them; attention runs per
+    /// sequence on its own cache and positions. Every row is computed exactly
+    /// as [`Transformer::forward`] computes a lone token: the results are
+    /// bit-identical.
+    pub fn forward_batch(&self, tokens: &[u32], caches: &mut [&mut KvCache]) -> Result<Tensor> {
+        if tokens.is_empty() || tokens.len() != caches.len() {
             bail!(
-                "sequence of {} tokens exceeds the model context of {} tokens",
-                offset + seq,
-                self.max_context
+                "forward_batch needs one token per sequence, got {} tokens for {} caches",
+                tokens.len(),
+                caches.len()
             );
+        }
+        self.run(tokens, caches)
+    }
+
+    /// Runs `tokens.len() / caches.len()` new tokens of each sequence and
+    /// returns the logits after the last one of each, (sequences, vocabulary).
+    fn run(&self, tokens: &[u32], caches: &mut [&mut KvCache]) -> Result<Tensor> {
+        let b = caches.len();
+        let seq = tokens.len() / b;
+        for cache in caches.iter() {
+            if cache.len + seq > self.max_context {
+                bail!(
+                    "sequence of {} tokens exceeds the model context of {} tokens",
+                    cache.len + seq,
+                    self.max_context
+                );
+            }
         }
         let ids = Tensor::new(tokens, &Device::Cpu)?;
         let mut x = self
             .embeddings
             .index_select(&ids, 0)?
-            .to_dtype(DType::F32)?
-            .unsqueeze(0)?;
+            .reshape((b, seq, self.cfg.n_embd))?;
         if self.cfg.family == Family::Gemma3 {
             x = (x * (self.cfg.n_embd as f64).sqrt())?;
         }
-        for (layer, kv) in self.layers.iter().zip(cache.layers.iter_mut()) {
-            x = self.layer_forward(layer, &x, kv, offset)?;
+        for (index, layer) in self.layers.iter().enumerate() {
+            x = self.layer_forward(layer, index, &x, caches)?;
         }
-        cache.len += seq;
+        for cache in caches.iter_mut() {
+            cache.len += seq;
+        }
         let last = self.out_norm.forward(&x.narrow(1, seq - 1, 1)?)?;
         let logits = self.output.forward(&last.contiguous()?)?;
-        Ok(logits.flatten_all()?)
+        Ok(logits.reshape((b, ()))?)
     }
 
     fn layer_forward(
         &self,
         layer: &Layer,
+        index: usize,
         x: &Tensor,
-        kv: &mut Option<(Tensor, Tensor)>,
-        offset: usize,
+        caches: &mut [&mut KvCache],
     ) -> Result<Tensor> {
         let h = layer.attn_norm.forward(x)?;
-        let mut h = self.attention(layer, &h, kv, offset)?;
+        let mut h = self.attention(layer, index, &h, caches)?;
         if let Some(n) = &layer.post_attn_norm {
             h = n.forward(&h)?;
         }
@@ -382,12 +412,13 @@ impl Transformer {
         Ok((x + h)?)
     }
 
+    /// Self-attention of layer `index` for x of shape (sequences, seq, n_embd).
     fn attention(
         &self,
         layer: &Layer,
+        index: usize,
         x: &Tensor,
-        kv: &mut Option<(Tensor, Tensor)>,
-        offset: usize,
+        caches: &mut [&mut KvCache],
     ) -> Result<Tensor> {
         let (b, seq, _) = x.dims3()?;
         let (n_head, n_kv, hd) = (self.cfg.n_head, self.cfg.n_kv_head, self.cfg.head_dim);
@@ -402,6 +433,39 @@ impl Transformer {
             Some(n) => n.forward(&k)?,
             None => k,
         };
+        let ys = caches
+            .iter_mut()
+            .enumerate()
+            .map(|(i, cache)| {
+                let offset = cache.len;
+                self.sequence_attention(
+                    layer,
+                    &q.narrow(0, i, 1)?,
+                    &k.narrow(0, i, 1)?,
+                    &v.narrow(0, i, 1)?,
+                    &mut cache.layers[index],
+                    offset,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let y = Tensor::cat(&ys, 0)?;
+        Ok(layer.wo.forward(&y)?)
+    }
+
+    /// Attention of one sequence: q (1, seq, heads, head_dim), k and v
+    /// (1, seq, kv_heads, head_dim) at positions from `offset`; appends k and
+    /// v to the sequence's cache and returns (1, seq, heads * head_dim).
+    fn sequence_attention(
+        &self,
+        layer: &Layer,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        kv: &mut Option<(Tensor, Tensor)>,
+        offset: usize,
+    ) -> Result<Tensor> {
+        let (b, seq, n_head, hd) = q.dims4()?;
+        let n_kv = self.cfg.n_kv_head;
         let rope = if layer.local {
             &self.rope_local
         } else {
@@ -425,8 +489,7 @@ impl Transformer {
         }
         let att = candle_nn::ops::softmax_last_dim(&att)?;
         let y = att.matmul(&v)?;
-        let y = y.transpose(1, 2)?.reshape((b, seq, n_head * hd))?;
-        Ok(layer.wo.forward(&y)?)
+        Ok(y.transpose(1, 2)?.reshape((b, seq, n_head * hd))?)
     }
 }
 

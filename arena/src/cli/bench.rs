@@ -1,7 +1,12 @@
-//! `arena bench gen`: prompt and generation speed of the local models.
+//! `arena bench gen`: prompt and generation speed of the local models, one
+//! stream and a round's batch of streams, optionally against llama.cpp on
+//! the same files, alternating the two engines run by run.
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Instant;
 
+use anyhow::{Context, bail, ensure};
 use clap::Subcommand;
 
 use agents::{LanguageModel, LoadOptions, ModelRef};
@@ -23,17 +28,42 @@ pub enum BenchCommand {
         /// Prompt length in tokens.
         #[arg(long, default_value_t = 64)]
         prompt_tokens: usize,
-        /// Tokens generated per run (greedy, never stopped early).
+        /// Tokens generated per run and sequence (greedy, never stopped early).
         #[arg(long, default_value_t = 64)]
         gen_tokens: usize,
+        /// Sequences generated together, as the agents of a round (0 = skip).
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
         /// Keep the GGUF formats as stored instead of re-quantizing to Q8_0.
         #[arg(long)]
         no_requantize: bool,
+        /// Also run llama.cpp (scripts/bench_llama_cpp.py) after each of our
+        /// runs and report ratios.
+        #[arg(long)]
+        llama_cpp: bool,
     },
 }
 
 const BENCH_TEXT: &str = "The arena opens at dawn. Agents read the prompt, think, and answer; \
 the judge compares every pair of answers and the best one wins the round. ";
+
+/// Rates of one engine over the runs: (prompt tok/s, generation tok/s).
+#[derive(Default)]
+struct Rates {
+    prompt: Vec<f64>,
+    generation: Vec<f64>,
+}
+
+impl Rates {
+    fn push(&mut self, (prompt, generation): (f64, f64)) {
+        self.prompt.push(prompt);
+        self.generation.push(generation);
+    }
+
+    fn medians(&mut self) -> (f64, f64) {
+        (median(&mut self.prompt), median(&mut self.generation))
+    }
+}
 
 pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<()> {
     let BenchCommand::Gen {
@@ -41,14 +71,23 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
         runs,
         prompt_tokens,
         gen_tokens,
+        batch,
         no_requantize,
+        llama_cpp,
     } = command;
-    anyhow::ensure!(
+    ensure!(
         runs > 0 && prompt_tokens > 0 && gen_tokens > 0,
         "runs, prompt and generation lengths must be positive"
     );
-    println!("| model | threads | prompt tok/s (median) | generation tok/s (median) | runs |");
-    println!("|---|---|---|---|---|");
+    ensure!(
+        !llama_cpp || (prompt_tokens == 64 && gen_tokens == 64),
+        "the llama.cpp script measures 64 prompt and 64 generated tokens: keep the defaults"
+    );
+    let threads = candle_core::utils::get_num_threads();
+    println!(
+        "| model | engine | threads | prompt tok/s | generation tok/s | prompt ratio | generation ratio | runs |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     for name in &models {
         let model = ModelRef::parse(name).map_err(anyhow::Error::msg)?;
         let path = super::ensure_model(fetcher, &model)?;
@@ -58,19 +97,35 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
         };
         let lm = LanguageModel::load(&path, options)?;
         let prompt = bench_prompt(&lm, prompt_tokens)?;
-        let mut prompt_rates = Vec::new();
-        let mut gen_rates = Vec::new();
+        let (mut ours, mut batched, mut reference) =
+            (Rates::default(), Rates::default(), Rates::default());
         for _ in 0..runs {
-            let (p, g) = measure(&lm, &prompt, gen_tokens)?;
-            prompt_rates.push(p);
-            gen_rates.push(g);
+            ours.push(measure(&lm, &prompt, gen_tokens, 1)?);
+            if batch > 0 {
+                batched.push(measure(&lm, &prompt, gen_tokens, batch)?);
+            }
+            if llama_cpp {
+                reference.push(measure_llama_cpp(&path, name)?);
+            }
         }
-        println!(
-            "| {name} | {} | {:.1} | {:.1} | {runs} |",
-            candle_core::utils::get_num_threads(),
-            median(&mut prompt_rates),
-            median(&mut gen_rates)
-        );
+        let base = llama_cpp.then(|| reference.medians());
+        let row = |engine: &str, (p, g): (f64, f64)| {
+            let ratio = |ours: f64, theirs: f64| format!("{:.2}", ours / theirs);
+            let (rp, rg) = base.map_or((String::new(), String::new()), |(bp, bg)| {
+                (ratio(p, bp), ratio(g, bg))
+            });
+            println!("| {name} | {engine} | {threads} | {p:.1} | {g:.1} | {rp} | {rg} | {runs} |");
+        };
+        row("arena, one stream", ours.medians());
+        if batch > 0 {
+            row(
+                &format!("arena, {batch} streams batched (aggregate)"),
+                batched.medians(),
+            );
+        }
+        if let Some(b) = base {
+            row("llama.cpp, one stream", b);
+        }
     }
     Ok(())
 }
@@ -85,23 +140,66 @@ fn bench_prompt(lm: &LanguageModel, n: usize) -> anyhow::Result<Vec<u32>> {
     Ok(ids)
 }
 
-/// One run: (prompt tokens/s, generated tokens/s), greedy decoding.
-fn measure(lm: &LanguageModel, prompt: &[u32], gen_tokens: usize) -> anyhow::Result<(f64, f64)> {
+/// One run of `streams` sequences with the same prompt, greedy decoding:
+/// (prompt tokens/s, generated tokens/s summed over the streams). Prompts are
+/// processed one sequence at a time, generation steps all streams at once.
+fn measure(
+    lm: &LanguageModel,
+    prompt: &[u32],
+    gen_tokens: usize,
+    streams: usize,
+) -> anyhow::Result<(f64, f64)> {
     let model = lm.transformer();
-    let mut cache = model.new_cache();
+    let mut caches: Vec<_> = (0..streams).map(|_| model.new_cache()).collect();
     let start = Instant::now();
-    let mut logits = model.forward(prompt, &mut cache)?;
+    let mut next = Vec::with_capacity(streams);
+    for cache in &mut caches {
+        next.push(
+            model
+                .forward(prompt, cache)?
+                .argmax(0)?
+                .to_scalar::<u32>()?,
+        );
+    }
     let prompt_secs = start.elapsed().as_secs_f64();
     let start = Instant::now();
+    let mut rows: Vec<_> = caches.iter_mut().collect();
     for _ in 0..gen_tokens {
-        let next = logits.argmax(0)?.to_scalar::<u32>()?;
-        logits = model.forward(&[next], &mut cache)?;
+        let logits = model.forward_batch(&next, &mut rows)?;
+        next = logits.argmax(1)?.to_vec1::<u32>()?;
     }
     let gen_secs = start.elapsed().as_secs_f64();
     Ok((
-        prompt.len() as f64 / prompt_secs,
-        gen_tokens as f64 / gen_secs,
+        (streams * prompt.len()) as f64 / prompt_secs,
+        (streams * gen_tokens) as f64 / gen_secs,
     ))
+}
+
+/// One run of scripts/bench_llama_cpp.py on the same file.
+fn measure_llama_cpp(model_path: &Path, name: &str) -> anyhow::Result<(f64, f64)> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench_llama_cpp.py");
+    let dir = model_path.parent().context("model path has no directory")?;
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(dir)
+        .args(["1", name, "--raw"])
+        .output()
+        .context("running python3 scripts/bench_llama_cpp.py (see scripts/install-llama-cpp.sh)")?;
+    if !output.status.success() {
+        bail!(
+            "scripts/bench_llama_cpp.py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<&str> = stdout
+        .lines()
+        .find(|l| l.starts_with(name))
+        .context("no result line from scripts/bench_llama_cpp.py")?
+        .split_whitespace()
+        .collect();
+    ensure!(fields.len() == 3, "unexpected llama.cpp result: {stdout}");
+    Ok((fields[1].parse()?, fields[2].parse()?))
 }
 
 fn median(values: &mut [f64]) -> f64 {

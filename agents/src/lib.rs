@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod gguf_tokenizer;
 pub mod language_model;
 pub mod linear;
+pub mod q4_1;
 pub mod prompt_format;
 pub mod sampling;
 pub mod transformer;

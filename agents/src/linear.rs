@@ -5,36 +5,55 @@
 //! candle picks its x86 kernel for Q6_K by the number of rows: compact
 //! weights for one row, repacked tiles for several. The two sum in different
 //! orders, so a lone row is padded to two to take the tiled kernel as well.
+//! Q4_1, which candle runs with scalar code only, goes to [`Q4_1Matrix`].
+
+use std::sync::Arc;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Module, Result, Tensor};
 
+use crate::q4_1::Q4_1Matrix;
+
 /// A weight matrix applied to the rows of its input (last dimension).
 #[derive(Debug, Clone)]
-pub struct Linear {
-    matmul: QMatMul,
-    /// Whether one row must be padded to two to get the multi-row kernel.
-    pad_single_row: bool,
+pub enum Linear {
+    /// candle's kernels; `pad_single_row` makes a lone row take the
+    /// multi-row kernel.
+    Candle {
+        matmul: QMatMul,
+        pad_single_row: bool,
+    },
+    /// The project's SIMD kernel for Q4_1, which candle lacks.
+    Q4_1(Arc<Q4_1Matrix>),
 }
 
 impl Linear {
     /// Wraps quantized weights of shape (out, in).
     pub fn new(weights: QTensor) -> Result<Self> {
-        let pad_single_row = weights.dtype() == GgmlDType::Q6K;
-        Ok(Self {
-            matmul: QMatMul::from_qtensor(weights)?,
-            pad_single_row,
+        Ok(match weights.dtype() {
+            GgmlDType::Q4_1 => Self::Q4_1(Arc::new(Q4_1Matrix::new(&weights)?)),
+            dtype => Self::Candle {
+                pad_single_row: dtype == GgmlDType::Q6K,
+                matmul: QMatMul::from_qtensor(weights)?,
+            },
         })
     }
 
     /// `x` (..., in) times the transposed weights: (..., out).
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        let (matmul, pad_single_row) = match self {
+            Self::Q4_1(matrix) => return matrix.forward(x),
+            Self::Candle {
+                matmul,
+                pad_single_row,
+            } => (matmul, *pad_single_row),
+        };
         let rows = x.elem_count() / x.dim(candle_core::D::Minus1)?;
-        if !(self.pad_single_row && rows == 1) {
-            return self.matmul.forward(x);
+        if !(pad_single_row && rows == 1) {
+            return matmul.forward(x);
         }
         let row = x.flatten_all()?.unsqueeze(0)?;
-        let out = self.matmul.forward(&Tensor::cat(&[&row, &row], 0)?)?;
+        let out = matmul.forward(&Tensor::cat(&[&row, &row], 0)?)?;
         let mut dims = x.dims().to_vec();
         if let Some(last) = dims.last_mut() {
             *last = out.dim(1)?;

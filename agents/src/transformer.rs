@@ -30,8 +30,9 @@ pub enum Family {
 pub struct LoadOptions {
     /// Longest sequence (prompt plus answer) to prepare RoPE tables for.
     pub max_context: usize,
-    /// Re-quantize weights whose formats lack SIMD kernels in candle
-    /// (Q4_1, Q5_0, Q5_1) to Q8_0, which has them: faster, slightly more memory.
+    /// Re-quantize weights whose formats lack SIMD kernels here (Q5_0,
+    /// Q5_1) to Q8_0, which has them: faster, slightly more memory. Q4_1
+    /// keeps its stored form: it has its own kernel ([`crate::q4_1`]).
     pub requantize: bool,
 }
 
@@ -246,7 +247,7 @@ impl Transformer {
         };
         let matmul = |q: QTensor| -> Result<Linear> {
             let q = match q.dtype() {
-                GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1 if options.requantize => {
+                GgmlDType::Q5_0 | GgmlDType::Q5_1 if options.requantize => {
                     QTensor::quantize(&q.dequantize(&dev)?, GgmlDType::Q8_0)?
                 }
                 _ => q,

@@ -1,6 +1,15 @@
 //! `arena`: the command line of the Arena game.
 
 mod cli;
+mod tournament;
+
+/// The shipped assets (spaces, agents): `$ARENA_ASSETS`, else the
+/// repository's `assets/` folder.
+pub fn assets_dir() -> std::path::PathBuf {
+    std::env::var_os("ARENA_ASSETS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets"))
+}
 
 use clap::Parser;
 

@@ -1,9 +1,10 @@
 //! Starting a local anvil node from the pinned npm package, on a free loopback port.
 //!
-//! The node is a child process killed when its [`AnvilNode`] is dropped, so a test or command
+//! The node is a child process killed when its [`AnvilNode`] is dropped (or its owner dies), so a test or command
 //! that fails half way never leaves a chain running.
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -73,7 +74,8 @@ impl AnvilNode {
         let config_dir = tempfile::tempdir()
             .map_err(|e| ChainError::AnvilStart(format!("temporary directory: {e}")))?;
         let config_path = config_dir.path().join("anvil.json");
-        let mut child = Command::new(&anvil)
+        let mut command = Command::new(&anvil);
+        command
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--accounts", &accounts.to_string()])
             .arg("--config-out")
@@ -81,7 +83,20 @@ impl AnvilNode {
             .args(extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+        // With it, anvil gets SIGTERM (and saves any --state) when the thread that
+        // started it dies, even by SIGKILL, so no node outlives its owner.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let mut child = command
             .spawn()
             .map_err(|e| ChainError::AnvilStart(format!("{}: {e}", anvil.display())))?;
         let address = match child.stdout.take().map(wait_for_listening) {

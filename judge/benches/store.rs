@@ -73,6 +73,8 @@ fn main() {
             agents: vec!["a".into(), "b".into()],
             status: RoundStatus::Judged,
             opened_at: r,
+            result_root: None,
+            transactions: vec![],
         };
         let pairs: Vec<PreferencePair> = (0..PAIRS_PER_ROUND)
             .map(|i| PreferencePair {

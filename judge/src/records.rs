@@ -32,6 +32,21 @@ pub struct RoundRecord {
     pub status: RoundStatus,
     /// Unix seconds when the round was opened.
     pub opened_at: u64,
+    /// Hex of the result root settled on chain, once settled.
+    #[serde(default)]
+    pub result_root: Option<String>,
+    /// Transactions sent for the round, in order.
+    #[serde(default)]
+    pub transactions: Vec<TxRecord>,
+}
+
+/// A transaction sent for a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxRecord {
+    /// What it did, for example "open", "enter poet", "settle".
+    pub action: String,
+    /// Its hash, 0x-prefixed hex.
+    pub hash: String,
 }
 
 /// One agent's answer in a round.

@@ -134,6 +134,26 @@ impl Store {
         Ok(())
     }
 
+    /// Saves the answers of a round together with its `Generated` status, in
+    /// one transaction.
+    pub fn put_generated(&self, round: &RoundRecord, answers: &[AnswerRecord]) -> Result<()> {
+        let key = round.id.to_be_bytes();
+        (&self.rounds, &self.answers)
+            .transaction(|(rounds, answer_tree)| {
+                rounds.insert(&key, encode(round))?;
+                for a in answers {
+                    answer_tree.insert(compound(round.id, a.agent_id.as_bytes()), encode(a))?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(e) => e,
+                TransactionError::Storage(e) => StoreError::Sled(e),
+            })?;
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// Writes a judged round (answers, judgment, pairs, MMR updates) in one
     /// transaction and returns the rating changes. Refuses a round already stored.
     pub fn commit_judged(&self, judged: &JudgedRound<'_>) -> Result<Vec<RatingChange>> {

@@ -38,6 +38,8 @@ fn judged_round(store: &Store, id: u64, space: &str, n: usize) {
         agents: entries.iter().map(|e| e.agent_id.clone()).collect(),
         status: RoundStatus::Judged,
         opened_at: 1_700_000_000 + id,
+        result_root: None,
+        transactions: vec![],
     };
     let judgment = Judge::checks_only()
         .judge(&Contest {

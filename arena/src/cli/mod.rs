@@ -1,10 +1,13 @@
 //! Command-line parsing and dispatch, one module per subcommand.
 
 mod bench;
+mod catalog;
 mod chain;
 mod export;
 mod generate;
 mod models;
+mod rounds;
+mod tournament;
 
 use std::path::PathBuf;
 
@@ -17,15 +20,32 @@ pub struct Cli {
     /// Directory where models are cached (default: $ARENA_MODEL_DIR or the user cache dir).
     #[arg(long, global = true, value_name = "DIR")]
     model_dir: Option<PathBuf>,
-    /// The arena database (default: $ARENA_DB or the user data dir).
-    #[arg(long, global = true, value_name = "DIR", env = "ARENA_DB")]
-    db: Option<PathBuf>,
+    /// Where the database, chain state and journal live (default: the user data dir).
+    #[arg(long, global = true, value_name = "DIR", env = "ARENA_DATA")]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Play timed rounds of a space, headless.
+    Tournament(tournament::TournamentArgs),
+    /// Manage the roster of agents.
+    Agents {
+        #[command(subcommand)]
+        command: catalog::AgentsCommand,
+    },
+    /// List the spaces.
+    Spaces {
+        #[command(subcommand)]
+        command: catalog::SpacesCommand,
+    },
+    /// Inspect stored rounds.
+    Rounds {
+        #[command(subcommand)]
+        command: rounds::RoundsCommand,
+    },
     /// Answer one prompt with an agent or a model, streaming the answer.
     Generate(generate::GenerateArgs),
     /// Fetch and verify models.
@@ -50,24 +70,27 @@ enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let fetcher = agents::Fetcher::from_env(cli.model_dir);
+    let data_dir = cli.data_dir.unwrap_or_else(|| {
+        dirs::data_dir()
+            .unwrap_or_else(std::env::temp_dir)
+            .join("arena")
+    });
     match cli.command {
+        Command::Tournament(args) => tournament::run(args, fetcher, data_dir),
+        Command::Agents { command } => catalog::agents(command),
+        Command::Spaces { command } => catalog::spaces(command),
+        Command::Rounds { command } => rounds::run(command, &open_store(&data_dir)?),
         Command::Generate(args) => generate::run(args, &fetcher),
         Command::Models { command } => models::run(command, &fetcher),
         Command::Bench { command } => bench::run(command, &fetcher),
         Command::Chain { command } => chain::run(command),
-        Command::Export(args) => export::run(args, &open_store(cli.db)?),
+        Command::Export(args) => export::run(args, &open_store(&data_dir)?),
     }
 }
 
-/// Opens the arena database at `path` or the default location.
-fn open_store(path: Option<PathBuf>) -> anyhow::Result<judge::Store> {
-    let path = path.unwrap_or_else(|| {
-        dirs::data_dir()
-            .unwrap_or_else(std::env::temp_dir)
-            .join("arena")
-            .join("db")
-    });
-    Ok(judge::Store::open(&path)?)
+/// Opens the arena database in `data_dir`.
+fn open_store(data_dir: &std::path::Path) -> anyhow::Result<judge::Store> {
+    Ok(judge::Store::open(&data_dir.join("db"))?)
 }
 
 /// Makes a model available, showing download progress on stderr.

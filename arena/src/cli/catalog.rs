@@ -1,0 +1,103 @@
+//! `arena agents add|list|show` and `arena spaces list`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+
+use agents::Agent;
+
+use crate::tournament::{roster, space};
+
+#[derive(Debug, Subcommand)]
+pub enum AgentsCommand {
+    /// Validate an agent file and add it to the roster directory.
+    Add {
+        file: PathBuf,
+        /// Roster directory (default: the shipped roster).
+        #[arg(long)]
+        agents: Option<PathBuf>,
+    },
+    /// List the roster.
+    List {
+        #[arg(long)]
+        agents: Option<PathBuf>,
+    },
+    /// Show one agent's definition.
+    Show {
+        id: String,
+        #[arg(long)]
+        agents: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpacesCommand {
+    /// List the spaces with their rules.
+    List {
+        #[arg(long)]
+        spaces: Option<PathBuf>,
+    },
+}
+
+pub fn agents(command: AgentsCommand) -> Result<()> {
+    let dir = |d: Option<PathBuf>| d.unwrap_or_else(roster::default_dir);
+    match command {
+        AgentsCommand::Add { file, agents } => {
+            let dir = dir(agents);
+            let agent = Agent::load(&file)?;
+            let existing = roster::load(&dir)?;
+            if existing.iter().any(|a| a.id == agent.id) {
+                bail!(
+                    "the roster in {} already has an agent '{}': choose another id",
+                    dir.display(),
+                    agent.id
+                );
+            }
+            let target = dir.join(format!("{}.toml", agent.id));
+            std::fs::copy(&file, &target)
+                .with_context(|| format!("copying to {}", target.display()))?;
+            println!("added {} ({}) to {}", agent.id, agent.name, dir.display());
+        }
+        AgentsCommand::List { agents } => {
+            println!(
+                "{:<12} {:<16} {:<14} {:>5} owner",
+                "id", "name", "model", "temp"
+            );
+            for a in roster::load(&dir(agents))? {
+                println!(
+                    "{:<12} {:<16} {:<14} {:>5.2} {}",
+                    a.id, a.name, a.model, a.sampling.temperature, a.owner
+                );
+            }
+        }
+        AgentsCommand::Show { id, agents } => {
+            let roster = roster::load(&dir(agents))?;
+            let agent = roster
+                .iter()
+                .find(|a| a.id == id)
+                .with_context(|| format!("no agent '{id}' in the roster"))?;
+            print!("{}", toml::to_string_pretty(agent)?);
+        }
+    }
+    Ok(())
+}
+
+pub fn spaces(command: SpacesCommand) -> Result<()> {
+    let SpacesCommand::List { spaces } = command;
+    for s in space::load_all(&spaces.unwrap_or_else(space::default_dir))? {
+        println!("{}: {}", s.name, s.description);
+        println!(
+            "  {} agents/round, {}s, {} tokens, fee {} wei, split {:?} bps, {} prompts, checks: {:?}{}",
+            s.agents_per_round,
+            s.round_seconds,
+            s.max_tokens,
+            s.entry_fee_wei,
+            s.reward_split_bps,
+            s.prompts.len(),
+            s.judging.answer_check,
+            if s.judging.llm { " + LLM judge" } else { "" }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! The tournament engine as bevy ECS: a resource holding the round state
+//! machine and a system that advances it whenever the worker finishes a
+//! step. No rendering types: the headless runner and the GUI both add this
+//! plugin and read [`Tournament`] to show progress.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use bevy::app::{App, AppExit, Plugin, Update};
+use bevy::ecs::message::MessageWriter;
+use bevy::ecs::resource::Resource;
+use bevy::ecs::system::ResMut;
+use judge::Judgment;
+use judge::records::RoundRecord;
+
+use super::worker::{Job, Outcome, Report, Worker, next_job_for};
+
+/// Where the engine is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading what an earlier run left unfinished.
+    Resuming,
+    /// Between rounds.
+    Idle,
+    Opening,
+    PayingEntries,
+    Generating,
+    Judging,
+    Settling,
+    Cancelling,
+    /// Building the final tables.
+    Summarizing,
+    /// Finished (see [`Tournament::outcome`]).
+    Done,
+}
+
+/// What the current round looks like, for display.
+#[derive(Debug, Clone, Default)]
+pub struct RoundView {
+    pub round: Option<RoundRecord>,
+    /// Answers so far, streamed token by token.
+    pub answers: BTreeMap<String, String>,
+    pub judgment: Option<Judgment>,
+}
+
+/// The engine state: the round state machine and its worker.
+#[derive(Resource)]
+pub struct Tournament {
+    pub phase: Phase,
+    pub view: RoundView,
+    /// Finished rounds of the space, and how many the run should reach.
+    pub closed: usize,
+    pub target: usize,
+    /// Stop between steps (GUI), or advance one step (`step`).
+    pub paused: bool,
+    pub step: bool,
+    /// The final summary, or the error that stopped the run; shared with
+    /// whoever started the app, since running an app consumes it.
+    pub outcome: Arc<Mutex<Option<Result<String, String>>>>,
+    resume_queue: VecDeque<RoundRecord>,
+    worker: Worker,
+}
+
+impl Tournament {
+    /// A tournament that plays until the space has `target` finished rounds.
+    pub fn new(worker: Worker, target: usize) -> Self {
+        let mut worker = worker;
+        worker.send(Job::Resume);
+        Self {
+            phase: Phase::Resuming,
+            view: RoundView::default(),
+            closed: 0,
+            target,
+            paused: false,
+            step: false,
+            outcome: Arc::default(),
+            resume_queue: VecDeque::new(),
+            worker,
+        }
+    }
+
+    fn finish(&mut self, outcome: Result<String, String>) {
+        *self.outcome.lock().expect("outcome lock") = Some(outcome);
+        self.phase = Phase::Done;
+    }
+
+    /// Whether the run ended well.
+    pub fn succeeded(&self) -> bool {
+        matches!(*self.outcome.lock().expect("outcome lock"), Some(Ok(_)))
+    }
+
+    fn on_report(&mut self, report: Report) {
+        match report {
+            Report::Token { agent, piece } => {
+                self.view.answers.entry(agent).or_default().push_str(&piece)
+            }
+            Report::Done(Err(e)) => self.finish(Err(e)),
+            Report::Done(Ok(outcome)) => self.on_outcome(outcome),
+        }
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) {
+        let next = match outcome {
+            Outcome::Resumed { unfinished, closed } => {
+                self.closed = closed;
+                self.resume_queue = unfinished.into();
+                None
+            }
+            Outcome::Opened(round) => Some(self.show(round, Job::Pay)),
+            Outcome::Paid(round, true) => Some(self.show(round, Job::Generate)),
+            Outcome::Paid(round, false) => Some(self.show(round, Job::Cancel)),
+            Outcome::Generated(round, answers) => {
+                self.view.answers = answers.into_iter().map(|a| (a.agent_id, a.text)).collect();
+                Some(self.show(round, Job::Judge))
+            }
+            Outcome::Judged(round, judgment) => {
+                self.view.judgment = Some(*judgment);
+                Some(self.show(round, Job::Settle))
+            }
+            Outcome::Settled(round) => {
+                self.closed += 1;
+                self.view.round = Some(round);
+                None
+            }
+            Outcome::Cancelled(round) => {
+                self.view.round = Some(round);
+                None
+            }
+            Outcome::Summary(text) => {
+                self.finish(Ok(text));
+                return;
+            }
+        };
+        self.phase = match next {
+            Some(job) => self.dispatch(job),
+            None => Phase::Idle,
+        };
+    }
+
+    fn show(&mut self, round: RoundRecord, job: fn(RoundRecord) -> Job) -> Job {
+        if self.view.round.as_ref().is_none_or(|r| r.id != round.id) {
+            self.view = RoundView::default();
+        }
+        self.view.round = Some(round.clone());
+        job(round)
+    }
+
+    /// Sends `job` and returns the phase it puts the engine in.
+    fn dispatch(&mut self, job: Job) -> Phase {
+        let phase = match &job {
+            Job::Resume => Phase::Resuming,
+            Job::OpenNext => Phase::Opening,
+            Job::Pay(_) => Phase::PayingEntries,
+            Job::Generate(_) => Phase::Generating,
+            Job::Judge(_) => Phase::Judging,
+            Job::Settle(_) => Phase::Settling,
+            Job::Cancel(_) => Phase::Cancelling,
+            Job::Summarize => Phase::Summarizing,
+        };
+        self.worker.send(job);
+        phase
+    }
+
+    /// Starts the next piece of work when the engine is idle.
+    fn start_next(&mut self) {
+        if self.phase != Phase::Idle || (self.paused && !self.step) {
+            return;
+        }
+        self.step = false;
+        let job = loop {
+            match self.resume_queue.pop_front() {
+                Some(round) => {
+                    if let Some(job) = next_job_for(round) {
+                        break job;
+                    }
+                }
+                None if self.closed < self.target => break Job::OpenNext,
+                None => break Job::Summarize,
+            }
+        };
+        if let Job::Pay(r) | Job::Generate(r) | Job::Judge(r) | Job::Settle(r) = &job {
+            self.view = RoundView {
+                round: Some(r.clone()),
+                ..RoundView::default()
+            };
+        }
+        self.phase = self.dispatch(job);
+    }
+}
+
+/// Advances the state machine: takes the worker's reports, then starts the next step.
+pub fn drive_tournament(mut tournament: ResMut<Tournament>, mut exit: MessageWriter<AppExit>) {
+    while let Some(report) = tournament.worker.try_recv() {
+        tournament.on_report(report);
+    }
+    if tournament.phase == Phase::Done {
+        exit.write(if tournament.succeeded() {
+            AppExit::Success
+        } else {
+            AppExit::error()
+        });
+        return;
+    }
+    if !tournament.worker.busy() {
+        tournament.start_next();
+    }
+}
+
+/// Adds the engine's system; the app must insert a [`Tournament`].
+pub struct TournamentPlugin;
+
+impl Plugin for TournamentPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Update, drive_tournament);
+    }
+}

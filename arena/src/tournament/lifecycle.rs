@@ -1,0 +1,402 @@
+//! The steps of a round, each safe to run again after a crash: the store
+//! is updated before and after every step, and every chain action first
+//! asks the chain whether it already happened.
+//!
+//! open on chain -> entries paid -> generation under the deadline ->
+//! judging (answers, judgment, pairs, ratings in one transaction) ->
+//! settlement with the result root -> closed. A round whose entries can no
+//! longer be paid is cancelled and its fees refunded.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use agents::{Agent, Fetcher, LanguageModel, LoadOptions, Request, Sampling};
+use alloy::primitives::{Address, B256, keccak256};
+use anyhow::{Context, Result, bail};
+use contracts::{JsonlJournal, RoundSpec, RoundState, SettleOutcome, settle_once};
+use judge::pairs::preference_pairs;
+use judge::records::{AnswerRecord, RoundRecord, RoundStatus, TxRecord};
+use judge::store::JudgedRound;
+use judge::{Contest, Entry, Judge, JudgeConfig, Judgment, LlmJudge, Store};
+
+use super::chain_link::ChainLink;
+use super::result_root::result_root;
+use super::space::Space;
+
+/// Time agents' owners have to pay their entry after a round opens.
+const ENTRY_WINDOW_SECS: u64 = 120;
+
+/// Everything the steps need, owned by the worker thread.
+pub struct Services {
+    pub store: Store,
+    pub chain: ChainLink,
+    pub journal: JsonlJournal,
+    pub runtime: tokio::runtime::Runtime,
+    pub models: ModelCache,
+    /// The judge model's name, or `None` for checks only.
+    pub judge_model: Option<String>,
+    /// Caps every agent's answer length (for quick runs).
+    pub max_tokens: Option<usize>,
+}
+
+/// Models loaded once and shared by every agent that uses them.
+pub struct ModelCache {
+    fetcher: Fetcher,
+    loaded: Mutex<HashMap<String, Arc<LanguageModel>>>,
+}
+
+impl ModelCache {
+    pub fn new(fetcher: Fetcher) -> Self {
+        Self {
+            fetcher,
+            loaded: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The model named `name` (a known name or a .gguf path), loading it on first use.
+    pub fn get(&self, name: &str) -> Result<Arc<LanguageModel>> {
+        let mut loaded = self.loaded.lock().expect("model cache lock");
+        if let Some(m) = loaded.get(name) {
+            return Ok(m.clone());
+        }
+        let model = agents::ModelRef::parse(name).map_err(anyhow::Error::msg)?;
+        let path = self
+            .fetcher
+            .ensure(&model, &mut |line| tracing::info!("{line}"))?;
+        let lm = Arc::new(
+            LanguageModel::load(&path, LoadOptions::default())
+                .with_context(|| format!("loading model {name}"))?,
+        );
+        loaded.insert(name.to_owned(), lm.clone());
+        Ok(lm)
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The space's name as the contract's 32-byte space id.
+fn space_id(space: &Space) -> B256 {
+    keccak256(space.name.as_bytes())
+}
+
+/// A deterministic seed per round and agent, so a round can be replayed.
+pub fn seed_for(round: u64, agent: &str) -> u64 {
+    agent
+        .bytes()
+        .fold(round.wrapping_mul(0x9e37_79b9_7f4a_7c15), |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+}
+
+impl Services {
+    fn block_on<T>(&self, fut: impl std::future::Future<Output = T>) -> T {
+        self.runtime.block_on(fut)
+    }
+
+    fn save(&self, round: &mut RoundRecord, status: RoundStatus) -> Result<()> {
+        round.status = status;
+        self.store.put_round(round)?;
+        Ok(())
+    }
+
+    /// Creates the next round of `space` for `agents`, stores it, then opens it on chain.
+    pub fn open_round(&self, space: &Space, agents: &[&Agent]) -> Result<RoundRecord> {
+        let id = self.store.next_round_id()?;
+        let prompt = &space.prompts[(id as usize * 7 + space.name.len()) % space.prompts.len()];
+        let mut round = RoundRecord {
+            id,
+            space: space.name.clone(),
+            prompt: space.full_prompt(prompt),
+            reference: prompt.answer.clone(),
+            agents: agents.iter().map(|a| a.id.clone()).collect(),
+            status: RoundStatus::Open,
+            opened_at: now_secs(),
+            result_root: None,
+            transactions: Vec::new(),
+        };
+        self.store.put_round(&round)?;
+        self.ensure_open(space, &mut round)?;
+        Ok(round)
+    }
+
+    /// Opens the round on chain unless the chain already has it.
+    pub fn ensure_open(&self, space: &Space, round: &mut RoundRecord) -> Result<()> {
+        let client = &self.chain.operator;
+        let info = self.block_on(client.round(round.id))?;
+        if info.state != RoundState::None {
+            return Ok(());
+        }
+        let now = self.block_on(client.chain().latest_timestamp())?;
+        let spec = RoundSpec {
+            round_id: round.id,
+            space: space_id(space),
+            entry_fee: space.entry_fee()?,
+            deadline: now + ENTRY_WINDOW_SECS,
+            split_bps: space.reward_split_bps.clone(),
+            protocol_fee_bps: space.protocol_fee_bps,
+        };
+        let tx = self.block_on(client.open(&spec))?;
+        round.transactions.push(TxRecord {
+            action: "open".into(),
+            hash: tx.hash.to_string(),
+        });
+        self.save(round, RoundStatus::Open)
+    }
+
+    /// Pays every missing entry. Returns false when the entry deadline has
+    /// passed with entries missing: the round must then be cancelled.
+    pub fn pay_entries(
+        &self,
+        space: &Space,
+        round: &mut RoundRecord,
+        roster: &[Agent],
+    ) -> Result<bool> {
+        let info = self.block_on(self.chain.operator.round(round.id))?;
+        let now = self.block_on(self.chain.operator.chain().latest_timestamp())?;
+        let fee = space.entry_fee()?;
+        for agent_id in round.agents.clone() {
+            let agent = find_agent(roster, &agent_id)?;
+            let owner: Address = agent
+                .owner
+                .parse()
+                .with_context(|| format!("agent {agent_id}: owner"))?;
+            if info.entrants.contains(&owner) {
+                continue;
+            }
+            if now >= info.deadline {
+                return Ok(false);
+            }
+            let tx = self.block_on(self.chain.owner(&agent.owner)?.enter(round.id, fee))?;
+            round.transactions.push(TxRecord {
+                action: format!("enter {agent_id}"),
+                hash: tx.hash.to_string(),
+            });
+            self.store.put_round(round)?;
+        }
+        self.save(round, RoundStatus::EntriesPaid)?;
+        Ok(true)
+    }
+
+    /// Every agent answers under the space's deadline; tokens go to `on_token`.
+    pub fn generate(
+        &self,
+        space: &Space,
+        round: &mut RoundRecord,
+        roster: &[Agent],
+        on_token: &mut dyn FnMut(&str, &str),
+    ) -> Result<Vec<AnswerRecord>> {
+        let deadline = Instant::now() + Duration::from_secs_f64(space.round_seconds);
+        let mut answers = Vec::new();
+        for agent_id in &round.agents {
+            let agent = find_agent(roster, agent_id)?;
+            let model = self.models.get(&agent.model)?;
+            let sampling = self.round_sampling(space, &agent.sampling);
+            let seed = seed_for(round.id, agent_id);
+            let request = Request {
+                system: &agent.system_prompt,
+                prompt: &round.prompt,
+                sampling: &sampling,
+                seed,
+                deadline: Some(deadline),
+            };
+            let generation = model.generate(&request, &mut |piece| on_token(agent_id, piece))?;
+            answers.push(AnswerRecord {
+                round: round.id,
+                agent_id: agent_id.clone(),
+                model: agent.model.clone(),
+                truncated: generation.truncated(),
+                text: generation.text,
+                generated_tokens: generation.generated_tokens,
+                seed,
+            });
+        }
+        round.status = RoundStatus::Generated;
+        self.store.put_generated(round, &answers)?;
+        Ok(answers)
+    }
+
+    fn round_sampling(&self, space: &Space, own: &Sampling) -> Sampling {
+        let cap = self
+            .max_tokens
+            .unwrap_or(space.max_tokens)
+            .min(space.max_tokens);
+        Sampling {
+            max_tokens: own.max_tokens.min(cap),
+            ..own.clone()
+        }
+    }
+
+    /// Judges the answers and stores answers, judgment, pairs and ratings at once.
+    pub fn judge(
+        &self,
+        space: &Space,
+        round: &mut RoundRecord,
+        answers: &[AnswerRecord],
+    ) -> Result<Judgment> {
+        let prompt = space
+            .prompts
+            .iter()
+            .find(|p| space.full_prompt(p) == round.prompt)
+            .context("the round's prompt is no longer in its space file: restore the space file to finish the round")?;
+        let checks = space.checks_for(prompt);
+        let entries: Vec<Entry> = answers
+            .iter()
+            .map(|a| Entry {
+                agent_id: a.agent_id.clone(),
+                model: a.model.clone(),
+                text: a.text.clone(),
+            })
+            .collect();
+        let contest = Contest {
+            question: &round.prompt,
+            reference: round.reference.as_deref(),
+            checks: &checks,
+            entries: &entries,
+        };
+        let judgment = match (&self.judge_model, space.judging.llm) {
+            (Some(name), true) => {
+                let model = self.models.get(name)?;
+                Judge::with_model(LlmJudge::new(&model, name.clone()), JudgeConfig::default())
+                    .judge(&contest)?
+            }
+            _ => Judge::checks_only().judge(&contest)?,
+        };
+        round.status = RoundStatus::Judged;
+        let pairs = preference_pairs(round, answers, &judgment);
+        self.store.commit_judged(&JudgedRound {
+            round,
+            answers,
+            judgment: &judgment,
+            pairs: &pairs,
+        })?;
+        Ok(judgment)
+    }
+
+    /// Settles the round on chain exactly once with its ranking and result root, then closes it.
+    pub fn settle(&self, round: &mut RoundRecord, roster: &[Agent]) -> Result<()> {
+        let answers = self.store.answers(round.id)?;
+        let judgment = self
+            .store
+            .judgment(round.id)?
+            .context("settling a round that has no judgment")?;
+        let root = result_root(round, &answers, &judgment);
+        let ranking = judgment
+            .ranking
+            .order
+            .iter()
+            .map(|id| {
+                find_agent(roster, id)?
+                    .owner
+                    .parse::<Address>()
+                    .context("owner address")
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.wait_for_deadline(round.id)?;
+        let outcome = self.block_on(settle_once(
+            &self.chain.operator,
+            &self.journal,
+            round.id,
+            &ranking,
+            B256::from(root),
+        ))?;
+        if let SettleOutcome::Sent(tx) = outcome {
+            round.transactions.push(TxRecord {
+                action: "settle".into(),
+                hash: tx.hash.to_string(),
+            });
+        } else if let SettleOutcome::AlreadySettled {
+            tx_hash: Some(hash),
+        } = outcome
+            && !round.transactions.iter().any(|t| t.action == "settle")
+        {
+            round.transactions.push(TxRecord {
+                action: "settle".into(),
+                hash: hash.to_string(),
+            });
+        }
+        round.result_root = Some(hex::encode(root));
+        self.save(round, RoundStatus::Settled)?;
+        self.save(round, RoundStatus::Closed)
+    }
+
+    /// Settlement is allowed once the entry deadline has passed: our own
+    /// node's clock is moved forward, another node is waited for.
+    fn wait_for_deadline(&self, id: u64) -> Result<()> {
+        let client = &self.chain.operator;
+        let info = self.block_on(client.round(id))?;
+        if info.state != RoundState::Open {
+            return Ok(());
+        }
+        loop {
+            let now = self.block_on(client.chain().latest_timestamp())?;
+            if now > info.deadline {
+                return Ok(());
+            }
+            if self.chain.local {
+                self.block_on(client.chain().advance_time(info.deadline - now + 1))?;
+            } else {
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+    }
+
+    /// Cancels the round on chain (refunding every entry) and records it.
+    pub fn cancel(&self, round: &mut RoundRecord) -> Result<()> {
+        let info = self.block_on(self.chain.operator.round(round.id))?;
+        if info.state == RoundState::Open {
+            let tx = self.block_on(self.chain.operator.cancel(round.id))?;
+            round.transactions.push(TxRecord {
+                action: "cancel".into(),
+                hash: tx.hash.to_string(),
+            });
+        }
+        self.save(round, RoundStatus::Cancelled)
+    }
+
+    /// Rounds of `space` that a crash left unfinished, oldest first.
+    pub fn unfinished(&self, space: &str) -> Result<Vec<RoundRecord>> {
+        let mut rounds = Vec::new();
+        for round in self.store.rounds() {
+            let round = round?;
+            if round.space == space
+                && !matches!(round.status, RoundStatus::Closed | RoundStatus::Cancelled)
+            {
+                rounds.push(round);
+            }
+        }
+        Ok(rounds)
+    }
+
+    /// How many rounds of `space` are finished, and how often each agent played.
+    pub fn history(&self, space: &str) -> Result<(usize, HashMap<String, usize>)> {
+        let mut closed = 0;
+        let mut played = HashMap::new();
+        for round in self.store.rounds() {
+            let round = round?;
+            if round.space != space || round.status == RoundStatus::Cancelled {
+                continue;
+            }
+            if round.status == RoundStatus::Closed {
+                closed += 1;
+            }
+            for a in &round.agents {
+                *played.entry(a.clone()).or_default() += 1;
+            }
+        }
+        Ok((closed, played))
+    }
+}
+
+fn find_agent<'a>(roster: &'a [Agent], id: &str) -> Result<&'a Agent> {
+    match roster.iter().find(|a| a.id == id) {
+        Some(a) => Ok(a),
+        None => bail!(
+            "agent '{id}' of a stored round is not in the roster: restore its agent file to finish the round"
+        ),
+    }
+}

@@ -1,0 +1,59 @@
+//! The result root settled on chain: a SHA-256 Merkle root over the round's
+//! record (prompt, every answer, the judgment), so anyone holding the
+//! record can recompute it and compare it with the contract.
+
+use judge::Judgment;
+use judge::records::{AnswerRecord, RoundRecord};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The root of `round`'s record; answers are taken in agent-id order.
+pub fn result_root(round: &RoundRecord, answers: &[AnswerRecord], judgment: &Judgment) -> [u8; 32] {
+    let mut sorted: Vec<&AnswerRecord> = answers.iter().collect();
+    sorted.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+    let mut leaves = vec![leaf(&(&round.id, &round.space, &round.prompt))];
+    leaves.extend(
+        sorted
+            .iter()
+            .map(|a| leaf(&(&a.agent_id, &a.model, &a.text, a.truncated))),
+    );
+    leaves.push(leaf(judgment));
+    merkle(leaves)
+}
+
+fn leaf(value: &impl Serialize) -> [u8; 32] {
+    let bytes = serde_json::to_vec(value).expect("round records serialize");
+    Sha256::digest(&bytes).into()
+}
+
+/// Pairs nodes level by level; an odd node is paired with itself.
+fn merkle(mut level: Vec<[u8; 32]>) -> [u8; 32] {
+    while level.len() > 1 {
+        level = level
+            .chunks(2)
+            .map(|pair| {
+                let right = pair.get(1).unwrap_or(&pair[0]);
+                let mut h = Sha256::new();
+                h.update(pair[0]);
+                h.update(right);
+                h.finalize().into()
+            })
+            .collect();
+    }
+    level[0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_changes_with_any_leaf_and_pairs_odd_nodes() {
+        let a = [1u8; 32];
+        let b = [2u8; 32];
+        let c = [3u8; 32];
+        assert_eq!(merkle(vec![a]), a);
+        assert_ne!(merkle(vec![a, b, c]), merkle(vec![a, b, b]));
+        assert_ne!(merkle(vec![a, b]), merkle(vec![b, a]));
+    }
+}

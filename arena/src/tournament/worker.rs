@@ -1,0 +1,212 @@
+//! The thread that does the slow work of a round (chain transactions,
+//! generation, judging) so the ECS schedule never blocks; it takes one job
+//! at a time and reports tokens as they stream and the job's outcome.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
+use std::thread::JoinHandle;
+
+use agents::Agent;
+use anyhow::Result;
+use judge::Judgment;
+use judge::records::{AnswerRecord, RoundRecord, RoundStatus};
+
+use super::lifecycle::Services;
+use super::roster::matchmake;
+use super::space::Space;
+use super::summary::summarize;
+
+/// Work for the worker.
+#[derive(Debug)]
+pub enum Job {
+    /// Report unfinished rounds and progress so far.
+    Resume,
+    /// Matchmake and open the next round.
+    OpenNext,
+    Pay(RoundRecord),
+    Generate(RoundRecord),
+    Judge(RoundRecord),
+    Settle(RoundRecord),
+    Cancel(RoundRecord),
+    /// Build the final leaderboard and balances table.
+    Summarize,
+}
+
+/// What a job produced.
+#[derive(Debug)]
+pub enum Outcome {
+    Resumed {
+        unfinished: Vec<RoundRecord>,
+        closed: usize,
+    },
+    Opened(RoundRecord),
+    /// The round, and whether all entries are paid (false: cancel it).
+    Paid(RoundRecord, bool),
+    Generated(RoundRecord, Vec<AnswerRecord>),
+    Judged(RoundRecord, Box<Judgment>),
+    Settled(RoundRecord),
+    Cancelled(RoundRecord),
+    Summary(String),
+}
+
+/// A message from the worker.
+#[derive(Debug)]
+pub enum Report {
+    Token { agent: String, piece: String },
+    Done(Result<Outcome, String>),
+}
+
+/// The engine's handle on the worker thread.
+pub struct Worker {
+    jobs: Option<Sender<Job>>,
+    reports: Mutex<Receiver<Report>>,
+    thread: Option<JoinHandle<()>>,
+    busy: bool,
+}
+
+impl Worker {
+    /// Starts the worker with its services, space and roster.
+    pub fn start(services: Services, space: Space, roster: Vec<Agent>) -> Self {
+        let (job_tx, job_rx) = channel::<Job>();
+        let (report_tx, report_rx) = channel::<Report>();
+        let thread = std::thread::Builder::new()
+            .name("arena-worker".into())
+            .spawn(move || {
+                for job in job_rx {
+                    let mut on_token = |agent: &str, piece: &str| {
+                        let _ = report_tx.send(Report::Token {
+                            agent: agent.to_owned(),
+                            piece: piece.to_owned(),
+                        });
+                    };
+                    let name = format!("{job:?}");
+                    let started = std::time::Instant::now();
+                    let done = run(&services, &space, &roster, job, &mut on_token)
+                        .map_err(|e| format!("{e:#}"));
+                    tracing::info!(
+                        "{} took {:.2?}",
+                        name.split(['(', ' ']).next().unwrap_or(""),
+                        started.elapsed()
+                    );
+                    if report_tx.send(Report::Done(done)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawning the worker thread");
+        Self {
+            jobs: Some(job_tx),
+            reports: Mutex::new(report_rx),
+            thread: Some(thread),
+            busy: false,
+        }
+    }
+
+    /// Whether a job is under way.
+    pub fn busy(&self) -> bool {
+        self.busy
+    }
+
+    /// Hands a job to the worker.
+    pub fn send(&mut self, job: Job) {
+        if let Some(jobs) = &self.jobs
+            && jobs.send(job).is_ok()
+        {
+            self.busy = true;
+        }
+    }
+
+    /// The next report, if one is waiting.
+    pub fn try_recv(&mut self) -> Option<Report> {
+        let report = match self.reports.lock().expect("report lock").try_recv() {
+            Ok(r) => Some(r),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                Some(Report::Done(Err("the worker thread stopped".into())))
+            }
+        };
+        if matches!(report, Some(Report::Done(_))) {
+            self.busy = false;
+        }
+        report
+    }
+
+    /// Stops the worker and waits for it, releasing the store and the chain.
+    pub fn shutdown(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn run(
+    services: &Services,
+    space: &Space,
+    roster: &[Agent],
+    job: Job,
+    on_token: &mut dyn FnMut(&str, &str),
+) -> Result<Outcome> {
+    Ok(match job {
+        Job::Resume => {
+            let (closed, _) = services.history(&space.name)?;
+            Outcome::Resumed {
+                unfinished: services.unfinished(&space.name)?,
+                closed,
+            }
+        }
+        Job::OpenNext => {
+            let (_, played) = services.history(&space.name)?;
+            let mut mmr = HashMap::new();
+            for agent in roster {
+                mmr.insert(
+                    agent.id.clone(),
+                    services.store.mmr(&space.name, &agent.id)?,
+                );
+            }
+            let chosen = matchmake(roster, space.agents_per_round, &mmr, &played);
+            Outcome::Opened(services.open_round(space, &chosen)?)
+        }
+        Job::Pay(mut round) => {
+            services.ensure_open(space, &mut round)?;
+            let paid = services.pay_entries(space, &mut round, roster)?;
+            Outcome::Paid(round, paid)
+        }
+        Job::Generate(mut round) => {
+            let answers = services.generate(space, &mut round, roster, on_token)?;
+            Outcome::Generated(round, answers)
+        }
+        Job::Judge(mut round) => {
+            let answers = services.store.answers(round.id)?;
+            let judgment = services.judge(space, &mut round, &answers)?;
+            Outcome::Judged(round, Box::new(judgment))
+        }
+        Job::Settle(mut round) => {
+            services.settle(&mut round, roster)?;
+            Outcome::Settled(round)
+        }
+        Job::Cancel(mut round) => {
+            services.cancel(&mut round)?;
+            Outcome::Cancelled(round)
+        }
+        Job::Summarize => Outcome::Summary(summarize(services, space, roster)?),
+    })
+}
+
+/// The job that continues a round from its stored status.
+pub fn next_job_for(round: RoundRecord) -> Option<Job> {
+    match round.status {
+        RoundStatus::Open => Some(Job::Pay(round)),
+        RoundStatus::EntriesPaid => Some(Job::Generate(round)),
+        RoundStatus::Generated => Some(Job::Judge(round)),
+        RoundStatus::Judged | RoundStatus::Settled => Some(Job::Settle(round)),
+        RoundStatus::Closed | RoundStatus::Cancelled => None,
+    }
+}

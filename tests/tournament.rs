@@ -2,73 +2,13 @@
 //! real models and a real anvil; then the stored rounds are checked against
 //! the chain (balances to the wei, result roots).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
 use alloy::primitives::{Address, B256, U256};
-use contracts::{AnvilNode, ArenaClient, Chain};
 use judge::Store;
 use judge::records::RoundStatus;
 
-const AGENTS: &[&str] = &["minimalist", "oracle", "poet", "scholar"];
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A roster of four shipped agents (both models) in a temporary directory.
-fn roster(dir: &Path) -> PathBuf {
-    let agents = dir.join("agents");
-    std::fs::create_dir_all(&agents).unwrap();
-    for id in AGENTS {
-        std::fs::copy(
-            repo().join(format!("assets/agents/{id}.toml")),
-            agents.join(format!("{id}.toml")),
-        )
-        .unwrap();
-    }
-    agents
-}
-
-fn tournament(data: &Path, agents: &Path, space: &str, rounds: usize) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arena"))
-        .args([
-            "tournament",
-            "--space",
-            space,
-            "--rounds",
-            &rounds.to_string(),
-            "--max-tokens",
-            "12",
-        ])
-        .arg("--agents")
-        .arg(agents)
-        .arg("--data-dir")
-        .arg(data)
-        .output()
-        .expect("the arena binary runs")
-}
-
-/// Expected credits of a settled round, by owner, per the contract's rules.
-fn expected_credits(
-    fee: u128,
-    split: &[u16],
-    protocol_bps: u16,
-    ranking: &[Address],
-) -> Vec<(Address, U256)> {
-    let pot = fee * ranking.len() as u128;
-    let prize = pot - pot * u128::from(protocol_bps) / 10_000;
-    let places = ranking.len().min(split.len());
-    let mut credits: Vec<(Address, U256)> = Vec::new();
-    let mut paid = 0;
-    for i in 1..places {
-        let amount = prize * u128::from(split[i]) / 10_000;
-        paid += amount;
-        credits.push((ranking[i], U256::from(amount)));
-    }
-    credits.insert(0, (ranking[0], U256::from(prize - paid)));
-    credits
-}
+use common::{AGENTS, ChainView, expected_credits, owner_of, roster, tournament};
 
 #[test]
 fn short_tournament_on_two_spaces_settles_to_the_wei() {
@@ -94,30 +34,9 @@ fn short_tournament_on_two_spaces_settles_to_the_wei() {
         "{rounds:?}"
     );
 
-    // The chain as the tournament left it, restarted from its saved state.
-    let state = data.join("chain/anvil-state.json");
-    let node = AnvilNode::start(10, &["--state", state.to_str().unwrap()]).unwrap();
-    let deployment: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(data.join("chain/deployment.json")).unwrap())
-            .unwrap();
-    let contract: Address = deployment["contract"].as_str().unwrap().parse().unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let chain = rt
-        .block_on(Chain::connect(node.rpc_url(), &node.private_keys()[0]))
-        .unwrap();
-    let client = ArenaClient::at(&chain, contract);
-
-    let owner_of = |agent: &str| -> Address {
-        let text = std::fs::read_to_string(agents.join(format!("{agent}.toml"))).unwrap();
-        agents::Agent::from_toml(&text, agent)
-            .unwrap()
-            .owner
-            .parse()
-            .unwrap()
-    };
+    let view = ChainView::open(&data);
+    let (client, rt) = (&view.client, &view.rt);
+    let owner_of = |agent: &str| owner_of(&agents, agent);
     let mut expected: std::collections::HashMap<Address, U256> = Default::default();
     for round in &rounds {
         let judgment = store.judgment(round.id).unwrap().expect("judged");
@@ -179,7 +98,6 @@ fn short_tournament_on_two_spaces_settles_to_the_wei() {
             "{agent}"
         );
     }
-    drop(node);
 }
 
 /// The result root recomputed independently from the stored record:

@@ -332,7 +332,20 @@ impl Transformer {
         if tokens.is_empty() {
             bail!("forward needs at least one token");
         }
-        Ok(self.run(tokens, &mut [cache])?.flatten_all()?)
+        Ok(self.run(tokens, &mut [cache], 1)?.flatten_all()?)
+    }
+
+    /// Like [`Transformer::forward`], but returns the logits after each of
+    /// the last `n` tokens, shape (n, vocabulary): scoring a known
+    /// continuation takes one pass instead of one per token.
+    pub fn forward_tail(&self, tokens: &[u32], cache: &mut KvCache, n: usize) -> Result<Tensor> {
+        if n == 0 || n > tokens.len() {
+            bail!(
+                "forward_tail needs 1 to {} positions, got {n}",
+                tokens.len()
+            );
+        }
+        self.run(tokens, &mut [cache], n)
     }
 
     /// One decoding step for several sequences at once: `tokens[i]` follows
@@ -351,12 +364,12 @@ impl Transformer {
                 caches.len()
             );
         }
-        self.run(tokens, caches)
+        self.run(tokens, caches, 1)
     }
 
     /// Runs `tokens.len() / caches.len()` new tokens of each sequence and
-    /// returns the logits after the last one of each, (sequences, vocabulary).
-    fn run(&self, tokens: &[u32], caches: &mut [&mut KvCache]) -> Result<Tensor> {
+    /// returns the logits after the last `tail` of each, (sequences * tail, vocabulary).
+    fn run(&self, tokens: &[u32], caches: &mut [&mut KvCache], tail: usize) -> Result<Tensor> {
         let b = caches.len();
         let seq = tokens.len() / b;
         for cache in caches.iter() {
@@ -382,9 +395,9 @@ impl Transformer {
         for cache in caches.iter_mut() {
             cache.len += seq;
         }
-        let last = self.out_norm.forward(&x.narrow(1, seq - 1, 1)?)?;
+        let last = self.out_norm.forward(&x.narrow(1, seq - tail, tail)?)?;
         let logits = self.output.forward(&last.contiguous()?)?;
-        Ok(logits.reshape((b, ()))?)
+        Ok(logits.reshape((b * tail, ()))?)
     }
 
     fn layer_forward(
@@ -511,6 +524,11 @@ fn attention_mask(seq: usize, offset: usize, window: Option<usize>) -> Result<Op
         return Ok(None);
     }
     Ok(Some(Tensor::from_vec(values, (seq, kv_len), &Device::Cpu)?))
+}
+
+/// Log-softmax of each row of (positions, vocabulary) logits.
+pub fn log_probs_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
+    Ok(candle_nn::ops::log_softmax(logits, D::Minus1)?.to_vec2()?)
 }
 
 /// Log-softmax over the vocabulary, for scoring tokens.

@@ -151,3 +151,32 @@ fn prompt_in_one_pass_equals_token_by_token() {
         );
     }
 }
+
+#[test]
+fn tail_logits_are_the_per_position_logits() {
+    let model = common::smollm2();
+    let t = model.transformer();
+    let ids = model
+        .tokenizer()
+        .encode_prompt("Score every position at once.")
+        .unwrap();
+    let mut cache = t.new_cache();
+    let tail = t.forward_tail(&ids, &mut cache, 3).unwrap();
+    assert_eq!(
+        tail.dims(),
+        [3, t.forward(&ids, &mut t.new_cache()).unwrap().dims()[0]]
+    );
+    for (row, end) in (ids.len() - 2..=ids.len()).enumerate() {
+        let mut cache = t.new_cache();
+        let single = t.forward(&ids[..end], &mut cache).unwrap();
+        let diff: f32 = (tail.get(row).unwrap() - single)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(diff < 1e-2, "position {end}: max difference {diff}");
+    }
+}

@@ -153,8 +153,24 @@ impl AnvilNode {
     }
 }
 
+/// How long anvil gets to save its `--state` and exit after SIGTERM.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
 impl Drop for AnvilNode {
+    /// Stops the node gracefully (SIGTERM, so a `--state` file gets the final
+    /// chain state), killing it if it does not exit in time.
     fn drop(&mut self) {
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let started = std::time::Instant::now();
+        while started.elapsed() < STOP_GRACE {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -1,6 +1,12 @@
-//! Judging a round in layers: verifiable checks first, then the LLM judge
-//! asked pairwise in both orders (kept only when it agrees with itself),
-//! then pointwise LLM scores; what none separates is a tie.
+//! Judging a round in layers: verifiable checks first; then pointwise LLM
+//! scores (relevance), which have no order to be biased by; then, for pairs
+//! still close, the LLM judge asked pairwise in both orders, kept only when
+//! it agrees with itself. What none separates is a tie.
+//!
+//! Pointwise comes before pairwise because on the labelled set the 135M
+//! default judge's pairwise verdicts flipped with the order every time
+//! (see BENCHMARKS.md), while relevance decided every on/off-topic pair
+//! correctly; a stronger judge model makes the pairwise layer count more.
 
 use anyhow::Result;
 
@@ -144,16 +150,6 @@ impl<'m> Judge<'m> {
         {
             return Ok(decide(verdict, x > y, (x - y).abs(), Layer::Checks));
         }
-        if let (Some(llm), true) = (&self.llm, self.config.pairwise) {
-            let first = llm.prefer_first(contest.question, &a.text, &b.text, contest.reference)?;
-            let second =
-                1.0 - llm.prefer_first(contest.question, &b.text, &a.text, contest.reference)?;
-            verdict.pairwise = Some((first, second));
-            if (first > 0.5) == (second > 0.5) && first != 0.5 && second != 0.5 {
-                let margin = ((first + second) - 1.0).abs();
-                return Ok(decide(verdict, first > 0.5, margin, Layer::Pairwise));
-            }
-        }
         if let (Some(x), Some(y)) = (sa.relevance, sb.relevance)
             && (x - y).abs() > self.config.relevance_margin
         {
@@ -163,6 +159,16 @@ impl<'m> Judge<'m> {
                 (x - y).abs().tanh(),
                 Layer::Pointwise,
             ));
+        }
+        if let (Some(llm), true) = (&self.llm, self.config.pairwise) {
+            let first = llm.prefer_first(contest.question, &a.text, &b.text, contest.reference)?;
+            let second =
+                1.0 - llm.prefer_first(contest.question, &b.text, &a.text, contest.reference)?;
+            verdict.pairwise = Some((first, second));
+            if (first > 0.5) == (second > 0.5) && first != 0.5 && second != 0.5 {
+                let margin = ((first + second) - 1.0).abs();
+                return Ok(decide(verdict, first > 0.5, margin, Layer::Pairwise));
+            }
         }
         Ok(verdict)
     }

@@ -8,7 +8,7 @@
 //!   orders so that position bias shows up as disagreement.
 
 use agents::LanguageModel;
-use agents::transformer::log_probs;
+use agents::transformer::{log_probs, log_probs_rows};
 use anyhow::Result;
 
 /// A question none of the arena's prompts is about, as the baseline for relevance.
@@ -94,28 +94,29 @@ impl<'m> LlmJudge<'m> {
         Ok(if a + b > 0.0 { a / (a + b) } else { 0.5 })
     }
 
-    /// Mean log-probability of the answer's tokens after the question.
+    /// Mean log-probability of the answer's tokens after the question, from
+    /// one forward pass over question and answer.
     fn mean_logprob(&self, question: &str, answer: &str) -> Result<f64> {
         let context = self.model.render_prompt("", question)?;
-        let context_ids = self.model.tokenizer().encode_prompt(&context)?;
+        let mut ids = self.model.tokenizer().encode_prompt(&context)?;
         let answer_ids = self.model.tokenizer().encode(answer.trim())?;
+        let transformer = self.model.transformer();
+        let room = transformer.max_context().saturating_sub(ids.len());
+        let answer_ids = &answer_ids[..answer_ids.len().min(room)];
         if answer_ids.is_empty() {
             return Ok(f64::NEG_INFINITY);
         }
-        let transformer = self.model.transformer();
-        let max = transformer
-            .max_context()
-            .saturating_sub(context_ids.len() + 1);
-        let answer_ids = &answer_ids[..answer_ids.len().min(max)];
+        // Logits after the last context token and after every answer token
+        // but the last predict the answer's tokens.
+        ids.extend_from_slice(&answer_ids[..answer_ids.len() - 1]);
         let mut cache = transformer.new_cache();
-        let mut logits = transformer.forward(&context_ids, &mut cache)?;
-        let mut total = 0.0;
-        for (i, id) in answer_ids.iter().enumerate() {
-            total += f64::from(log_probs(&logits)?[*id as usize]);
-            if i + 1 < answer_ids.len() {
-                logits = transformer.forward(&[*id], &mut cache)?;
-            }
-        }
+        let logits = transformer.forward_tail(&ids, &mut cache, answer_ids.len())?;
+        let lp = log_probs_rows(&logits)?;
+        let total: f64 = answer_ids
+            .iter()
+            .zip(&lp)
+            .map(|(id, row)| f64::from(row[*id as usize]))
+            .sum();
         Ok(total / answer_ids.len() as f64)
     }
 }

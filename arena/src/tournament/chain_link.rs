@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
 use alloy::providers::Provider;
@@ -39,10 +40,14 @@ impl ChainLink {
     pub async fn local(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let state = dir.join("anvil-state.json").to_string_lossy().into_owned();
+        let pid_file = dir.join("anvil.pid");
+        wait_for_previous_node(&pid_file);
         let node = AnvilNode::start(
             LOCAL_ACCOUNTS,
             &["--state", &state, "--state-interval", "1"],
         )?;
+        std::fs::write(&pid_file, node.pid().to_string())
+            .with_context(|| format!("writing {}", pid_file.display()))?;
         let keys = node.private_keys().to_vec();
         let mut link = Self::connect(node.rpc_url(), &keys[0], &keys, dir).await?;
         link.local = true;
@@ -83,6 +88,24 @@ impl ChainLink {
         self.owners.get(&address).with_context(|| {
             format!("no key for agent owner {owner}: give its private key with --owner-keys, or use one of the node's accounts")
         })
+    }
+}
+
+/// How long a node left by a killed run may take to save its state and exit.
+const PREVIOUS_NODE_GRACE: Duration = Duration::from_secs(20);
+
+/// A run killed a moment ago leaves its node saving the chain state; the
+/// next node must not load the file before that is done.
+fn wait_for_previous_node(pid_file: &Path) {
+    let Some(pid) = std::fs::read_to_string(pid_file)
+        .ok()
+        .and_then(|t| t.trim().parse::<u32>().ok())
+    else {
+        return;
+    };
+    let started = Instant::now();
+    while Path::new(&format!("/proc/{pid}")).exists() && started.elapsed() < PREVIOUS_NODE_GRACE {
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -182,7 +182,10 @@ impl Services {
         Ok(true)
     }
 
-    /// Every agent answers under the space's deadline; tokens go to `on_token`.
+    /// Every agent answers; agents on the same model answer together in one
+    /// batch (one weight read per step for all). Each model's batch gets the
+    /// space's full time limit from its start, so agents on the model that
+    /// runs second are not cut short. Tokens go to `on_token`.
     pub fn generate(
         &self,
         space: &Space,
@@ -190,31 +193,53 @@ impl Services {
         roster: &[Agent],
         on_token: &mut dyn FnMut(&str, &str),
     ) -> Result<Vec<AnswerRecord>> {
-        let deadline = Instant::now() + Duration::from_secs_f64(space.round_seconds);
+        let agents = round
+            .agents
+            .iter()
+            .map(|id| find_agent(roster, id))
+            .collect::<Result<Vec<_>>>()?;
+        let mut models: Vec<&str> = agents.iter().map(|a| a.model.as_str()).collect();
+        models.sort();
+        models.dedup();
         let mut answers = Vec::new();
-        for agent_id in &round.agents {
-            let agent = find_agent(roster, agent_id)?;
-            let model = self.models.get(&agent.model)?;
-            let sampling = self.round_sampling(space, &agent.sampling);
-            let seed = seed_for(round.id, agent_id);
-            let request = Request {
-                system: &agent.system_prompt,
-                prompt: &round.prompt,
-                sampling: &sampling,
-                seed,
-                deadline: Some(deadline),
-            };
-            let generation = model.generate(&request, &mut |piece| on_token(agent_id, piece))?;
-            answers.push(AnswerRecord {
-                round: round.id,
-                agent_id: agent_id.clone(),
-                model: agent.model.clone(),
-                truncated: generation.truncated(),
-                text: generation.text,
-                generated_tokens: generation.generated_tokens,
-                seed,
-            });
+        for model_name in models {
+            let group: Vec<&Agent> = agents
+                .iter()
+                .copied()
+                .filter(|a| a.model == model_name)
+                .collect();
+            let model = self.models.get(model_name)?;
+            let samplings: Vec<Sampling> = group
+                .iter()
+                .map(|a| self.round_sampling(space, &a.sampling))
+                .collect();
+            let deadline = Instant::now() + Duration::from_secs_f64(space.round_seconds);
+            let requests: Vec<Request> = group
+                .iter()
+                .zip(&samplings)
+                .map(|(agent, sampling)| Request {
+                    system: &agent.system_prompt,
+                    prompt: &round.prompt,
+                    sampling,
+                    seed: seed_for(round.id, &agent.id),
+                    deadline: Some(deadline),
+                })
+                .collect();
+            let generations =
+                model.generate_batch(&requests, &mut |i, piece| on_token(&group[i].id, piece))?;
+            for ((agent, request), generation) in group.iter().zip(&requests).zip(generations) {
+                answers.push(AnswerRecord {
+                    round: round.id,
+                    agent_id: agent.id.clone(),
+                    model: agent.model.clone(),
+                    truncated: generation.truncated(),
+                    text: generation.text,
+                    generated_tokens: generation.generated_tokens,
+                    seed: request.seed,
+                });
+            }
         }
+        answers.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
         round.status = RoundStatus::Generated;
         self.store.put_generated(round, &answers)?;
         Ok(answers)

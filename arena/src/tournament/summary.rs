@@ -11,12 +11,18 @@ use judge::export::{Filter, leaderboard_rows};
 
 use super::lifecycle::Services;
 use super::space::Space;
+use super::worker::Timings;
 
 /// Wei per ether, for display.
 const WEI_PER_ETH: f64 = 1e18;
 
 /// Renders the leaderboard of `space` as a text table.
-pub fn summarize(services: &Services, space: &Space, roster: &[Agent]) -> Result<String> {
+pub fn summarize(
+    services: &Services,
+    space: &Space,
+    roster: &[Agent],
+    timings: &Timings,
+) -> Result<String> {
     let filter = Filter {
         space: Some(space.name.clone()),
         ..Filter::default()
@@ -53,5 +59,36 @@ pub fn summarize(services: &Services, space: &Space, roster: &[Agent]) -> Result
     for (_, line) in table {
         writeln!(out, "{line}")?;
     }
+    write_timings(&mut out, timings)?;
     Ok(out)
+}
+
+/// Where this run's time went: generation, judging, and the chain (open,
+/// entries, settlement), with rounds per minute over those steps.
+fn write_timings(out: &mut String, timings: &Timings) -> Result<()> {
+    let secs = |kinds: &[&str]| -> f64 {
+        kinds
+            .iter()
+            .filter_map(|k| timings.get(k))
+            .map(|(_, d)| d.as_secs_f64())
+            .sum()
+    };
+    let generation = secs(&["Generate"]);
+    let judging = secs(&["Judge"]);
+    let chain = secs(&["OpenNext", "Pay", "Settle", "Cancel"]);
+    let total = generation + judging + chain;
+    let rounds = timings.get("Settle").map_or(0, |(n, _)| *n);
+    if total <= 0.0 || rounds == 0 {
+        return Ok(());
+    }
+    let share = |s: f64| 100.0 * s / total;
+    writeln!(
+        out,
+        "{rounds} rounds in {total:.1}s ({:.2} rounds/min): generation {generation:.1}s ({:.0}%), judging {judging:.1}s ({:.0}%), chain {chain:.1}s ({:.0}%)",
+        60.0 * f64::from(rounds) / total,
+        share(generation),
+        share(judging),
+        share(chain)
+    )?;
+    Ok(())
 }

@@ -33,6 +33,25 @@ pub enum Job {
     Summarize,
 }
 
+impl Job {
+    /// The kind of step, for logs and timings.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Job::Resume => "Resume",
+            Job::OpenNext => "OpenNext",
+            Job::Pay(_) => "Pay",
+            Job::Generate(_) => "Generate",
+            Job::Judge(_) => "Judge",
+            Job::Settle(_) => "Settle",
+            Job::Cancel(_) => "Cancel",
+            Job::Summarize => "Summarize",
+        }
+    }
+}
+
+/// Steps done and time spent, per kind of step, in this run.
+pub type Timings = std::collections::BTreeMap<&'static str, (u32, std::time::Duration)>;
+
 /// What a job produced.
 #[derive(Debug)]
 pub enum Outcome {
@@ -73,6 +92,7 @@ impl Worker {
         let thread = std::thread::Builder::new()
             .name("arena-worker".into())
             .spawn(move || {
+                let mut timings = Timings::new();
                 for job in job_rx {
                     let mut on_token = |agent: &str, piece: &str| {
                         let _ = report_tx.send(Report::Token {
@@ -80,15 +100,15 @@ impl Worker {
                             piece: piece.to_owned(),
                         });
                     };
-                    let name = format!("{job:?}");
+                    let kind = job.kind();
                     let started = std::time::Instant::now();
-                    let done = run(&services, &space, &roster, job, &mut on_token)
+                    let done = run(&services, &space, &roster, job, &timings, &mut on_token)
                         .map_err(|e| format!("{e:#}"));
-                    tracing::info!(
-                        "{} took {:.2?}",
-                        name.split(['(', ' ']).next().unwrap_or(""),
-                        started.elapsed()
-                    );
+                    let elapsed = started.elapsed();
+                    tracing::info!("{kind} took {elapsed:.2?}");
+                    let entry = timings.entry(kind).or_default();
+                    entry.0 += 1;
+                    entry.1 += elapsed;
                     if report_tx.send(Report::Done(done)).is_err() {
                         break;
                     }
@@ -152,6 +172,7 @@ fn run(
     space: &Space,
     roster: &[Agent],
     job: Job,
+    timings: &Timings,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Outcome> {
     Ok(match job {
@@ -196,7 +217,7 @@ fn run(
             services.cancel(&mut round)?;
             Outcome::Cancelled(round)
         }
-        Job::Summarize => Outcome::Summary(summarize(services, space, roster)?),
+        Job::Summarize => Outcome::Summary(summarize(services, space, roster, timings)?),
     })
 }
 

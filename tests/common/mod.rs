@@ -1,0 +1,118 @@
+//! Shared by the end-to-end tests: a small roster, running the binary, and
+//! reading the chain a tournament left behind.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use alloy::primitives::{Address, U256};
+use contracts::{AnvilNode, ArenaClient, Chain};
+
+/// Four shipped agents, on both models.
+pub const AGENTS: &[&str] = &["minimalist", "oracle", "poet", "scholar"];
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A roster of [`AGENTS`] in `dir/agents`.
+pub fn roster(dir: &Path) -> PathBuf {
+    let agents = dir.join("agents");
+    std::fs::create_dir_all(&agents).unwrap();
+    for id in AGENTS {
+        std::fs::copy(
+            repo().join(format!("assets/agents/{id}.toml")),
+            agents.join(format!("{id}.toml")),
+        )
+        .unwrap();
+    }
+    agents
+}
+
+/// The command line of a short tournament.
+pub fn tournament_command(data: &Path, agents: &Path, space: &str, rounds: usize) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_arena"));
+    command
+        .args([
+            "tournament",
+            "--space",
+            space,
+            "--rounds",
+            &rounds.to_string(),
+            "--max-tokens",
+            "12",
+        ])
+        .arg("--agents")
+        .arg(agents)
+        .arg("--data-dir")
+        .arg(data);
+    command
+}
+
+pub fn tournament(data: &Path, agents: &Path, space: &str, rounds: usize) -> Output {
+    tournament_command(data, agents, space, rounds)
+        .output()
+        .expect("the arena binary runs")
+}
+
+/// An agent's owner address.
+pub fn owner_of(agents: &Path, agent: &str) -> Address {
+    let text = std::fs::read_to_string(agents.join(format!("{agent}.toml"))).unwrap();
+    agents::Agent::from_toml(&text, agent)
+        .unwrap()
+        .owner
+        .parse()
+        .unwrap()
+}
+
+/// Expected credits of a settled round, by owner, per the contract's rules.
+pub fn expected_credits(
+    fee: u128,
+    split: &[u16],
+    protocol_bps: u16,
+    ranking: &[Address],
+) -> Vec<(Address, U256)> {
+    let pot = fee * ranking.len() as u128;
+    let prize = pot - pot * u128::from(protocol_bps) / 10_000;
+    let places = ranking.len().min(split.len());
+    let mut credits: Vec<(Address, U256)> = Vec::new();
+    let mut paid = 0;
+    for (i, bps) in split.iter().enumerate().take(places).skip(1) {
+        let amount = prize * u128::from(*bps) / 10_000;
+        paid += amount;
+        credits.push((ranking[i], U256::from(amount)));
+    }
+    credits.insert(0, (ranking[0], U256::from(prize - paid)));
+    credits
+}
+
+/// The chain a tournament left in `data`, restarted from its saved state.
+pub struct ChainView {
+    pub client: ArenaClient,
+    pub rt: tokio::runtime::Runtime,
+    _node: AnvilNode,
+}
+
+impl ChainView {
+    pub fn open(data: &Path) -> Self {
+        let state = data.join("chain/anvil-state.json");
+        let node = AnvilNode::start(10, &["--state", state.to_str().unwrap()]).unwrap();
+        let deployment: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(data.join("chain/deployment.json")).unwrap())
+                .unwrap();
+        let contract: Address = deployment["contract"].as_str().unwrap().parse().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let chain = rt
+            .block_on(Chain::connect(node.rpc_url(), &node.private_keys()[0]))
+            .unwrap();
+        Self {
+            client: ArenaClient::at(&chain, contract),
+            rt,
+            _node: node,
+        }
+    }
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job: set up, then let a shipped agent answer on the embedded default model.
+# The main job: set up, then a headless tournament on the embedded default
+# model and a local anvil. Its data goes to .arena/main-job; a second run
+# finds the three rounds done and prints the leaderboard again.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-./target/release/arena generate --agent assets/agents/scholar.toml \
-  --prompt "${ARENA_PROMPT:-What is the capital of France?}"
+./target/release/arena tournament --space "${ARENA_SPACE:-arithmetic}" --rounds "${ARENA_ROUNDS:-3}" \
+  --data-dir "${ARENA_DATA:-.arena/main-job}"

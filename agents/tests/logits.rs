@@ -95,14 +95,7 @@ fn smollm2_matches_candle_quantized_llama_token_by_token() {
             .unwrap()
             .flatten_all()
             .unwrap();
-        let diff: f32 = (&ours - &theirs)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let diff = max_abs_diff(&ours, &theirs);
         // Our Q4_1 kernel sums in another order than candle's scalar one;
         // the 1e-5 differences flip some 8-bit roundings of activations,
         // which moves single logits by up to about 0.75 over the 49k
@@ -136,14 +129,7 @@ fn prompt_in_one_pass_equals_token_by_token() {
         let last = last.unwrap();
         let argmax = |t: &Tensor| t.argmax(0).unwrap().to_scalar::<u32>().unwrap();
         assert_eq!(argmax(&whole), argmax(&last));
-        let diff: f32 = (whole - last)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let diff = max_abs_diff(&whole, &last);
         assert!(
             diff < tolerance,
             "{:?}: max difference {diff}",
@@ -169,14 +155,19 @@ fn tail_logits_are_the_per_position_logits() {
     for (row, end) in (ids.len() - 2..=ids.len()).enumerate() {
         let mut cache = t.new_cache();
         let single = t.forward(&ids[..end], &mut cache).unwrap();
-        let diff: f32 = (tail.get(row).unwrap() - single)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar()
-            .unwrap();
+        let diff = max_abs_diff(&tail.get(row).unwrap(), &single);
         assert!(diff < 1e-2, "position {end}: max difference {diff}");
     }
+}
+
+/// Largest absolute difference between two logit vectors.
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar()
+        .unwrap()
 }

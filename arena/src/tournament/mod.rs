@@ -9,3 +9,20 @@ pub mod roster;
 pub mod space;
 pub mod summary;
 pub mod worker;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+/// The `.toml` files of a directory of definitions (`what` names it in
+/// errors), sorted by name so loading is deterministic.
+fn toml_files(dir: &Path, what: &str) -> anyhow::Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {what} directory {}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}

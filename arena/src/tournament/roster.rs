@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use agents::Agent;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 /// The directory of shipped agents.
 pub fn default_dir() -> PathBuf {
@@ -15,17 +15,10 @@ pub fn default_dir() -> PathBuf {
 
 /// Every agent file in `dir`, sorted by id; duplicate ids are refused.
 pub fn load(dir: &Path) -> Result<Vec<Agent>> {
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("reading agents directory {}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    let mut agents = Vec::new();
-    for path in paths {
-        agents.push(Agent::load(&path)?);
-    }
+    let mut agents = super::toml_files(dir, "agents")?
+        .iter()
+        .map(|path| Agent::load(path))
+        .collect::<Result<Vec<_>, _>>()?;
     agents.sort_by(|a, b| a.id.cmp(&b.id));
     for pair in agents.windows(2) {
         if pair[0].id == pair[1].id {

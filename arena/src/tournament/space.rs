@@ -189,17 +189,10 @@ pub fn default_dir() -> PathBuf {
 
 /// Every space in `dir`, by name.
 pub fn load_all(dir: &Path) -> Result<Vec<Space>> {
-    let mut spaces = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("reading spaces directory {}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        spaces.push(Space::load(&path)?);
-    }
+    let spaces = super::toml_files(dir, "spaces")?
+        .iter()
+        .map(|path| Space::load(path))
+        .collect::<Result<Vec<_>>>()?;
     Ok(spaces)
 }
 

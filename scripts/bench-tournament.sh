@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Tournament throughput: rounds per minute with 4 and with 8 agents per round,
+# 64 tokens per answer, and the share of time in generation, judging and the
+# chain. Uses the factual-qa space with those sizes, in a fresh data directory.
+#   bash scripts/bench-tournament.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+rounds="${1:-3}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+for size in 4 8; do
+  mkdir -p "$work/spaces-$size"
+  sed -e "s/^agents_per_round = .*/agents_per_round = $size/" \
+      -e "s/^max_tokens = .*/max_tokens = 64/" \
+      -e "s/^round_seconds = .*/round_seconds = 120/" \
+      assets/spaces/factual-qa.toml > "$work/spaces-$size/factual-qa.toml"
+  echo "== $size agents per round, 64 tokens, $rounds rounds"
+  ./target/release/arena tournament --space factual-qa --rounds "$rounds" \
+    --spaces "$work/spaces-$size" --data-dir "$work/data-$size" | grep "rounds/min"
+done

@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+cargo build --release -p arena
+./target/release/arena models fetch
 ./target/release/arena tournament --space "${ARENA_SPACE:-arithmetic}" --rounds "${ARENA_ROUNDS:-3}" \
   --data-dir "${ARENA_DATA:-.arena/main-job}"

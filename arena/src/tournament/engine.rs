@@ -63,8 +63,7 @@ pub struct Tournament {
 
 impl Tournament {
     /// A tournament that plays until the space has `target` finished rounds.
-    pub fn new(worker: Worker, target: usize) -> Self {
-        let mut worker = worker;
+    pub fn new(mut worker: Worker, target: usize) -> Self {
         worker.send(Job::Resume);
         Self {
             phase: Phase::Resuming,

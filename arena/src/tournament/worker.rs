@@ -151,19 +151,16 @@ impl Worker {
         }
         report
     }
+}
 
-    /// Stops the worker and waits for it, releasing the store and the chain.
-    pub fn shutdown(&mut self) {
+impl Drop for Worker {
+    /// Closes the job channel and waits for the thread, so the store and the
+    /// chain node it owns are released before the process goes on.
+    fn drop(&mut self) {
         self.jobs = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.shutdown();
     }
 }
 

@@ -61,6 +61,8 @@ fn main() {
             truncated: false,
             generated_tokens: 1,
             seed: 0,
+            system_prompt: String::new(),
+            sampling: agents::Sampling::default(),
         })
         .collect();
     let started = Instant::now();

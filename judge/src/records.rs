@@ -60,6 +60,12 @@ pub struct AnswerRecord {
     pub truncated: bool,
     pub generated_tokens: usize,
     pub seed: u64,
+    /// The system prompt and effective sampling the answer was generated
+    /// with, so the round can be replayed from its seeds.
+    #[serde(default)]
+    pub system_prompt: String,
+    #[serde(default)]
+    pub sampling: agents::Sampling,
 }
 
 /// A chosen/rejected pair for preference training.

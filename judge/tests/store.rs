@@ -59,6 +59,8 @@ fn judged_round(store: &Store, id: u64, space: &str, n: usize) {
             truncated: false,
             generated_tokens: 5,
             seed: id,
+            system_prompt: String::new(),
+            sampling: agents::Sampling::default(),
         })
         .collect();
     let pairs = preference_pairs(&round, &answers, &judgment);

@@ -8,6 +8,7 @@ mod generate;
 mod models;
 mod rounds;
 mod tournament;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -41,6 +42,8 @@ enum Command {
         #[command(subcommand)]
         command: catalog::SpacesCommand,
     },
+    /// Check a round: result root against the chain, answers and verdicts replayed.
+    Verify(verify::VerifyArgs),
     /// Inspect stored rounds.
     Rounds {
         #[command(subcommand)]
@@ -77,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     });
     match cli.command {
         Command::Tournament(args) => tournament::run(args, fetcher, data_dir),
+        Command::Verify(args) => verify::run(args, fetcher, data_dir),
         Command::Agents { command } => catalog::agents(command),
         Command::Spaces { command } => catalog::spaces(command),
         Command::Rounds { command } => rounds::run(command, &open_store(&data_dir)?),

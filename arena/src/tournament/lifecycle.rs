@@ -186,10 +186,8 @@ impl Services {
         Ok(true)
     }
 
-    /// Every agent answers; agents on the same model answer together in one
-    /// batch (one weight read per step for all). Each model's batch gets the
-    /// space's full time limit from its start, so agents on the model that
-    /// runs second are not cut short. Tokens go to `on_token`.
+    /// Every agent of the round answers (see [`generate_answers`]) and the
+    /// answers are stored with the round's `Generated` status.
     pub fn generate(
         &self,
         space: &Space,
@@ -197,53 +195,32 @@ impl Services {
         roster: &[Agent],
         on_token: &mut dyn FnMut(&str, &str),
     ) -> Result<Vec<AnswerRecord>> {
-        let agents = round
+        let asked = round
             .agents
             .iter()
-            .map(|id| find_agent(roster, id))
-            .collect::<Result<Vec<_>>>()?;
-        let mut models: Vec<&str> = agents.iter().map(|a| a.model.as_str()).collect();
-        models.sort();
-        models.dedup();
-        let mut answers = Vec::new();
-        for model_name in models {
-            let group: Vec<&Agent> = agents
-                .iter()
-                .copied()
-                .filter(|a| a.model == model_name)
-                .collect();
-            let model = self.models.get(model_name)?;
-            let samplings: Vec<Sampling> = group
-                .iter()
-                .map(|a| self.round_sampling(space, &a.sampling))
-                .collect();
-            let deadline = Instant::now() + Duration::from_secs_f64(space.round_seconds);
-            let requests: Vec<Request> = group
-                .iter()
-                .zip(&samplings)
-                .map(|(agent, sampling)| Request {
-                    system: &agent.system_prompt,
-                    prompt: &round.prompt,
-                    sampling,
-                    seed: seed_for(round.id, &agent.id),
-                    deadline: Some(deadline),
-                })
-                .collect();
-            let generations =
-                model.generate_batch(&requests, &mut |i, piece| on_token(&group[i].id, piece))?;
-            for ((agent, request), generation) in group.iter().zip(&requests).zip(generations) {
-                answers.push(AnswerRecord {
+            .map(|id| {
+                let agent = find_agent(roster, id)?;
+                Ok(AnswerRecord {
                     round: round.id,
                     agent_id: agent.id.clone(),
                     model: agent.model.clone(),
-                    truncated: generation.truncated(),
-                    text: generation.text,
-                    generated_tokens: generation.generated_tokens,
-                    seed: request.seed,
-                });
-            }
-        }
-        answers.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+                    text: String::new(),
+                    truncated: false,
+                    generated_tokens: 0,
+                    seed: seed_for(round.id, &agent.id),
+                    system_prompt: agent.system_prompt.clone(),
+                    sampling: self.round_sampling(space, &agent.sampling),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let time_limit = Duration::from_secs_f64(space.round_seconds);
+        let answers = generate_answers(
+            &self.models,
+            &round.prompt,
+            &asked,
+            Some(time_limit),
+            on_token,
+        )?;
         round.status = RoundStatus::Generated;
         self.store.put_generated(round, &answers)?;
         Ok(answers)
@@ -267,34 +244,11 @@ impl Services {
         round: &mut RoundRecord,
         answers: &[AnswerRecord],
     ) -> Result<Judgment> {
-        let prompt = space
-            .prompts
-            .iter()
-            .find(|p| space.full_prompt(p) == round.prompt)
-            .context("the round's prompt is no longer in its space file: restore the space file to finish the round")?;
-        let checks = space.checks_for(prompt);
-        let entries: Vec<Entry> = answers
-            .iter()
-            .map(|a| Entry {
-                agent_id: a.agent_id.clone(),
-                model: a.model.clone(),
-                text: a.text.clone(),
-            })
-            .collect();
-        let contest = Contest {
-            question: &round.prompt,
-            reference: round.reference.as_deref(),
-            checks: &checks,
-            entries: &entries,
+        let judge = match space.judging.llm {
+            true => self.judge_model.as_deref(),
+            false => None,
         };
-        let judgment = match (&self.judge_model, space.judging.llm) {
-            (Some(name), true) => {
-                let model = self.models.get(name)?;
-                Judge::with_model(LlmJudge::new(&model, name.clone()), JudgeConfig::default())
-                    .judge(&contest)?
-            }
-            _ => Judge::checks_only().judge(&contest)?,
-        };
+        let judgment = judge_answers(&self.models, judge, space, round, answers)?;
         round.status = RoundStatus::Judged;
         let pairs = preference_pairs(round, answers, &judgment);
         self.store.commit_judged(&JudgedRound {
@@ -419,6 +373,94 @@ impl Services {
         }
         Ok((closed, played))
     }
+}
+
+/// Answers `prompt` for each of `asked` (agent, model, system prompt,
+/// sampling and seed taken from it; its text is ignored), sorted by agent id.
+/// Agents on the same model answer together in one batch (one weight read
+/// per step for all). With a `time_limit`, each model's batch gets it in
+/// full from its own start, so agents on the model that runs second are not
+/// cut short. Tokens go to `on_token`. The tournament and `arena verify`
+/// both generate through here, so a replay is computed the same way.
+pub fn generate_answers(
+    models: &ModelCache,
+    prompt: &str,
+    asked: &[AnswerRecord],
+    time_limit: Option<Duration>,
+    on_token: &mut dyn FnMut(&str, &str),
+) -> Result<Vec<AnswerRecord>> {
+    let mut model_names: Vec<&str> = asked.iter().map(|a| a.model.as_str()).collect();
+    model_names.sort();
+    model_names.dedup();
+    let mut answers = Vec::new();
+    for model_name in model_names {
+        let group: Vec<&AnswerRecord> = asked.iter().filter(|a| a.model == model_name).collect();
+        let model = models.get(model_name)?;
+        let deadline = time_limit.map(|t| Instant::now() + t);
+        let requests: Vec<Request> = group
+            .iter()
+            .map(|a| Request {
+                system: &a.system_prompt,
+                prompt,
+                sampling: &a.sampling,
+                seed: a.seed,
+                deadline,
+            })
+            .collect();
+        let generations = model.generate_batch(&requests, &mut |i, piece| {
+            on_token(&group[i].agent_id, piece)
+        })?;
+        for (a, generation) in group.into_iter().zip(generations) {
+            answers.push(AnswerRecord {
+                truncated: generation.truncated(),
+                text: generation.text,
+                generated_tokens: generation.generated_tokens,
+                ..a.clone()
+            });
+        }
+    }
+    answers.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+    Ok(answers)
+}
+
+/// Judges `answers` to `round` under `space`'s rules, with the model named
+/// `judge` (None: verifiable checks only). Used by the tournament and by
+/// `arena verify`, so a re-judged round is judged the same way.
+pub fn judge_answers(
+    models: &ModelCache,
+    judge: Option<&str>,
+    space: &Space,
+    round: &RoundRecord,
+    answers: &[AnswerRecord],
+) -> Result<Judgment> {
+    let prompt = space
+        .prompts
+        .iter()
+        .find(|p| space.full_prompt(p) == round.prompt)
+        .context("the round's prompt is no longer in its space file: restore the space file")?;
+    let checks = space.checks_for(prompt);
+    let entries: Vec<Entry> = answers
+        .iter()
+        .map(|a| Entry {
+            agent_id: a.agent_id.clone(),
+            model: a.model.clone(),
+            text: a.text.clone(),
+        })
+        .collect();
+    let contest = Contest {
+        question: &round.prompt,
+        reference: round.reference.as_deref(),
+        checks: &checks,
+        entries: &entries,
+    };
+    Ok(match judge {
+        Some(name) => {
+            let model = models.get(name)?;
+            Judge::with_model(LlmJudge::new(&model, name), JudgeConfig::default())
+                .judge(&contest)?
+        }
+        None => Judge::checks_only().judge(&contest)?,
+    })
 }
 
 fn find_agent<'a>(roster: &'a [Agent], id: &str) -> Result<&'a Agent> {

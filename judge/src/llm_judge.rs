@@ -11,6 +11,10 @@ use agents::LanguageModel;
 use agents::transformer::{log_probs, log_probs_rows};
 use anyhow::Result;
 
+/// Relevance of an empty answer: far below any real answer's, and finite,
+/// so the judgment stays a valid JSON record (infinities and NaN are not).
+pub const EMPTY_ANSWER_RELEVANCE: f64 = -100.0;
+
 /// A question none of the arena's prompts is about, as the baseline for relevance.
 const NEUTRAL_QUESTION: &str = "Say something.";
 
@@ -36,7 +40,11 @@ impl<'m> LlmJudge<'m> {
 
     /// Mean log-probability per token of `answer` after `question`, minus the
     /// same after a neutral question: positive when the answer is about the question.
+    /// An empty answer scores [`EMPTY_ANSWER_RELEVANCE`].
     pub fn relevance(&self, question: &str, answer: &str) -> Result<f64> {
+        if self.model.tokenizer().encode(answer.trim())?.is_empty() {
+            return Ok(EMPTY_ANSWER_RELEVANCE);
+        }
         let on_topic = self.mean_logprob(question, answer)?;
         let baseline = self.mean_logprob(NEUTRAL_QUESTION, answer)?;
         Ok(on_topic - baseline)
@@ -104,7 +112,9 @@ impl<'m> LlmJudge<'m> {
         let room = transformer.max_context().saturating_sub(ids.len());
         let answer_ids = &answer_ids[..answer_ids.len().min(room)];
         if answer_ids.is_empty() {
-            return Ok(f64::NEG_INFINITY);
+            anyhow::bail!(
+                "the judge's context has no room left for the answer: shorten the prompt"
+            );
         }
         // Logits after the last context token and after every answer token
         // but the last predict the answer's tokens.

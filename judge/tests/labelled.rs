@@ -159,3 +159,38 @@ fn report_pairwise_alone(items: &[Item], model: &LanguageModel) {
         "pairwise layer alone on {runs} topic pairs: flipped {flips}, consistent {consistent} of which right {right}"
     );
 }
+
+/// An agent that says nothing (stopped at once, or cut by the deadline)
+/// loses to one that answers, and the judgment survives a trip through the
+/// store: every score is finite JSON.
+#[test]
+fn empty_answer_loses_and_its_judgment_reads_back() {
+    let model = load_judge_model();
+    let judge = Judge::with_model(
+        LlmJudge::new(&model, "smollm2-135m"),
+        JudgeConfig::default(),
+    );
+    let entries = [
+        Entry {
+            agent_id: "a".into(),
+            model: "m".into(),
+            text: String::new(),
+        },
+        Entry {
+            agent_id: "b".into(),
+            model: "m".into(),
+            text: "Paris is the capital of France.".into(),
+        },
+    ];
+    let contest = Contest {
+        question: "What is the capital of France?",
+        reference: None,
+        checks: &[],
+        entries: &entries,
+    };
+    let judgment = judge.judge(&contest).unwrap();
+    assert_eq!(judgment.ranking.order, ["b", "a"]);
+    let text = serde_json::to_string(&judgment).unwrap();
+    let back: judge::Judgment = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, judgment);
+}

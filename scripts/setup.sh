@@ -20,4 +20,14 @@ command -v cargo >/dev/null 2>&1 || { echo "setup: Rust is required: install it 
 python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 
+# The GUI's window and its tests: X libraries, a virtual display (Xvfb) and
+# Mesa's software Vulkan driver (lavapipe).
+gui_packages=(libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon-x11-0
+  libvulkan1 mesa-vulkan-drivers xvfb xauth)
+missing=()
+for p in "${gui_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] || apt_install "${missing[@]}"
+
 bash scripts/install-chain-tools.sh

@@ -1,6 +1,7 @@
 //! `arena`: the command line of the Arena game.
 
 mod cli;
+mod gui;
 mod tournament;
 
 /// The shipped assets (spaces, agents): `$ARENA_ASSETS`, else the

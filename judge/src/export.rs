@@ -27,20 +27,41 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format with its name on the command line and in the GUI.
+    pub const NAMES: [(Format, &'static str); 5] = [
+        (Self::TrlStandard, "trl"),
+        (Self::TrlConversational, "trl-conversational"),
+        (Self::OpenAi, "openai"),
+        (Self::LeaderboardCsv, "leaderboard-csv"),
+        (Self::LeaderboardJsonl, "leaderboard-jsonl"),
+    ];
+
     /// Parses a format name as given on the command line.
     pub fn parse(name: &str) -> Result<Self, String> {
-        Ok(match name {
-            "trl" => Self::TrlStandard,
-            "trl-conversational" => Self::TrlConversational,
-            "openai" => Self::OpenAi,
-            "leaderboard-csv" => Self::LeaderboardCsv,
-            "leaderboard-jsonl" => Self::LeaderboardJsonl,
-            other => {
-                return Err(format!(
-                    "unknown export format '{other}': use trl, trl-conversational, openai, leaderboard-csv or leaderboard-jsonl"
-                ));
-            }
-        })
+        Self::NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(f, _)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::NAMES.iter().map(|(_, n)| *n).collect();
+                format!("unknown export format '{name}': use {}", names.join(", "))
+            })
+    }
+
+    /// The format's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("trl", |(_, n)| n)
+    }
+
+    /// The usual file extension of its output.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::LeaderboardCsv => "csv",
+            _ => "jsonl",
+        }
     }
 }
 

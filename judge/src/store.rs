@@ -45,7 +45,9 @@ pub enum StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-/// The open database and its trees.
+/// The open database and its trees. Clones share the one open database,
+/// so a viewer can read while a worker writes.
+#[derive(Clone)]
 pub struct Store {
     db: sled::Db,
     path: PathBuf,

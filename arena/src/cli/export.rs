@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -46,25 +46,39 @@ pub fn run(args: ExportArgs, store: &Store) -> anyhow::Result<()> {
         min_margin: args.min_margin,
         judge: args.judge,
     };
-    let partial = args.out.with_extension("partial");
-    let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
-    let mut out = BufWriter::new(file);
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template(
         "{spinner} {pos} records exported ({per_sec})",
     )?);
-    let written = export(store, format, &filter, &mut out, &mut |n| {
+    let written = export_file(store, format, &filter, &args.out, &mut |n| {
         bar.set_position(n)
     })?;
-    drop(out);
-    std::fs::rename(&partial, &args.out)
-        .with_context(|| format!("writing {}", args.out.display()))?;
     bar.finish_and_clear();
     println!("{written} records written to {}", args.out.display());
     Ok(())
 }
 
-fn parse_range(text: &str) -> anyhow::Result<(Option<u64>, Option<u64>)> {
+/// Exports to `path`, written beside it first and renamed into place, so a
+/// crash never leaves a half file under the name. `progress` gets the
+/// records written so far. Returns their number.
+pub fn export_file(
+    store: &Store,
+    format: Format,
+    filter: &Filter,
+    path: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<u64> {
+    let partial = path.with_extension("partial");
+    let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
+    let mut out = BufWriter::new(file);
+    let written = export(store, format, filter, &mut out, progress)?;
+    drop(out);
+    std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(written)
+}
+
+/// Parses a round range `FIRST..LAST` (either side may be empty).
+pub fn parse_range(text: &str) -> anyhow::Result<(Option<u64>, Option<u64>)> {
     let (a, b) = text
         .split_once("..")
         .with_context(|| format!("--rounds '{text}': use FIRST..LAST, for example 3..10 or 5.."))?;

@@ -3,11 +3,12 @@
 mod bench;
 mod catalog;
 mod chain;
-mod export;
+pub mod export;
 mod generate;
+mod gui;
 mod models;
 mod rounds;
-mod tournament;
+pub mod tournament;
 mod verify;
 
 use std::path::PathBuf;
@@ -24,14 +25,17 @@ pub struct Cli {
     /// Where the database, chain state and journal live (default: the user data dir).
     #[arg(long, global = true, value_name = "DIR", env = "ARENA_DATA")]
     data_dir: Option<PathBuf>,
+    /// Without a command: the desktop app if a display is present, else this help.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Play timed rounds of a space, headless.
     Tournament(tournament::TournamentArgs),
+    /// The desktop app: watch rounds, enter agents, withdraw rewards, export.
+    Gui(gui::GuiArgs),
     /// Manage the roster of agents.
     Agents {
         #[command(subcommand)]
@@ -78,8 +82,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             .unwrap_or_else(std::env::temp_dir)
             .join("arena")
     });
-    match cli.command {
+    let has_display =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let command = match cli.command {
+        Some(command) => command,
+        None if has_display => Command::Gui(gui::GuiArgs::defaults()),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            return Ok(());
+        }
+    };
+    match command {
         Command::Tournament(args) => tournament::run(args, fetcher, data_dir),
+        Command::Gui(args) => gui::run(args, fetcher, data_dir),
         Command::Verify(args) => verify::run(args, fetcher, data_dir),
         Command::Agents { command } => catalog::agents(command),
         Command::Spaces { command } => catalog::spaces(command),

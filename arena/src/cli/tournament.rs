@@ -1,7 +1,7 @@
 //! `arena tournament`: timed rounds of one space, headless on bevy's
 //! `MinimalPlugins`, with a progress bar per round and a leaderboard at the end.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -11,26 +11,37 @@ use bevy::ecs::system::{Local, Res};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::tournament::chain_link::ChainLink;
+use agents::Agent;
+
+use crate::tournament::chain_link::{ChainAccess, ChainLink};
 use crate::tournament::engine::{Phase, Tournament, TournamentPlugin};
 use crate::tournament::lifecycle::{ModelCache, Services};
+use crate::tournament::space::Space;
 use crate::tournament::worker::Worker;
 use crate::tournament::{roster, space};
 
 #[derive(Debug, Args)]
 pub struct TournamentArgs {
-    /// The space to play (see `arena spaces list`).
-    #[arg(long)]
-    space: String,
+    #[command(flatten)]
+    play: PlayArgs,
     /// Play until the space has this many finished rounds (a rerun after a crash finishes the job).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// Directory of agent files (default: the shipped roster).
+}
+
+/// What a run plays with; shared by `arena tournament` and `arena gui`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The space to play (see `arena spaces list`).
+    #[arg(long, default_value = "arithmetic")]
+    pub space: String,
+    /// Directory of agent files (default: the shipped roster). Agents entered
+    /// in the GUI (DATA_DIR/agents) play as well.
     #[arg(long)]
     agents: Option<PathBuf>,
     /// Directory of space files (default: the shipped spaces).
     #[arg(long)]
-    spaces: Option<PathBuf>,
+    pub spaces: Option<PathBuf>,
     /// Use this RPC node instead of starting anvil.
     #[arg(long, requires = "key")]
     rpc: Option<String>,
@@ -48,54 +59,20 @@ pub struct TournamentArgs {
     max_tokens: Option<usize>,
 }
 
+/// A prepared run: the engine (its worker owns the store and the chain
+/// node), plus what a viewer needs to show it.
+pub struct Prepared {
+    pub tournament: Tournament,
+    pub space: Space,
+    pub roster: Vec<Agent>,
+    /// A second handle on the database, for reading while the worker writes.
+    pub store: judge::Store,
+    /// How to reach the chain again (for a wallet view).
+    pub chain_access: ChainAccess,
+}
+
 pub fn run(args: TournamentArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
-    let space = space::find(&args.spaces.unwrap_or_else(space::default_dir), &args.space)?;
-    let roster = roster::load(&args.agents.unwrap_or_else(roster::default_dir))?;
-    if roster.len() < space.agents_per_round {
-        bail!(
-            "space '{}' needs {} agents per round; the roster has {}",
-            space.name,
-            space.agents_per_round,
-            roster.len()
-        );
-    }
-    if args.max_tokens == Some(0) {
-        bail!("--max-tokens must be at least 1");
-    }
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("creating data directory {}", data_dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let chain_dir = data_dir.join("chain");
-    let chain = match &args.rpc {
-        None => runtime.block_on(ChainLink::local(&chain_dir))?,
-        Some(url) => {
-            let key = args.key.as_deref().context("--rpc needs --key")?;
-            let owner_keys = match &args.owner_keys {
-                Some(path) => std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                None => Vec::new(),
-            };
-            runtime.block_on(ChainLink::connect(url, key, &owner_keys, &chain_dir))?
-        }
-    };
-    let services = Services {
-        store: judge::Store::open(&data_dir.join("db"))?,
-        journal: contracts::JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?,
-        chain,
-        runtime,
-        models: ModelCache::new(fetcher),
-        judge_model: (args.judge != "none").then(|| args.judge.clone()),
-        max_tokens: args.max_tokens,
-    };
-    let worker = Worker::start(services, space.clone(), roster);
-    let tournament = Tournament::new(worker, args.rounds);
+    let tournament = prepare(&args.play, fetcher, &data_dir, args.rounds)?.tournament;
     let outcome = tournament.outcome.clone();
     // Running the app consumes it; when it returns, the engine and its
     // worker are dropped, which closes the store and stops the node.
@@ -120,6 +97,83 @@ pub fn run(args: TournamentArgs, fetcher: agents::Fetcher, data_dir: PathBuf) ->
     }
 }
 
+/// The agents entered by players, kept in the data directory.
+pub fn entered_agents_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("agents")
+}
+
+/// Loads the space and roster, starts (or connects to) the chain, opens the
+/// store and starts the engine's worker, to play until the space has
+/// `target` finished rounds. Call from the main thread (see [`ChainLink::local`]).
+pub fn prepare(
+    args: &PlayArgs,
+    fetcher: agents::Fetcher,
+    data_dir: &Path,
+    target: usize,
+) -> Result<Prepared> {
+    let spaces_dir = args.spaces.clone().unwrap_or_else(space::default_dir);
+    let space = space::find(&spaces_dir, &args.space)?;
+    let mut roster = roster::load(&args.agents.clone().unwrap_or_else(roster::default_dir))?;
+    let entered = entered_agents_dir(data_dir);
+    if entered.is_dir() {
+        roster.extend(roster::load(&entered)?);
+        roster::check_unique(&mut roster, &entered)?;
+    }
+    if roster.len() < space.agents_per_round {
+        bail!(
+            "space '{}' needs {} agents per round; the roster has {}",
+            space.name,
+            space.agents_per_round,
+            roster.len()
+        );
+    }
+    if args.max_tokens == Some(0) {
+        bail!("--max-tokens must be at least 1");
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let chain_dir = data_dir.join("chain");
+    let chain = match &args.rpc {
+        None => runtime.block_on(ChainLink::local(&chain_dir))?,
+        Some(url) => {
+            let key = args.key.as_deref().context("--rpc needs --key")?;
+            let owner_keys = match &args.owner_keys {
+                Some(path) => std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                None => Vec::new(),
+            };
+            runtime.block_on(ChainLink::connect(url, key, &owner_keys, &chain_dir))?
+        }
+    };
+    let store = judge::Store::open(&data_dir.join("db"))?;
+    let chain_access = chain.access();
+    let services = Services {
+        store: store.clone(),
+        journal: contracts::JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?,
+        chain,
+        runtime,
+        models: ModelCache::new(fetcher),
+        judge_model: (args.judge != "none").then(|| args.judge.clone()),
+        max_tokens: args.max_tokens,
+    };
+    let worker = Worker::start(services, space.clone(), roster.clone());
+    Ok(Prepared {
+        tournament: Tournament::new(worker, target),
+        space,
+        roster,
+        store,
+        chain_access,
+    })
+}
+
 /// One progress bar per round, showing the phase and the tokens streamed.
 fn show_progress(tournament: Res<Tournament>, mut bar: Local<Option<(u64, ProgressBar)>>) {
     let Some(round) = &tournament.view.round else {
@@ -140,7 +194,7 @@ fn show_progress(tournament: Res<Tournament>, mut bar: Local<Option<(u64, Progre
     }
     let Some((_, bar)) = bar.as_ref() else { return };
     let step = match tournament.phase {
-        Phase::Opening | Phase::Resuming | Phase::Idle => 1,
+        Phase::Opening | Phase::Resuming | Phase::Requesting | Phase::Idle => 1,
         Phase::PayingEntries => 2,
         Phase::Generating => 3,
         Phase::Judging => 4,

@@ -4,7 +4,7 @@
 //! and a signer per agent owner for paying entry fees.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
@@ -24,10 +24,41 @@ struct Deployment {
     chain_id: u64,
 }
 
+/// How to reach the chain again from another thread: the node's URL, the
+/// operator's and owners' keys, and the deployment directory. Its `Debug`
+/// shows no key.
+#[derive(Clone)]
+pub struct ChainAccess {
+    pub rpc_url: String,
+    operator_key: String,
+    owner_keys: Vec<String>,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for ChainAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChainAccess({})", self.rpc_url)
+    }
+}
+
+impl ChainAccess {
+    /// A new link to the same node and contract (no node of its own).
+    pub async fn connect(&self) -> Result<ChainLink> {
+        ChainLink::connect(
+            &self.rpc_url,
+            &self.operator_key,
+            &self.owner_keys,
+            &self.dir,
+        )
+        .await
+    }
+}
+
 /// The operator's client, the owners' clients, and the node if we run it.
 pub struct ChainLink {
     pub operator: ArenaClient,
     owners: HashMap<Address, ArenaClient>,
+    access: ChainAccess,
     /// Whether we may move the chain's clock (our own anvil).
     pub local: bool,
     _node: Option<AnvilNode>,
@@ -75,9 +106,34 @@ impl ChainLink {
         Ok(Self {
             operator,
             owners,
+            access: ChainAccess {
+                rpc_url: rpc_url.to_owned(),
+                operator_key: key.to_owned(),
+                owner_keys: owner_keys.to_vec(),
+                dir: dir.to_owned(),
+            },
             local: false,
             _node: None,
         })
+    }
+
+    /// What another thread needs to connect to the same chain.
+    pub fn access(&self) -> ChainAccess {
+        self.access.clone()
+    }
+
+    /// The accounts that can sign entries (agent owners), sorted.
+    pub fn owner_accounts(&self) -> Vec<Address> {
+        let mut accounts: Vec<Address> = self.owners.keys().copied().collect();
+        accounts.sort();
+        accounts
+    }
+
+    /// Withdraws `owner`'s pull-payment balance to its wallet.
+    pub async fn withdraw(&self, owner: Address) -> Result<()> {
+        let client = self.owner(&owner.to_string())?;
+        client.withdraw().await?;
+        Ok(())
     }
 
     /// The client that signs as `owner`, or a clear error naming the fix.

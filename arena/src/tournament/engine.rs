@@ -13,13 +13,18 @@ use bevy::ecs::system::ResMut;
 use judge::Judgment;
 use judge::records::RoundRecord;
 
-use super::worker::{Job, Outcome, Report, Worker, next_job_for};
+use agents::Agent;
+
+use super::space::Space;
+use super::worker::{Job, Outcome, Payout, Report, Worker, next_job_for};
 
 /// Where the engine is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Reading what an earlier run left unfinished.
     Resuming,
+    /// Carrying out a player's request (enter an agent, change space).
+    Requesting,
     /// Between rounds.
     Idle,
     Opening,
@@ -41,6 +46,8 @@ pub struct RoundView {
     /// Answers so far, streamed token by token.
     pub answers: BTreeMap<String, String>,
     pub judgment: Option<Judgment>,
+    /// Rewards credited at settlement.
+    pub payouts: Vec<Payout>,
 }
 
 /// The engine state: the round state machine and its worker.
@@ -54,6 +61,13 @@ pub struct Tournament {
     /// Stop between steps (GUI), or advance one step (`step`).
     pub paused: bool,
     pub step: bool,
+    /// Players' requests, carried out between steps, oldest first.
+    requests: VecDeque<Job>,
+    /// What became of the last request (or why it was refused).
+    pub notice: Option<String>,
+    /// Whether the app exits when the run is done (headless), or stays to
+    /// show the outcome (GUI).
+    pub exit_when_done: bool,
     /// The final summary, or the error that stopped the run; shared with
     /// whoever started the app, since running an app consumes it.
     pub outcome: Arc<Mutex<Option<Result<String, String>>>>,
@@ -72,6 +86,9 @@ impl Tournament {
             target,
             paused: false,
             step: false,
+            requests: VecDeque::new(),
+            notice: None,
+            exit_when_done: true,
             outcome: Arc::default(),
             resume_queue: VecDeque::new(),
             worker,
@@ -81,6 +98,28 @@ impl Tournament {
     fn finish(&mut self, outcome: Result<String, String>) {
         *self.outcome.lock().expect("outcome lock") = Some(outcome);
         self.phase = Phase::Done;
+    }
+
+    /// Adds `agent` to the roster before the next round, which it will play.
+    pub fn enlist(&mut self, agent: Agent) {
+        self.requests.push_back(Job::Enlist(agent));
+    }
+
+    /// Plays `space` from the next round on.
+    pub fn use_space(&mut self, space: Space) {
+        self.requests.push_back(Job::UseSpace(space));
+    }
+
+    /// Requests waiting for the current step to finish, described.
+    pub fn pending_requests(&self) -> Vec<String> {
+        self.requests
+            .iter()
+            .map(|job| match job {
+                Job::Enlist(a) => format!("enter agent '{}'", a.id),
+                Job::UseSpace(s) => format!("switch to space '{}'", s.name),
+                other => other.kind().to_owned(),
+            })
+            .collect()
     }
 
     /// Whether the run ended well.
@@ -105,6 +144,14 @@ impl Tournament {
                 self.resume_queue = unfinished.into();
                 None
             }
+            Outcome::Enlisted(id) => {
+                self.notice = Some(format!("agent '{id}' entered: it plays the next round"));
+                None
+            }
+            Outcome::Refused(reason) => {
+                self.notice = Some(reason);
+                None
+            }
             Outcome::Opened(round) => Some(self.show(round, Job::Pay)),
             Outcome::Paid(round, true) => Some(self.show(round, Job::Generate)),
             Outcome::Paid(round, false) => Some(self.show(round, Job::Cancel)),
@@ -116,9 +163,10 @@ impl Tournament {
                 self.view.judgment = Some(*judgment);
                 Some(self.show(round, Job::Settle))
             }
-            Outcome::Settled(round) => {
+            Outcome::Settled(round, payouts) => {
                 self.closed += 1;
                 self.view.round = Some(round);
+                self.view.payouts = payouts;
                 None
             }
             Outcome::Cancelled(round) => {
@@ -148,6 +196,7 @@ impl Tournament {
     fn dispatch(&mut self, job: Job) -> Phase {
         let phase = match &job {
             Job::Resume => Phase::Resuming,
+            Job::UseSpace(_) | Job::Enlist(_) => Phase::Requesting,
             Job::OpenNext => Phase::Opening,
             Job::Pay(_) => Phase::PayingEntries,
             Job::Generate(_) => Phase::Generating,
@@ -160,9 +209,20 @@ impl Tournament {
         phase
     }
 
-    /// Starts the next piece of work when the engine is idle.
+    /// Starts the next piece of work when the engine is idle: players'
+    /// requests first (even when paused), then the next step.
     fn start_next(&mut self) {
-        if self.phase != Phase::Idle || (self.paused && !self.step) {
+        if self.phase != Phase::Idle {
+            return;
+        }
+        if let Some(request) = self.requests.pop_front() {
+            if matches!(request, Job::UseSpace(_)) {
+                self.resume_queue.clear();
+            }
+            self.phase = self.dispatch(request);
+            return;
+        }
+        if self.paused && !self.step {
             return;
         }
         self.step = false;
@@ -193,6 +253,9 @@ pub fn drive_tournament(mut tournament: ResMut<Tournament>, mut exit: MessageWri
         tournament.on_report(report);
     }
     if tournament.phase == Phase::Done {
+        if !tournament.exit_when_done {
+            return;
+        }
         exit.write(if tournament.succeeded() {
             AppExit::Success
         } else {

@@ -23,6 +23,7 @@ use judge::{Contest, Entry, Judge, JudgeConfig, Judgment, LlmJudge, Store};
 use super::chain_link::ChainLink;
 use super::result_root::result_root;
 use super::space::Space;
+use super::worker::Payout;
 
 /// Time agents' owners have to pay their entry after a round opens.
 const ENTRY_WINDOW_SECS: u64 = 120;
@@ -305,6 +306,27 @@ impl Services {
         round.result_root = Some(hex::encode(root));
         self.save(round, RoundStatus::Settled)?;
         self.save(round, RoundStatus::Closed)
+    }
+
+    /// What each agent of a settled round was credited, from the chain's
+    /// `Credited` events (place 1 is the ranking's first agent).
+    pub fn payouts(&self, round: &RoundRecord) -> Result<Vec<Payout>> {
+        let judgment = self
+            .store
+            .judgment(round.id)?
+            .context("a settled round has no judgment")?;
+        let credits = self.block_on(self.chain.operator.credits(round.id))?;
+        Ok(credits
+            .iter()
+            .filter_map(|c| {
+                let place = usize::try_from(c.place).ok()?.checked_sub(1)?;
+                let agent = judgment.ranking.order.get(place)?;
+                Some(Payout {
+                    agent: agent.clone(),
+                    wei: u128::try_from(c.amount).unwrap_or(u128::MAX),
+                })
+            })
+            .collect())
     }
 
     /// Settlement is allowed once the entry deadline has passed: our own

@@ -19,34 +19,44 @@ pub fn load(dir: &Path) -> Result<Vec<Agent>> {
         .iter()
         .map(|path| Agent::load(path))
         .collect::<Result<Vec<_>, _>>()?;
+    check_unique(&mut agents, dir)?;
+    Ok(agents)
+}
+
+/// Sorts `agents` by id and refuses duplicate ids, naming `dir` in the error.
+pub fn check_unique(agents: &mut [Agent], dir: &Path) -> Result<()> {
     agents.sort_by(|a, b| a.id.cmp(&b.id));
     for pair in agents.windows(2) {
         if pair[0].id == pair[1].id {
             bail!(
-                "two agents in {} have the id '{}': ids must be unique",
-                dir.display(),
-                pair[0].id
+                "two agents have the id '{}' (see {}): ids must be unique",
+                pair[0].id,
+                dir.display()
             );
         }
     }
-    Ok(agents)
+    Ok(())
 }
 
-/// Picks `size` agents for the next round: the agent that has played least
-/// (then lowest id) and the agents closest to it in MMR (ties: fewer games,
-/// then id). Deterministic for the same inputs.
+/// Picks `size` agents for the next round: `first` if given (an agent just
+/// entered by a player), else the agent that has played least (then lowest
+/// id), and the agents closest to it in MMR (ties: fewer games, then id).
+/// Deterministic for the same inputs.
 pub fn matchmake<'a>(
     agents: &'a [Agent],
     size: usize,
     mmr: &HashMap<String, f64>,
     played: &HashMap<String, usize>,
+    first: Option<&str>,
 ) -> Vec<&'a Agent> {
     let games = |a: &Agent| played.get(&a.id).copied().unwrap_or(0);
     let rating = |a: &Agent| mmr.get(&a.id).copied().unwrap_or(judge::ratings::START_MMR);
-    let Some(anchor) = agents
-        .iter()
-        .min_by(|a, b| games(a).cmp(&games(b)).then(a.id.cmp(&b.id)))
-    else {
+    let chosen_first = first.and_then(|id| agents.iter().find(|a| a.id == id));
+    let Some(anchor) = chosen_first.or_else(|| {
+        agents
+            .iter()
+            .min_by(|a, b| games(a).cmp(&games(b)).then(a.id.cmp(&b.id)))
+    }) else {
         return Vec::new();
     };
     let mut others: Vec<&Agent> = agents.iter().filter(|a| a.id != anchor.id).collect();
@@ -86,7 +96,7 @@ mod tests {
             .map(|(i, id)| (id.clone(), 1000.0 + 100.0 * i as f64))
             .collect();
         let mut played: HashMap<String, usize> = HashMap::new();
-        let first: Vec<String> = matchmake(&agents, 3, &mmr, &played)
+        let first: Vec<String> = matchmake(&agents, 3, &mmr, &played, None)
             .iter()
             .map(|a| a.id.clone())
             .collect();
@@ -94,13 +104,22 @@ mod tests {
         for id in &first {
             played.insert(id.clone(), 1);
         }
-        let second: Vec<String> = matchmake(&agents, 3, &mmr, &played)
+        let second: Vec<String> = matchmake(&agents, 3, &mmr, &played, None)
             .iter()
             .map(|a| a.id.clone())
             .collect();
         assert!(
             second.contains(&ids[3]),
             "the least-played agent plays next: {second:?}"
+        );
+        let last = ids.last().unwrap();
+        let entered: Vec<String> = matchmake(&agents, 3, &mmr, &played, Some(last))
+            .iter()
+            .map(|a| a.id.clone())
+            .collect();
+        assert!(
+            entered.contains(last) && !entered.contains(&ids[0]),
+            "a just-entered agent plays next with its rating neighbours: {entered:?}"
         );
     }
 }

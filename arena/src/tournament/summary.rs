@@ -14,7 +14,7 @@ use super::space::Space;
 use super::worker::Timings;
 
 /// Wei per ether, for display.
-const WEI_PER_ETH: f64 = 1e18;
+pub const WEI_PER_ETH: f64 = 1e18;
 
 /// Renders the leaderboard of `space` as a text table.
 pub fn summarize(

@@ -22,6 +22,10 @@ use super::summary::summarize;
 pub enum Job {
     /// Report unfinished rounds and progress so far.
     Resume,
+    /// Play this space from now on, then report as [`Job::Resume`] does.
+    UseSpace(Space),
+    /// Add an agent to the roster; it plays in the next round.
+    Enlist(Agent),
     /// Matchmake and open the next round.
     OpenNext,
     Pay(RoundRecord),
@@ -38,6 +42,8 @@ impl Job {
     pub fn kind(&self) -> &'static str {
         match self {
             Job::Resume => "Resume",
+            Job::UseSpace(_) => "UseSpace",
+            Job::Enlist(_) => "Enlist",
             Job::OpenNext => "OpenNext",
             Job::Pay(_) => "Pay",
             Job::Generate(_) => "Generate",
@@ -59,14 +65,26 @@ pub enum Outcome {
         unfinished: Vec<RoundRecord>,
         closed: usize,
     },
+    /// The agent joined the roster (its id).
+    Enlisted(String),
+    /// A player's request was refused, for this reason; the run goes on.
+    Refused(String),
     Opened(RoundRecord),
     /// The round, and whether all entries are paid (false: cancel it).
     Paid(RoundRecord, bool),
     Generated(RoundRecord, Vec<AnswerRecord>),
     Judged(RoundRecord, Box<Judgment>),
-    Settled(RoundRecord),
+    /// The round is closed; what each agent won, in wei.
+    Settled(RoundRecord, Vec<Payout>),
     Cancelled(RoundRecord),
     Summary(String),
+}
+
+/// A reward credited to an agent's owner at settlement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payout {
+    pub agent: String,
+    pub wei: u128,
 }
 
 /// A message from the worker.
@@ -86,13 +104,14 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker with its services, space and roster.
-    pub fn start(services: Services, space: Space, roster: Vec<Agent>) -> Self {
+    pub fn start(services: Services, mut space: Space, mut roster: Vec<Agent>) -> Self {
         let (job_tx, job_rx) = channel::<Job>();
         let (report_tx, report_rx) = channel::<Report>();
         let thread = std::thread::Builder::new()
             .name("arena-worker".into())
             .spawn(move || {
                 let mut timings = Timings::new();
+                let mut next_first: Option<String> = None;
                 for job in job_rx {
                     let mut on_token = |agent: &str, piece: &str| {
                         let _ = report_tx.send(Report::Token {
@@ -102,7 +121,12 @@ impl Worker {
                     };
                     let kind = job.kind();
                     let started = std::time::Instant::now();
-                    let done = run(&services, &space, &roster, job, &timings, &mut on_token)
+                    let mut state = WorkerState {
+                        space: &mut space,
+                        roster: &mut roster,
+                        next_first: &mut next_first,
+                    };
+                    let done = run(&services, &mut state, job, &timings, &mut on_token)
                         .map_err(|e| format!("{e:#}"));
                     let elapsed = started.elapsed();
                     tracing::info!("{kind} took {elapsed:.2?}");
@@ -164,15 +188,49 @@ impl Drop for Worker {
     }
 }
 
+/// What the worker's jobs may change: the space played, the roster, and
+/// the agent that must play in the next round (one just enlisted).
+struct WorkerState<'a> {
+    space: &'a mut Space,
+    roster: &'a mut Vec<Agent>,
+    next_first: &'a mut Option<String>,
+}
+
 fn run(
     services: &Services,
-    space: &Space,
-    roster: &[Agent],
+    state: &mut WorkerState<'_>,
     job: Job,
     timings: &Timings,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Outcome> {
+    let roster = &*state.roster;
+    let space = &*state.space;
     Ok(match job {
+        Job::UseSpace(new_space) => {
+            *state.space = new_space;
+            let space = &*state.space;
+            let (closed, _) = services.history(&space.name)?;
+            Outcome::Resumed {
+                unfinished: services.unfinished(&space.name)?,
+                closed,
+            }
+        }
+        Job::Enlist(agent) => {
+            if roster.iter().any(|a| a.id == agent.id) {
+                return Ok(Outcome::Refused(format!(
+                    "an agent with the id '{}' is already in the roster: choose another id",
+                    agent.id
+                )));
+            }
+            if let Err(e) = services.chain.owner(&agent.owner) {
+                return Ok(Outcome::Refused(format!("agent '{}': {e:#}", agent.id)));
+            }
+            let id = agent.id.clone();
+            state.roster.push(agent);
+            state.roster.sort_by(|a, b| a.id.cmp(&b.id));
+            *state.next_first = Some(id.clone());
+            Outcome::Enlisted(id)
+        }
         Job::Resume => {
             let (closed, _) = services.history(&space.name)?;
             Outcome::Resumed {
@@ -189,7 +247,14 @@ fn run(
                     services.store.mmr(&space.name, &agent.id)?,
                 );
             }
-            let chosen = matchmake(roster, space.agents_per_round, &mmr, &played);
+            let first = state.next_first.take();
+            let chosen = matchmake(
+                roster,
+                space.agents_per_round,
+                &mmr,
+                &played,
+                first.as_deref(),
+            );
             Outcome::Opened(services.open_round(space, &chosen)?)
         }
         Job::Pay(mut round) => {
@@ -208,7 +273,8 @@ fn run(
         }
         Job::Settle(mut round) => {
             services.settle(&mut round, roster)?;
-            Outcome::Settled(round)
+            let payouts = services.payouts(&round)?;
+            Outcome::Settled(round, payouts)
         }
         Job::Cancel(mut round) => {
             services.cancel(&mut round)?;

@@ -1,0 +1,117 @@
+//! The desktop app in a real window (Xvfb, Mesa's lavapipe Vulkan): it plays
+//! a real round and saves pictures while tokens stream, at the verdict and
+//! during the payouts; they are real renders (not blank) of different
+//! moments, and the round it played is stored and closed.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use judge::Store;
+use judge::records::RoundStatus;
+
+use common::roster;
+
+/// Width and height of the window, and so of every picture.
+const SIZE: (u32, u32) = (1280, 720);
+
+/// Decodes a PNG into its size and RGBA bytes.
+fn decode(path: &Path) -> (u32, u32, Vec<u8>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    pixels.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => pixels,
+        png::ColorType::Rgb => pixels
+            .chunks(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        other => panic!("unexpected colour type {other:?}"),
+    };
+    (info.width, info.height, rgba)
+}
+
+/// How many distinct colours a picture has (a blank one has one or two).
+fn distinct_colours(rgba: &[u8]) -> usize {
+    let mut colours: Vec<[u8; 3]> = rgba.chunks(4).map(|p| [p[0], p[1], p[2]]).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    colours.len()
+}
+
+/// Share of pixels that differ between two pictures of the same size.
+fn changed_share(a: &[u8], b: &[u8]) -> f64 {
+    let changed = a
+        .chunks(4)
+        .zip(b.chunks(4))
+        .filter(|(p, q)| p[..3] != q[..3])
+        .count();
+    changed as f64 / (a.len() / 4) as f64
+}
+
+#[test]
+fn a_round_in_the_window_streams_judges_and_pays() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let agents = roster(dir.path());
+    let shot = dir.path().join("shot.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_arena"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["gui", "--space", "arithmetic", "--max-tokens", "24"])
+        .arg("--agents")
+        .arg(&agents)
+        .arg("--screenshot")
+        .arg(&shot)
+        .args(["--frames", "30", "--at", "tokens", "--at", "verdict"])
+        .args(["--at", "payout"])
+        .output()
+        .expect("xvfb-run is installed (scripts/setup.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("frames/s"), "{stdout}");
+
+    let names = ["shot-tokens", "shot-verdict", "shot-payout", "shot"];
+    let pictures: Vec<Vec<u8>> = names
+        .iter()
+        .map(|name| {
+            let (w, h, rgba) = decode(&dir.path().join(format!("{name}.png")));
+            assert_eq!((w, h), SIZE, "{name}");
+            let colours = distinct_colours(&rgba);
+            assert!(colours > 200, "{name} looks blank: {colours} colours");
+            rgba
+        })
+        .collect();
+    for i in 0..pictures.len() {
+        for j in i + 1..pictures.len() {
+            let share = changed_share(&pictures[i], &pictures[j]);
+            assert!(
+                share > 0.001,
+                "{} and {} are the same picture ({share})",
+                names[i],
+                names[j]
+            );
+        }
+    }
+
+    let store = Store::open(&data.join("db")).unwrap();
+    let round = store.round(1).unwrap().expect("the GUI stored its round");
+    assert_eq!(round.status, RoundStatus::Closed);
+    assert!(store.judgment(1).unwrap().is_some());
+    assert!(
+        round.transactions.iter().any(|t| t.action == "settle"),
+        "{:?}",
+        round.transactions
+    );
+}

@@ -49,6 +49,8 @@ const STEP: Duration = Duration::from_micros(16_667);
 /// Scene time after a moment begins before its picture is taken, so that
 /// the verdict's ranks are drawn and the coins are on their way.
 const SETTLE_SECONDS: f32 = 0.5;
+/// Frames before the frame rate is measured.
+const WARM_UP_FRAMES: u64 = 30;
 /// Characters streamed before the "tokens" picture.
 const TOKENS_BEFORE_SHOT: usize = 12;
 
@@ -60,7 +62,7 @@ impl Plugin for Capture {
                 next_moment: 0,
                 frames_after: 0,
                 saving: None,
-                started: Instant::now(),
+                warm_from: None,
                 frames: 0,
             })
             .add_systems(Last, capture);
@@ -76,7 +78,9 @@ struct CaptureState {
     frames_after: u32,
     /// A picture being written: its path, and whether it is the last.
     saving: Option<(PathBuf, bool)>,
-    started: Instant,
+    /// When frame [`WARM_UP_FRAMES`] began: the frame rate is measured
+    /// from there, after window creation and shader compilation.
+    warm_from: Option<Instant>,
     frames: u64,
 }
 
@@ -116,6 +120,9 @@ fn capture(
     mut exit: MessageWriter<AppExit>,
 ) {
     state.frames += 1;
+    if state.frames == WARM_UP_FRAMES {
+        state.warm_from = Some(Instant::now());
+    }
     if tournament.phase == Phase::Done {
         eprintln!("screenshot: the tournament stopped before the pictures were taken");
         exit.write(AppExit::error());
@@ -128,12 +135,14 @@ fn capture(
         println!("saved {}", path.display());
         state.saving = None;
         if last {
-            let secs = state.started.elapsed().as_secs_f64();
-            println!(
-                "rendered {} frames in {secs:.1} s ({:.1} frames/s)",
-                state.frames,
-                state.frames as f64 / secs
-            );
+            if let Some(warm_from) = state.warm_from {
+                let secs = warm_from.elapsed().as_secs_f64();
+                let frames = state.frames - WARM_UP_FRAMES;
+                println!(
+                    "rendered {frames} frames after warm-up in {secs:.1} s ({:.1} frames/s)",
+                    frames as f64 / secs
+                );
+            }
             exit.write(AppExit::Success);
         }
         return;

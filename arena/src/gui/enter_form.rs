@@ -98,11 +98,14 @@ impl EnterForm {
             ui.color_edit_button_srgba(&mut self.colour);
             ui.end_row();
             ui.label("fee tier");
-            ui.label(format!(
-                "{}: {} per round (each space is one tier; pick it in Spaces)",
-                gui.space.name,
-                eth(gui.space.entry_fee().unwrap_or(0))
-            ));
+            ui.add(
+                egui::Label::new(format!(
+                    "{}: {} per round (each space is one tier; pick it in Spaces)",
+                    gui.space.name,
+                    eth(gui.space.entry_fee().unwrap_or(0))
+                ))
+                .wrap(),
+            );
             ui.end_row();
         });
         if ui.button("Enter the next round").clicked() {

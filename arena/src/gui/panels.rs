@@ -130,15 +130,19 @@ fn draw_panels(
             .layer_id(egui::LayerId::background())
             .max_rect(ctx.viewport_rect()),
     );
-    egui::Panel::top("controls").show(&mut root, |ui| {
-        controls(ui, &mut tournament, &mut gui);
-    });
+    let top = egui::Panel::top("controls")
+        .show(&mut root, |ui| {
+            controls(ui, &mut tournament, &mut gui);
+        })
+        .response
+        .rect;
     time.set_relative_speed(gui.speed);
     let panels = &mut *panels;
-    egui::Panel::right("tabs")
+    let side = egui::Panel::right("tabs")
         .exact_size(SIDE_WIDTH)
         .resizable(false)
         .show(&mut root, |ui| {
+            ui.set_max_width(SIDE_WIDTH - 16.0);
             ui.horizontal_wrapped(|ui| {
                 for (tab, label) in TABS {
                     ui.selectable_value(&mut panels.tab, tab, label);
@@ -159,8 +163,14 @@ fn draw_panels(
                 Tab::Wallets => wallets_tab(ui, &wallets),
                 Tab::Export => export_tab(ui, &mut panels.export, &gui),
             });
-        });
-    fit_camera(root.available_rect_before_wrap(), &mut camera, &window);
+        })
+        .response
+        .rect;
+    let free = egui::Rect::from_min_max(
+        egui::pos2(0.0, top.bottom()),
+        egui::pos2(side.left(), ctx.viewport_rect().bottom()),
+    );
+    fit_camera(free, &mut camera, &window);
     Ok(())
 }
 

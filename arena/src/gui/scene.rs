@@ -112,6 +112,8 @@ const AVATAR_RADIUS: f32 = 34.0;
 /// Size of a speech bubble, and how many characters of an answer it shows.
 const BUBBLE_SIZE: Vec2 = Vec2::new(240.0, 118.0);
 const BUBBLE_CHARS: usize = 190;
+/// How long the verdict shows before the rewards fly.
+const VERDICT_SECONDS: f32 = 1.2;
 /// How long coins take to fly.
 const FLIGHT_SECONDS: f32 = 1.4;
 
@@ -420,8 +422,10 @@ fn update_scene(
             transform.scale = Vec3::splat(1.0 + 0.06 * (now * 4.0).sin());
         }
     }
-    // Rewards fly from the pot to the winners' wallets.
-    if !view.payouts.is_empty() && state.payout_at.is_none() {
+    // Rewards fly from the pot to the winners' wallets, once the verdict
+    // has been on show for a moment.
+    let verdict_shown = state.verdict_at.is_some_and(|t| now - t >= VERDICT_SECONDS);
+    if verdict_shown && !view.payouts.is_empty() && state.payout_at.is_none() {
         state.payout_at = Some(now);
         for payout in &view.payouts {
             if let Some(at) = state.seats.get(&payout.agent) {

@@ -5,7 +5,7 @@ mod catalog;
 mod chain;
 pub mod export;
 mod generate;
-mod gui;
+pub mod gui;
 mod models;
 mod rounds;
 pub mod tournament;

@@ -187,3 +187,145 @@ fn save(gui: &Gui, agent: &Agent) -> Result<(), String> {
         .and_then(|()| std::fs::rename(&partial, &path))
         .map_err(|e| format!("saving {}: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use alloy::primitives::Address;
+    use bevy::app::App;
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::gui::GuiArgs;
+    use crate::tournament::engine::TournamentPlugin;
+
+    /// Anvil's tenth account: no shipped agent uses it.
+    const NEW_OWNER: &str = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720";
+
+    /// A player enters an agent through the form: bad input is refused with
+    /// the field named, the accepted agent is saved, plays the next round
+    /// (a real one: model, judge checks, anvil), its owner pays the fee and
+    /// is credited what the round paid it.
+    #[test]
+    fn an_entered_agent_plays_pays_its_fee_and_is_paid() {
+        let dir = tempfile::tempdir().unwrap();
+        let agents = dir.path().join("agents");
+        std::fs::create_dir_all(&agents).unwrap();
+        for id in ["mathlete", "minimalist", "poet", "scholar"] {
+            std::fs::copy(
+                crate::assets_dir().join(format!("agents/{id}.toml")),
+                agents.join(format!("{id}.toml")),
+            )
+            .unwrap();
+        }
+        let data = dir.path().join("data");
+        let args = GuiArgs::try_parse_from([
+            "gui",
+            "--space",
+            "arithmetic",
+            "--agents",
+            agents.to_str().unwrap(),
+            "--judge",
+            "none",
+            "--max-tokens",
+            "8",
+        ])
+        .unwrap();
+        let prepared = crate::cli::tournament::prepare(
+            &args.play,
+            agents::Fetcher::from_env(None),
+            &data,
+            usize::MAX,
+        )
+        .unwrap();
+        let mut tournament = prepared.tournament;
+        let mut gui = Gui {
+            spaces: Vec::new(),
+            space: prepared.space,
+            roster: prepared.roster,
+            data_dir: data.clone(),
+            store: prepared.store,
+            speed: 1.0,
+        };
+
+        let mut form = EnterForm {
+            name: "The Counter".into(),
+            system_prompt: "Reply with the final number only.".into(),
+            owner: NEW_OWNER.into(),
+            ..EnterForm::default()
+        };
+        let refused = form.submit(&mut tournament, &mut gui).unwrap_err();
+        assert!(refused.contains("id"), "{refused}");
+        form.id = "mathlete".into();
+        let refused = form.submit(&mut tournament, &mut gui).unwrap_err();
+        assert!(refused.contains("already plays"), "{refused}");
+        form.id = "counter".into();
+        form.submit(&mut tournament, &mut gui).unwrap();
+        let saved = Agent::load(&data.join("agents/counter.toml")).unwrap();
+        assert_eq!(saved.owner, NEW_OWNER);
+
+        let chain = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let link = chain.block_on(prepared.chain_access.connect()).unwrap();
+        let owner: Address = NEW_OWNER.parse().unwrap();
+        let wallet_before = chain
+            .block_on(link.operator.chain().balance(owner))
+            .unwrap();
+
+        tournament.paused = false;
+        let mut app = App::new();
+        app.add_plugins(TournamentPlugin)
+            .insert_resource(tournament);
+        let started = Instant::now();
+        while app.world().resource::<Tournament>().closed < 1 {
+            assert!(
+                started.elapsed() < Duration::from_secs(300),
+                "no round closed"
+            );
+            if let Some(Err(e)) = &*app.world().resource::<Tournament>().outcome.lock().unwrap() {
+                panic!("the tournament stopped: {e}");
+            }
+            app.update();
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let view = app.world().resource::<Tournament>().view.clone();
+        let round = view.round.unwrap();
+        assert!(
+            round.agents.contains(&"counter".to_owned()),
+            "{:?}",
+            round.agents
+        );
+        assert!(
+            round
+                .transactions
+                .iter()
+                .any(|t| t.action == "enter counter")
+        );
+
+        let fee = gui.space.entry_fee().unwrap();
+        let wallet_after = chain
+            .block_on(link.operator.chain().balance(owner))
+            .unwrap();
+        assert!(
+            wallet_before - wallet_after >= alloy::primitives::U256::from(fee),
+            "the fee left the owner's wallet: {wallet_before} -> {wallet_after}"
+        );
+        let won: u128 = view
+            .payouts
+            .iter()
+            .filter(|p| p.agent == "counter")
+            .map(|p| p.wei)
+            .sum();
+        let owed = chain.block_on(link.operator.balance_of(owner)).unwrap();
+        assert_eq!(
+            owed,
+            alloy::primitives::U256::from(won),
+            "{:?}",
+            view.payouts
+        );
+        assert_eq!(view.payouts.len(), gui.space.reward_split_bps.len());
+    }
+}

@@ -8,12 +8,17 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 apt_install() {
+  local sudo=""
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing $*; install it (sudo apt-get install $*) and run again" >&2
-    exit 1
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo="sudo"
+    else
+      echo "setup: missing $*; install it (sudo apt-get install $*) and run again" >&2
+      exit 1
+    fi
   fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: Rust is required: install it with rustup" >&2; exit 1; }

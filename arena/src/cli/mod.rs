@@ -3,10 +3,12 @@
 mod bench;
 mod catalog;
 mod chain;
+mod evolve;
 mod export;
 mod generate;
 mod models;
 mod rounds;
+mod signer;
 mod tournament;
 mod verify;
 
@@ -32,6 +34,8 @@ pub struct Cli {
 enum Command {
     /// Play timed rounds of a space, headless.
     Tournament(tournament::TournamentArgs),
+    /// Evolve agents against a fixed baseline over generations of rounds.
+    Evolve(evolve::EvolveArgs),
     /// Manage the roster of agents.
     Agents {
         #[command(subcommand)]
@@ -81,7 +85,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Tournament(args) => tournament::run(args, fetcher, data_dir),
         Command::Verify(args) => verify::run(args, fetcher, data_dir),
-        Command::Agents { command } => catalog::agents(command),
+        Command::Evolve(args) => evolve::run(args, fetcher, data_dir),
+        Command::Agents { command } => catalog::agents(command, &data_dir),
         Command::Spaces { command } => catalog::spaces(command),
         Command::Rounds { command } => rounds::run(command, &open_store(&data_dir)?),
         Command::Generate(args) => generate::run(args, &fetcher),

@@ -84,6 +84,7 @@ pub fn run(args: EvolveArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
     }
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+    let operator = args.play.operator()?;
     let models = Arc::new(ModelCache::new(fetcher));
     let evolver = Evolver {
         space: &space,
@@ -121,7 +122,9 @@ pub fn run(args: EvolveArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let chain = args.play.connect(&runtime, &data_dir.join("chain"))?;
+        let chain = args
+            .play
+            .connect(&runtime, &data_dir.join("chain"), operator.as_ref())?;
         let roster = payable_roster(&chain, roster, &space)?;
         let services = args
             .play

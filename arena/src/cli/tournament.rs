@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agents::Agent;
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, bail};
 use bevy::MinimalPlugins;
 use bevy::app::{App, PluginGroup, ScheduleRunnerPlugin, Update};
@@ -72,25 +73,35 @@ pub struct PlayArgs {
 const REMOTE_CONFIRMATIONS: u64 = 3;
 
 impl PlayArgs {
-    /// The chain (our own anvil with state in `chain_dir`, or the --rpc node), checked
-    /// before anything is written.
-    pub fn connect(
-        &self,
-        runtime: &tokio::runtime::Runtime,
-        chain_dir: &Path,
-    ) -> Result<ChainLink> {
+    /// The operator's signer for --rpc (read once: a keystore may ask for its
+    /// password), `None` on the local anvil; also checks the other flags.
+    pub fn operator(&self) -> Result<Option<PrivateKeySigner>> {
         if self.max_tokens == Some(0) {
             bail!("--max-tokens must be at least 1");
         }
-        let Some(url) = &self.rpc else {
+        if self.rpc.is_none() {
             if self.owner_keys.is_some() || self.confirmations.is_some_and(|c| c > 1) {
                 bail!(
                     "--owner-keys and --confirmations apply to --rpc; the local anvil uses its own accounts and mines instantly"
                 );
             }
+            return Ok(None);
+        }
+        Ok(Some(self.signer.required("--rpc")?))
+    }
+
+    /// The chain (our own anvil with state in `chain_dir`, or the --rpc node
+    /// signed by `operator` from [`PlayArgs::operator`]), checked before
+    /// anything is written.
+    pub fn connect(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        chain_dir: &Path,
+        operator: Option<&PrivateKeySigner>,
+    ) -> Result<ChainLink> {
+        let (Some(url), Some(signer)) = (&self.rpc, operator) else {
             return runtime.block_on(ChainLink::local(chain_dir));
         };
-        let signer = self.signer.required("--rpc")?;
         let owner_keys = match &self.owner_keys {
             Some(path) => std::fs::read_to_string(path)
                 .with_context(|| format!("reading owner keys {}", path.display()))?
@@ -104,7 +115,7 @@ impl PlayArgs {
         let confirmations = self.confirmations.unwrap_or(REMOTE_CONFIRMATIONS);
         runtime.block_on(ChainLink::remote(
             url,
-            signer,
+            signer.clone(),
             &owner_keys,
             confirmations,
             chain_dir,
@@ -173,7 +184,10 @@ pub fn run(args: TournamentArgs, fetcher: agents::Fetcher, data_dir: PathBuf) ->
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let chain = args.play.connect(&runtime, &data_dir.join("chain"))?;
+    let operator = args.play.operator()?;
+    let chain = args
+        .play
+        .connect(&runtime, &data_dir.join("chain"), operator.as_ref())?;
     let roster = payable_roster(&chain, roster, &space)?;
     let models = Arc::new(ModelCache::new(fetcher));
     let services = args.play.services(&data_dir, chain, runtime, models)?;

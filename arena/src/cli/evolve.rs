@@ -15,7 +15,7 @@ use judge::records::{RoundId, RoundStatus};
 
 use super::tournament::{PlayArgs, payable_roster, play};
 use crate::evolution::step::{
-    Evolver, GenerationReport, Mutator, as_version, current_versions, mean_mmr,
+    Evolver, GenerationReport, Mutator, as_version, current_versions, elo_gap, mean_mmr,
 };
 use crate::tournament::lifecycle::ModelCache;
 use crate::tournament::{roster, space};
@@ -163,9 +163,14 @@ fn played_rounds(store: &Store, space: &str, first: RoundId) -> Result<Vec<Round
 }
 
 fn show_generation(generation: u32, r: &GenerationReport) -> String {
+    let (score, games) = r.vs_baseline;
     let mut out = format!(
-        "generation {generation} (rounds {}-{}): evolving mean MMR {:.1}, baseline mean MMR {:.1}",
-        r.first_round, r.last_round, r.evolving_mmr, r.baseline_mmr
+        "generation {generation} (rounds {}-{}): evolving mean MMR {:.1}, baseline mean MMR {:.1}; evolving vs baseline {score}/{games}, Elo {}",
+        r.first_round,
+        r.last_round,
+        r.evolving_mmr,
+        r.baseline_mmr,
+        show_gap(elo_gap(score, games))
     );
     for d in &r.decisions {
         let _ = write!(out, "\n  {d}");
@@ -173,29 +178,39 @@ fn show_generation(generation: u32, r: &GenerationReport) -> String {
     out
 }
 
-/// The per-generation table of the run, before and after.
+/// The per-generation table of the run, before and after: mean MMR of
+/// both groups, and the evolving agents' score against the fixed baseline
+/// in that generation's rounds with its Elo equivalent.
 fn summary(space: &str, start: (f64, f64), reports: &[GenerationReport]) -> String {
     let mut out = format!(
-        "Evolution in space '{space}': mean MMR per generation\n{:<12} {:>9} {:>9} {:>9}\n{:<12} {:>9.1} {:>9.1} {:>+9.1}",
+        "Evolution in space '{space}' per generation\n{:<10} {:>12} {:>12} {:>16} {:>9}\n{:<10} {:>12.1} {:>12.1} {:>16} {:>9}",
         "generation",
-        "evolving",
-        "baseline",
-        "gap",
+        "evolving MMR",
+        "baseline MMR",
+        "vs baseline",
+        "Elo",
         "start",
         start.0,
         start.1,
-        start.0 - start.1
+        "-",
+        "-"
     );
     for (i, r) in reports.iter().enumerate() {
+        let (score, games) = r.vs_baseline;
         let _ = write!(
             out,
-            "\n{:<12} {:>9.1} {:>9.1} {:>+9.1}",
+            "\n{:<10} {:>12.1} {:>12.1} {:>16} {:>9}",
             i + 1,
             r.evolving_mmr,
             r.baseline_mmr,
-            r.evolving_mmr - r.baseline_mmr
+            format!("{score}/{games}"),
+            show_gap(elo_gap(score, games))
         );
     }
     out.push_str("\nSee each agent's versions with `arena agents history ID`.");
     out
+}
+
+fn show_gap(gap: Option<f64>) -> String {
+    gap.map_or("-".into(), |g| format!("{g:+.0}"))
 }

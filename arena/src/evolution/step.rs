@@ -46,6 +46,11 @@ pub struct GenerationReport {
     /// Mean MMR of the evolving agents and of the baseline after the generation.
     pub evolving_mmr: f64,
     pub baseline_mmr: f64,
+    /// Games of evolving against baseline agents in the generation's
+    /// rankings, and the evolving side's score in them (draws count half):
+    /// a rating against a roster that never changes, unlike MMR, which
+    /// moves with the opponents' own.
+    pub vs_baseline: (f64, usize),
     /// One line per decision (kept, rolled back, new candidate).
     pub decisions: Vec<String>,
 }
@@ -106,6 +111,56 @@ pub fn as_version(agent: &Agent, version: &AgentVersion) -> Result<Agent> {
         )
     })?;
     Ok(played)
+}
+
+/// The evolving agents' score and games against the baseline over `rounds`:
+/// in each round's ranking, every evolving agent meets every baseline agent
+/// that played; the better-ranked wins, equal strengths draw (as for MMR).
+pub fn score_vs_baseline(
+    store: &Store,
+    evolving: &[Agent],
+    baseline: &[Agent],
+    rounds: &[RoundId],
+) -> Result<(f64, usize)> {
+    let (mut score, mut games) = (0.0, 0);
+    for &round in rounds {
+        let Some(judgment) = store.judgment(round)? else {
+            continue;
+        };
+        let ranking = &judgment.ranking;
+        let strength = |id: &str| {
+            ranking
+                .order
+                .iter()
+                .position(|a| a == id)
+                .map(|i| ranking.strengths[i])
+        };
+        for e in evolving {
+            for b in baseline {
+                if let (Some(se), Some(sb)) = (strength(&e.id), strength(&b.id)) {
+                    games += 1;
+                    score += if (se - sb).abs() < 1e-6 {
+                        0.5
+                    } else if se > sb {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+    }
+    Ok((score, games))
+}
+
+/// The Elo-scale rating difference that predicts a `score` out of `games`
+/// (0 at an even score), clamped to +-800 so a sweep stays finite.
+pub fn elo_gap(score: f64, games: usize) -> Option<f64> {
+    if games == 0 {
+        return None;
+    }
+    let p = (score / games as f64).clamp(0.01, 0.99);
+    Some((400.0 * (p / (1.0 - p)).log10()).clamp(-800.0, 800.0))
 }
 
 /// Per agent: (sum of MMR changes, rounds) over `rounds`.
@@ -229,6 +284,7 @@ impl Evolver<'_> {
             last_round,
             evolving_mmr: mean_mmr(store, space, evolving)?,
             baseline_mmr: mean_mmr(store, space, baseline)?,
+            vs_baseline: score_vs_baseline(store, evolving, baseline, rounds)?,
             decisions,
         })
     }
@@ -333,4 +389,18 @@ impl Evolver<'_> {
 
 fn show(form: Option<f64>) -> String {
     form.map_or("-".into(), |f| format!("{f:+.1}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elo_gap_is_zero_at_even_and_symmetric() {
+        assert_eq!(elo_gap(0.0, 0), None);
+        assert!(elo_gap(8.0, 16).unwrap().abs() < 1e-9);
+        let (up, down) = (elo_gap(12.0, 16).unwrap(), elo_gap(4.0, 16).unwrap());
+        assert!((up + down).abs() < 1e-9 && (up - 190.8).abs() < 0.1, "{up}");
+        assert!(elo_gap(16.0, 16).unwrap() <= 800.0);
+    }
 }

@@ -1,6 +1,7 @@
 //! `arena`: the command line of the Arena game.
 
 mod cli;
+mod evolution;
 mod gui;
 mod tournament;
 
@@ -17,7 +18,8 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,contracts::chain=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

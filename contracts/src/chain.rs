@@ -9,6 +9,7 @@ use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
 
 use crate::error::{ChainError, rpc_error};
+use crate::signer::parse_private_key;
 
 /// How often receipts are polled; anvil mines instantly, real nodes are slower.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -19,16 +20,24 @@ pub struct Chain {
     provider: DynProvider,
     url: String,
     account: Address,
+    /// Blocks (the including one counted) a transaction needs before it counts as done.
+    confirmations: u64,
 }
 
 impl Chain {
     /// Connects to the node at `rpc_url`, signing with `private_key` (hex, 0x optional), and
     /// checks the node answers.
     pub async fn connect(rpc_url: &str, private_key: &str) -> Result<Chain, ChainError> {
-        let signer: PrivateKeySigner = private_key
-            .trim()
-            .parse()
-            .map_err(|e| ChainError::BadKey(format!("{e}")))?;
+        Self::connect_with(rpc_url, parse_private_key(private_key)?).await
+    }
+
+    /// Connects to the node at `rpc_url` signing with `signer` (from a key or a keystore), and
+    /// checks the node answers. Transactions need one confirmation until
+    /// [`Chain::with_confirmations`] asks for more.
+    pub async fn connect_with(
+        rpc_url: &str,
+        signer: PrivateKeySigner,
+    ) -> Result<Chain, ChainError> {
         let url = rpc_url.parse().map_err(|e| ChainError::BadUrl {
             url: rpc_url.to_string(),
             reason: format!("{e}"),
@@ -48,9 +57,67 @@ impl Chain {
             provider,
             url: rpc_url.to_string(),
             account,
+            confirmations: 1,
         };
         chain.chain_id().await?;
         Ok(chain)
+    }
+
+    /// The same connection, waiting for `confirmations` blocks (at least 1) on every
+    /// transaction: on a public chain a block can be replaced, so a payment is only trusted once
+    /// blocks are built on top of it.
+    pub fn with_confirmations(mut self, confirmations: u64) -> Chain {
+        self.confirmations = confirmations.max(1);
+        self
+    }
+
+    /// How many blocks every transaction waits for.
+    pub fn confirmations(&self) -> u64 {
+        self.confirmations
+    }
+
+    /// Waits until `receipt`'s transaction has [`Chain::confirmations`] blocks (its own
+    /// included), logging the progress. Returns the receipt as it stands then, or `None` if the
+    /// transaction left the chain meanwhile (a reorganisation) and must be waited for again.
+    pub async fn wait_for_confirmations(
+        &self,
+        receipt: TransactionReceipt,
+        action: &str,
+        timeout: Duration,
+    ) -> Result<Option<TransactionReceipt>, ChainError> {
+        let Some(mined_in) = receipt.block_number else {
+            return Ok(None);
+        };
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut shown = 0;
+        loop {
+            let have = self.block_number().await?.saturating_sub(mined_in) + 1;
+            if have >= self.confirmations {
+                break;
+            }
+            if have != shown {
+                tracing::info!(
+                    "{action}: {have}/{} confirmations of {}",
+                    self.confirmations,
+                    receipt.transaction_hash
+                );
+                shown = have;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(rpc_error(
+                    format!(
+                        "transaction {} has {have} of {} confirmations after {timeout:?}",
+                        receipt.transaction_hash, self.confirmations
+                    ),
+                    &self.url,
+                    action,
+                ));
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+        // Still in the same block? Otherwise a reorganisation moved or dropped it.
+        let now = self.receipt(receipt.transaction_hash).await?;
+        Ok(now.filter(|r| r.block_hash == receipt.block_hash))
     }
 
     /// The provider, for calls this crate does not wrap.

@@ -12,6 +12,8 @@ use crate::error::{ChainError, from_contract_error, rpc_error};
 
 /// How long a sent transaction may take to be mined before the client gives up waiting.
 const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// How long each required confirmation may take (public chains make a block every few seconds).
+const CONFIRMATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The reward split used when a round does not choose one: 50/30/20 for the top three.
 pub const DEFAULT_SPLIT_BPS: [u16; 3] = [5_000, 3_000, 2_000];
@@ -298,23 +300,34 @@ impl ArenaClient {
         Ok(logs.into_iter().map(|(ev, _)| ev).collect())
     }
 
-    /// Waits for a sent transaction and turns a failed one into an error.
+    /// Waits for a sent transaction and its confirmations, and turns a failed one into an
+    /// error.
     pub(crate) async fn confirm(
         &self,
         hash: TxHash,
         action: &str,
     ) -> Result<TxOutcome, ChainError> {
-        let receipt = self
-            .chain
-            .wait_for_receipt(hash, RECEIPT_TIMEOUT)
-            .await?
-            .ok_or_else(|| {
-                rpc_error(
-                    format!("transaction {hash} not mined within {RECEIPT_TIMEOUT:?}"),
-                    self.chain.url(),
-                    action,
-                )
-            })?;
+        let confirmation_time = CONFIRMATION_TIMEOUT * self.chain.confirmations() as u32;
+        let receipt = loop {
+            let mined = self
+                .chain
+                .wait_for_receipt(hash, RECEIPT_TIMEOUT)
+                .await?
+                .ok_or_else(|| {
+                    rpc_error(
+                        format!("transaction {hash} not mined within {RECEIPT_TIMEOUT:?}"),
+                        self.chain.url(),
+                        action,
+                    )
+                })?;
+            if let Some(confirmed) = self
+                .chain
+                .wait_for_confirmations(mined, action, confirmation_time)
+                .await?
+            {
+                break confirmed;
+            }
+        };
         if !receipt.status() {
             return Err(ChainError::TxFailed {
                 action: action.to_string(),

@@ -22,6 +22,31 @@ pub enum ChainError {
     /// A private key that does not parse.
     #[error("invalid private key ({0}): expected 32 bytes of hex, with or without 0x")]
     BadKey(String),
+    /// A keystore file that is missing, malformed, or opened with the wrong password.
+    #[error("keystore {}: {reason}", path.display())]
+    Keystore { path: PathBuf, reason: String },
+    /// The node serves another chain than the one the deployment record was made on.
+    #[error(
+        "the node at {url} serves chain id {node}, but {} records the Arena contract on chain id {recorded}: point --rpc at the right network, or use another data directory for this chain",
+        record.display()
+    )]
+    ChainMismatch {
+        url: String,
+        record: PathBuf,
+        recorded: u64,
+        node: u64,
+    },
+    /// The recorded contract address has no code on the node's chain.
+    #[error(
+        "no contract code at {address} on chain id {chain_id} ({url}), as recorded in {}: the chain was reset or the record belongs elsewhere; deploy again with `arena chain deploy` or delete the record",
+        record.display()
+    )]
+    NoContract {
+        address: alloy::primitives::Address,
+        chain_id: u64,
+        url: String,
+        record: PathBuf,
+    },
     /// An RPC URL that does not parse.
     #[error("invalid RPC URL {url:?}: {reason}")]
     BadUrl { url: String, reason: String },
@@ -46,6 +71,9 @@ pub enum ChainError {
     /// The transaction journal could not be read or written.
     #[error("transaction journal {}: {reason}", path.display())]
     Journal { path: PathBuf, reason: String },
+    /// The deployment record could not be read or written.
+    #[error("deployment record {}: {reason}", path.display())]
+    Record { path: PathBuf, reason: String },
     /// The round was already settled, with a different result.
     #[error(
         "round {round_id} is already settled on chain with result root {on_chain}, not {wanted}"

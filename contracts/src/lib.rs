@@ -4,19 +4,24 @@
 //! node from the pinned npm package, [`chain`] connects to a node with a signing key,
 //! [`client`] deploys the contract and sends its calls, and [`settle`] settles a round exactly
 //! once across crashes by recording every transaction in a [`journal`] before and after sending.
+//! [`signer`] reads the signing key from the environment or an encrypted keystore, and
+//! [`deployment`] remembers where the contract lives and refuses a node of another chain.
 
 pub mod anvil;
 pub mod bindings;
 pub mod chain;
 pub mod client;
+pub mod deployment;
 pub mod error;
 pub mod journal;
 pub mod settle;
+pub mod signer;
 
 pub use anvil::{AnvilNode, locate_anvil};
 pub use bindings::Arena;
 pub use chain::Chain;
 pub use client::{ArenaClient, RoundInfo, RoundSpec, RoundState, TxOutcome};
+pub use deployment::Deployment;
 pub use error::{ChainError, describe_revert};
 pub use journal::{JournalEntry, JsonlJournal, TxJournal};
 pub use settle::{SettleOutcome, settle_key, settle_once};

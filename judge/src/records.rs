@@ -95,3 +95,53 @@ pub struct RatingChange {
     pub before: f64,
     pub after: f64,
 }
+
+/// Where a version of an agent came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionOrigin {
+    /// The agent's own file: the first version.
+    File,
+    /// System prompt rewritten by a language model.
+    Rewritten,
+    /// System prompt mutated by rules.
+    Mutated,
+}
+
+/// What became of a version of an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStatus {
+    /// A candidate being tried in the current generation.
+    Trial,
+    /// In use: the first version, or a candidate that did at least as well as its parent.
+    Kept,
+    /// A candidate that did worse than its parent; the agent went back to the parent.
+    RolledBack,
+}
+
+/// One version of an evolving agent in a space: what it played with, where it came from and
+/// how it did. The agent's current version is its newest one not rolled back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentVersion {
+    pub space: String,
+    pub agent_id: String,
+    /// 1 for the agent's file, then counting up.
+    pub version: u32,
+    /// The version this one was derived from.
+    pub parent: Option<u32>,
+    /// The last round played before this version was created (`None`: before any).
+    pub created_after_round: Option<RoundId>,
+    pub origin: VersionOrigin,
+    pub system_prompt: String,
+    pub sampling: agents::Sampling,
+    pub status: VersionStatus,
+    /// Mean MMR change per round over the rounds this version played, once it played.
+    pub form: Option<f64>,
+    /// The agent's MMR when this version last finished a generation.
+    pub mmr: Option<f64>,
+    /// Rounds this version played.
+    pub rounds_played: usize,
+    /// What was changed, and why it was kept or rolled back.
+    pub note: String,
+}

@@ -1,5 +1,5 @@
-//! The sled database: rounds, answers, judgments, preference pairs and
-//! ratings. A judged round is written in one transaction across all trees,
+//! The sled database: rounds, answers, judgments, preference pairs,
+//! ratings and the versions of evolving agents. A judged round is written in one transaction across all trees,
 //! so a crash leaves it either complete or absent. A database that is
 //! corrupt or from a newer version is refused and never written.
 
@@ -11,10 +11,14 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use sled::{Transactional, Tree};
 
 use crate::ratings::{START_MMR, mmr_changes};
-use crate::records::{AnswerRecord, PreferencePair, RatingChange, RoundId, RoundRecord};
+use crate::records::{
+    AgentVersion, AnswerRecord, PreferencePair, RatingChange, RoundId, RoundRecord,
+};
 use crate::verdict::Judgment;
 
-/// Version of the layout below; bumped on incompatible changes.
+/// Version of the layout below; bumped on incompatible changes. Adding a
+/// tree (as `agent_versions` was) is compatible: older databases simply
+/// have it empty.
 pub const SCHEMA_VERSION: u32 = 1;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 /// sled's page cache; bounded so that long exports run in bounded memory.
@@ -58,6 +62,7 @@ pub struct Store {
     ratings: Tree,
     rating_history: Tree,
     documents: Tree,
+    agent_versions: Tree,
 }
 
 /// Everything a judged round adds to the store.
@@ -111,6 +116,7 @@ impl Store {
             ratings: tree("ratings")?,
             rating_history: tree("rating_history")?,
             documents: tree("documents")?,
+            agent_versions: tree("agent_versions")?,
             path: path.to_owned(),
             db,
         })
@@ -293,6 +299,61 @@ impl Store {
             .map(|v| decode("documents", &format!("{kind}/{name}"), &v))
             .transpose()
     }
+}
+
+impl Store {
+    /// Writes versions of evolving agents (new ones, or changed statuses) in
+    /// one transaction, so a rollback and its replacement land together.
+    pub fn put_agent_versions(&self, versions: &[AgentVersion]) -> Result<()> {
+        self.agent_versions
+            .transaction(|tree| {
+                for v in versions {
+                    tree.insert(version_key(&v.space, &v.agent_id, v.version), encode(v))?;
+                }
+                Ok::<_, ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(e) => e,
+                TransactionError::Storage(e) => StoreError::Sled(e),
+            })?;
+        self.agent_versions.flush()?;
+        Ok(())
+    }
+
+    /// The versions of `agent` in `space`, oldest first.
+    pub fn agent_versions(&self, space: &str, agent: &str) -> Result<Vec<AgentVersion>> {
+        let mut prefix = rating_key(space, agent);
+        prefix.push(0);
+        self.agent_versions
+            .scan_prefix(prefix)
+            .map(|kv| {
+                let (_, v) = kv?;
+                decode("agent_versions", &format!("{space}/{agent}"), &v)
+            })
+            .collect()
+    }
+
+    /// The versions of `agent` in every space, by space then version.
+    pub fn agent_history(&self, agent: &str) -> Result<Vec<AgentVersion>> {
+        let mut all = Vec::new();
+        for kv in self.agent_versions.iter() {
+            let (k, v) = kv?;
+            let version: AgentVersion = decode("agent_versions", &String::from_utf8_lossy(&k), &v)?;
+            if version.agent_id == agent {
+                all.push(version);
+            }
+        }
+        Ok(all)
+    }
+}
+
+/// Key of a version: space, agent and the version number in big-endian, so
+/// a prefix scan lists an agent's versions in order.
+fn version_key(space: &str, agent: &str, version: u32) -> Vec<u8> {
+    let mut key = rating_key(space, agent);
+    key.push(0);
+    key.extend_from_slice(&version.to_be_bytes());
+    key
 }
 
 fn apply_mmr(

@@ -313,3 +313,73 @@ fn documents_round_trip() {
         None
     );
 }
+
+#[test]
+fn agent_versions_are_kept_in_order_per_space_and_survive_reopening() {
+    use judge::records::{AgentVersion, VersionOrigin, VersionStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let version = |space: &str, agent: &str, n: u32, status| AgentVersion {
+        space: space.into(),
+        agent_id: agent.into(),
+        version: n,
+        parent: n.checked_sub(1).filter(|p| *p > 0),
+        created_after_round: (n > 1).then_some(u64::from(n) * 4),
+        origin: if n == 1 {
+            VersionOrigin::File
+        } else {
+            VersionOrigin::Mutated
+        },
+        system_prompt: format!("prompt {n}"),
+        sampling: agents::Sampling::default(),
+        status,
+        form: None,
+        mmr: None,
+        rounds_played: 0,
+        note: String::new(),
+    };
+    {
+        let store = Store::open(dir.path()).unwrap();
+        // Written out of order and in two batches; version 10 sorts after 2.
+        store
+            .put_agent_versions(&[
+                version("arithmetic", "poet", 10, VersionStatus::Trial),
+                version("arithmetic", "poet", 1, VersionStatus::Kept),
+            ])
+            .unwrap();
+        store
+            .put_agent_versions(&[
+                version("arithmetic", "poet", 2, VersionStatus::RolledBack),
+                version("arithmetic", "poet2", 1, VersionStatus::Kept),
+                version("haiku", "poet", 1, VersionStatus::Kept),
+            ])
+            .unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let numbers: Vec<u32> = store
+        .agent_versions("arithmetic", "poet")
+        .unwrap()
+        .iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(numbers, [1, 2, 10], "poet2's versions are not poet's");
+    assert_eq!(
+        store.agent_versions("arithmetic", "poet").unwrap()[1].status,
+        VersionStatus::RolledBack
+    );
+    let history: Vec<(String, u32)> = store
+        .agent_history("poet")
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.space, v.version))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("arithmetic".into(), 1),
+            ("arithmetic".into(), 2),
+            ("arithmetic".into(), 10),
+            ("haiku".into(), 1)
+        ]
+    );
+    assert!(store.agent_versions("haiku", "nobody").unwrap().is_empty());
+}

@@ -1,6 +1,6 @@
-//! `arena agents add|list|show` and `arena spaces list`.
+//! `arena agents add|list|show|history` and `arena spaces list`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -29,6 +29,13 @@ pub enum AgentsCommand {
         #[arg(long)]
         agents: Option<PathBuf>,
     },
+    /// Show the versions `arena evolve` made of an agent, with their ratings.
+    History {
+        id: String,
+        /// Only this space.
+        #[arg(long)]
+        space: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,7 +47,7 @@ pub enum SpacesCommand {
     },
 }
 
-pub fn agents(command: AgentsCommand) -> Result<()> {
+pub fn agents(command: AgentsCommand, data_dir: &Path) -> Result<()> {
     let dir = |d: Option<PathBuf>| d.unwrap_or_else(roster::default_dir);
     match command {
         AgentsCommand::Add { file, agents } => {
@@ -79,6 +86,50 @@ pub fn agents(command: AgentsCommand) -> Result<()> {
                 .with_context(|| format!("no agent '{id}' in the roster"))?;
             print!("{}", toml::to_string_pretty(agent)?);
         }
+        AgentsCommand::History { id, space } => history(&id, space.as_deref(), data_dir)?,
+    }
+    Ok(())
+}
+
+/// Prints every stored version of agent `id`: lineage, status, form and
+/// MMR, sampling, prompt and what changed.
+fn history(id: &str, space: Option<&str>, data_dir: &Path) -> Result<()> {
+    let store = judge::Store::open(&data_dir.join("db"))?;
+    let versions: Vec<_> = store
+        .agent_history(id)?
+        .into_iter()
+        .filter(|v| space.is_none_or(|s| v.space == s))
+        .collect();
+    if versions.is_empty() {
+        bail!(
+            "no versions of agent '{id}' in {}: they are made by `arena evolve` (check --data-dir and the id)",
+            data_dir.display()
+        );
+    }
+    let number = |x: Option<f64>, sign: bool| match (x, sign) {
+        (Some(x), true) => format!("{x:+.1}"),
+        (Some(x), false) => format!("{x:.1}"),
+        (None, _) => "-".into(),
+    };
+    for v in versions {
+        println!(
+            "{} v{} ({:?}, {:?}) parent {} after round {}: form {} per round over {} rounds, MMR {}",
+            v.space,
+            v.version,
+            v.origin,
+            v.status,
+            v.parent.map_or("-".into(), |p| format!("v{p}")),
+            v.created_after_round.map_or("-".into(), |r| r.to_string()),
+            number(v.form, true),
+            v.rounds_played,
+            number(v.mmr, false)
+        );
+        println!(
+            "  temperature {} top_p {} max_tokens {}",
+            v.sampling.temperature, v.sampling.top_p, v.sampling.max_tokens
+        );
+        println!("  prompt: {}", v.system_prompt);
+        println!("  note: {}", v.note);
     }
     Ok(())
 }

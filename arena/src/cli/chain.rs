@@ -2,17 +2,21 @@
 //! the Arena contract on it, and look at its rounds and balances.
 //!
 //! `up` writes the node's URL and operator key to `<state-dir>/node.json` and `deploy` writes
-//! the contract address to `<state-dir>/deployment.json`, so the other commands need no flags
-//! on a local chain; `--rpc-url`, `--key` and `--contract` (or their environment variables)
-//! point them at any other node.
+//! the contract address and chain id to `<state-dir>/deployment.json`, so the other commands
+//! need no flags on a local chain; `--rpc-url`, `--keystore` (or `ARENA_PRIVATE_KEY`) and
+//! `--contract` point them at any other node, whose chain id must match the record.
+//! `keystore` encrypts a key into a keystore file for those.
 
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, U256};
-use alloy::providers::Provider;
 use anyhow::{Context, bail};
-use contracts::{AnvilNode, ArenaClient, Chain};
+use contracts::deployment::has_code;
+use contracts::signer::{PRIVATE_KEY_ENV, parse_private_key, write_keystore};
+use contracts::{AnvilNode, ArenaClient, Chain, Deployment};
 use serde::{Deserialize, Serialize};
+
+use super::signer::{SignerArgs, password};
 
 /// Where the chain commands keep their state unless told otherwise.
 const DEFAULT_STATE_DIR: &str = ".arena/chain";
@@ -50,17 +54,23 @@ pub enum ChainCommand {
         /// Accounts to show (default: the local chain's accounts).
         accounts: Vec<Address>,
     },
+    /// Encrypt the key in ARENA_PRIVATE_KEY into a new keystore file (password from
+    /// ARENA_KEYSTORE_PASSWORD, else asked for twice).
+    Keystore {
+        /// The keystore file to create; an existing file is never overwritten.
+        file: PathBuf,
+    },
 }
 
 /// How to reach the node and the contract.
 #[derive(clap::Args, Debug)]
 pub struct Connection {
     /// JSON-RPC URL of the node [default: the one `arena chain up` wrote].
-    #[arg(long, env = "ARENA_RPC_URL")]
+    #[arg(long, alias = "rpc", env = "ARENA_RPC_URL")]
     rpc_url: Option<String>,
-    /// Private key of the operator account, hex [default: the one `arena chain up` wrote].
-    #[arg(long, env = "ARENA_OPERATOR_KEY", hide_env_values = true)]
-    key: Option<String>,
+    /// The operator's key [default: the one `arena chain up` wrote].
+    #[command(flatten)]
+    signer: SignerArgs,
     /// Address of the Arena contract [default: the one `arena chain deploy` wrote].
     #[arg(long, env = "ARENA_CONTRACT")]
     contract: Option<Address>,
@@ -78,15 +88,6 @@ struct NodeFile {
     accounts: Vec<Address>,
 }
 
-/// What `deploy` tells the other commands about the contract.
-#[derive(Serialize, Deserialize)]
-struct DeploymentFile {
-    contract: Address,
-    operator: Address,
-    chain_id: u64,
-    rpc_url: String,
-}
-
 /// Runs one `arena chain` command.
 pub fn run(cmd: ChainCommand) -> anyhow::Result<()> {
     match cmd {
@@ -98,6 +99,7 @@ pub fn run(cmd: ChainCommand) -> anyhow::Result<()> {
         ChainCommand::Deploy { conn } => block_on(deploy(&conn)),
         ChainCommand::Status { conn } => block_on(status(&conn)),
         ChainCommand::Balances { conn, accounts } => block_on(balances(&conn, accounts)),
+        ChainCommand::Keystore { file } => keystore(&file),
     }
 }
 
@@ -141,16 +143,34 @@ fn up(port: u16, accounts: usize, state_dir: &Path) -> anyhow::Result<()> {
 
 async fn deploy(conn: &Connection) -> anyhow::Result<()> {
     let chain = connect(conn).await?;
-    let client = ArenaClient::deploy(&chain, chain.account()).await?;
-    let file = DeploymentFile {
-        contract: client.address(),
-        operator: chain.account(),
-        chain_id: chain.chain_id().await?,
-        rpc_url: chain.url().to_string(),
-    };
-    write_json(&conn.state_dir.join("deployment.json"), &file)?;
+    let (client, record) = Deployment::deploy(&chain).await?;
+    record.save(&conn.state_dir.join("deployment.json"))?;
     println!("Arena deployed at {}", client.address());
     println!("operator: {}", chain.account());
+    println!("chain id: {}", record.chain_id);
+    Ok(())
+}
+
+fn keystore(file: &Path) -> anyhow::Result<()> {
+    let key = std::env::var(PRIVATE_KEY_ENV).with_context(|| {
+        format!(
+            "set {PRIVATE_KEY_ENV} to the hex private key to encrypt into {}",
+            file.display()
+        )
+    })?;
+    let key = parse_private_key(&key).map_err(|e| anyhow::anyhow!("{PRIVATE_KEY_ENV}: {e}"))?;
+    let first = password(&format!("new password for {}: ", file.display()))?;
+    if std::env::var_os(contracts::signer::KEYSTORE_PASSWORD_ENV).is_none()
+        && password("repeat the password: ")? != first
+    {
+        bail!("the two passwords differ; nothing was written");
+    }
+    let signer = write_keystore(file, &key, &first)?;
+    println!(
+        "keystore {} holds account {}",
+        file.display(),
+        signer.address()
+    );
     Ok(())
 }
 
@@ -235,39 +255,33 @@ async fn connect(conn: &Connection) -> anyhow::Result<Chain> {
         Some(url) => url.clone(),
         None => node()?.rpc_url,
     };
-    let key = match &conn.key {
-        Some(key) => key.clone(),
-        None => node()?.operator_key,
+    let signer = match conn.signer.signer()? {
+        Some(signer) => signer,
+        None => parse_private_key(&node()?.operator_key)?,
     };
-    Ok(Chain::connect(&rpc_url, &key).await?)
+    Ok(Chain::connect_with(&rpc_url, signer).await?)
 }
 
-/// The contract from the flag or the deployment file, checked to have code on this chain.
+/// The contract from the flag, checked to have code on this chain, or from the deployment
+/// record, checked to be on this chain id too.
 async fn arena(conn: &Connection, chain: &Chain) -> anyhow::Result<ArenaClient> {
-    let path = conn.state_dir.join("deployment.json");
-    let address = match conn.contract {
-        Some(address) => address,
-        None => read_json::<DeploymentFile>(&path)
-            .with_context(|| {
-                format!(
-                    "no --contract given and no deployment at {}: run `arena chain deploy` first",
-                    path.display()
-                )
-            })?
-            .contract,
-    };
-    let code = chain
-        .provider()
-        .get_code_at(address)
-        .await
-        .with_context(|| format!("reading code at {address} from {}", chain.url()))?;
-    if code.is_empty() {
-        bail!(
-            "no contract at {address} on {}: run `arena chain deploy` (the chain may have been reset)",
-            chain.url()
-        );
+    if let Some(address) = conn.contract {
+        if !has_code(chain, address).await? {
+            bail!(
+                "no contract at {address} on {}: check --contract, or deploy with `arena chain deploy`",
+                chain.url()
+            );
+        }
+        return Ok(ArenaClient::at(chain, address));
     }
-    Ok(ArenaClient::at(chain, address))
+    let path = conn.state_dir.join("deployment.json");
+    let record = Deployment::load(&path)?.with_context(|| {
+        format!(
+            "no --contract given and no deployment at {}: run `arena chain deploy` first",
+            path.display()
+        )
+    })?;
+    Ok(record.attach(chain, &path).await?)
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {

@@ -4,11 +4,13 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::tournament::PlayArgs;
+use super::tournament::{LineupArgs, PlayArgs};
 use crate::gui::{Capture, Moment};
 
 #[derive(Debug, Parser)]
 pub struct GuiArgs {
+    #[command(flatten)]
+    pub lineup: LineupArgs,
     #[command(flatten)]
     pub play: PlayArgs,
     /// Start playing rounds at once instead of waiting for Start.
@@ -45,5 +47,12 @@ pub fn run(args: GuiArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> anyhow
         frames: args.frames,
         moments: args.moments,
     });
-    crate::gui::run(&args.play, fetcher, data_dir, capture, args.autostart)
+    crate::gui::run(
+        &args.lineup,
+        &args.play,
+        fetcher,
+        data_dir,
+        capture,
+        args.autostart,
+    )
 }

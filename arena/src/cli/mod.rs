@@ -3,11 +3,13 @@
 mod bench;
 mod catalog;
 mod chain;
+mod evolve;
 pub mod export;
 mod generate;
 pub mod gui;
 mod models;
 mod rounds;
+mod signer;
 pub mod tournament;
 mod verify;
 
@@ -36,6 +38,8 @@ enum Command {
     Tournament(tournament::TournamentArgs),
     /// The desktop app: watch rounds, enter agents, withdraw rewards, export.
     Gui(gui::GuiArgs),
+    /// Evolve agents against a fixed baseline over generations of rounds.
+    Evolve(evolve::EvolveArgs),
     /// Manage the roster of agents.
     Agents {
         #[command(subcommand)]
@@ -97,7 +101,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tournament(args) => tournament::run(args, fetcher, data_dir),
         Command::Gui(args) => gui::run(args, fetcher, data_dir),
         Command::Verify(args) => verify::run(args, fetcher, data_dir),
-        Command::Agents { command } => catalog::agents(command),
+        Command::Evolve(args) => evolve::run(args, fetcher, data_dir),
+        Command::Agents { command } => catalog::agents(command, &data_dir),
         Command::Spaces { command } => catalog::spaces(command),
         Command::Rounds { command } => rounds::run(command, &open_store(&data_dir)?),
         Command::Generate(args) => generate::run(args, &fetcher),

@@ -2,8 +2,11 @@
 //! `MinimalPlugins`, with a progress bar per round and a leaderboard at the end.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use agents::Agent;
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, bail};
 use bevy::MinimalPlugins;
 use bevy::app::{App, PluginGroup, ScheduleRunnerPlugin, Update};
@@ -11,11 +14,10 @@ use bevy::ecs::system::{Local, Res};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use agents::Agent;
-
+use super::signer::SignerArgs;
 use crate::tournament::chain_link::{ChainAccess, ChainLink};
 use crate::tournament::engine::{Phase, Tournament, TournamentPlugin};
-use crate::tournament::lifecycle::{ModelCache, Services};
+use crate::tournament::lifecycle::{DEFAULT_ENTRY_WINDOW_SECS, ModelCache, Services};
 use crate::tournament::space::Space;
 use crate::tournament::worker::Worker;
 use crate::tournament::{roster, space};
@@ -23,15 +25,17 @@ use crate::tournament::{roster, space};
 #[derive(Debug, Args)]
 pub struct TournamentArgs {
     #[command(flatten)]
-    play: PlayArgs,
+    lineup: LineupArgs,
     /// Play until the space has this many finished rounds (a rerun after a crash finishes the job).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    #[command(flatten)]
+    play: PlayArgs,
 }
 
-/// What a run plays with; shared by `arena tournament` and `arena gui`.
+/// Which space is played and by whom; shared by `arena tournament` and `arena gui`.
 #[derive(Debug, Args)]
-pub struct PlayArgs {
+pub struct LineupArgs {
     /// The space to play (see `arena spaces list`).
     #[arg(long, default_value = "arithmetic")]
     pub space: String,
@@ -42,21 +46,6 @@ pub struct PlayArgs {
     /// Directory of space files (default: the shipped spaces).
     #[arg(long)]
     pub spaces: Option<PathBuf>,
-    /// Use this RPC node instead of starting anvil.
-    #[arg(long, requires = "key")]
-    rpc: Option<String>,
-    /// Operator private key for --rpc.
-    #[arg(long, env = "ARENA_OPERATOR_KEY", hide_env_values = true)]
-    key: Option<String>,
-    /// File with the agent owners' private keys, one per line, for --rpc.
-    #[arg(long)]
-    owner_keys: Option<PathBuf>,
-    /// Judge model (smollm2-135m, gemma3-270m or a .gguf path); "none" for checks only.
-    #[arg(long, default_value = "smollm2-135m")]
-    judge: String,
-    /// Cap every answer at this many tokens (quick runs).
-    #[arg(long)]
-    max_tokens: Option<usize>,
 }
 
 /// A prepared run: the engine (its worker owns the store and the chain
@@ -71,30 +60,138 @@ pub struct Prepared {
     pub chain_access: ChainAccess,
 }
 
-pub fn run(args: TournamentArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
-    let tournament = prepare(&args.play, fetcher, &data_dir, args.rounds)?.tournament;
-    let outcome = tournament.outcome.clone();
-    // Running the app consumes it; when it returns, the engine and its
-    // worker are dropped, which closes the store and stops the node.
-    App::new()
-        .add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(Duration::from_millis(20))))
-        .add_plugins(TournamentPlugin)
-        .insert_resource(tournament)
-        .add_systems(Update, show_progress)
-        .run();
-    let outcome = outcome.lock().expect("outcome lock").take();
-    match outcome {
-        Some(Ok(summary)) => {
-            println!("{summary}");
-            Ok(())
+/// How rounds are played: the chain they settle on, the judge, answer length.
+/// Shared by `arena tournament` and `arena evolve`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// Settle on this RPC node (any EVM chain) instead of starting a local anvil; the
+    /// operator signs with --keystore or ARENA_PRIVATE_KEY.
+    #[arg(long, alias = "rpc-url")]
+    rpc: Option<String>,
+    #[command(flatten)]
+    signer: SignerArgs,
+    /// File with the agent owners' private keys, one per line, for --rpc. Only agents whose
+    /// owner is the operator or has a key here can pay entries on such a chain.
+    #[arg(long)]
+    owner_keys: Option<PathBuf>,
+    /// Blocks to wait for on every transaction [default: 1 on the local anvil, 3 with --rpc].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
+    confirmations: Option<u64>,
+    /// Seconds owners have to pay their entries after a round opens; settlement waits for
+    /// this deadline on a chain whose clock we cannot move.
+    #[arg(long, default_value_t = DEFAULT_ENTRY_WINDOW_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    entry_window: u64,
+    /// Judge model (smollm2-135m, gemma3-270m or a .gguf path); "none" for checks only.
+    #[arg(long, default_value = "smollm2-135m")]
+    judge: String,
+    /// Cap every answer at this many tokens (quick runs).
+    #[arg(long)]
+    max_tokens: Option<usize>,
+}
+
+/// Confirmations on a chain we did not start: a public chain's latest block can be replaced.
+const REMOTE_CONFIRMATIONS: u64 = 3;
+
+impl PlayArgs {
+    /// The operator's signer for --rpc (read once: a keystore may ask for its
+    /// password), `None` on the local anvil; also checks the other flags.
+    pub fn operator(&self) -> Result<Option<PrivateKeySigner>> {
+        if self.max_tokens == Some(0) {
+            bail!("--max-tokens must be at least 1");
         }
-        Some(Err(e)) => bail!(
-            "{e}\nThe database and chain are consistent: run the same command again to resume."
-        ),
-        None => {
-            bail!("the tournament stopped before finishing; run the same command again to resume")
+        if self.rpc.is_none() {
+            if self.owner_keys.is_some() || self.confirmations.is_some_and(|c| c > 1) {
+                bail!(
+                    "--owner-keys and --confirmations apply to --rpc; the local anvil uses its own accounts and mines instantly"
+                );
+            }
+            return Ok(None);
         }
+        Ok(Some(self.signer.required("--rpc")?))
     }
+
+    /// The chain (our own anvil with state in `chain_dir`, or the --rpc node
+    /// signed by `operator` from [`PlayArgs::operator`]), checked before
+    /// anything is written.
+    pub fn connect(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        chain_dir: &Path,
+        operator: Option<&PrivateKeySigner>,
+    ) -> Result<ChainLink> {
+        let (Some(url), Some(signer)) = (&self.rpc, operator) else {
+            return runtime.block_on(ChainLink::local(chain_dir));
+        };
+        let owner_keys = match &self.owner_keys {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("reading owner keys {}", path.display()))?
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            None => Vec::new(),
+        };
+        let confirmations = self.confirmations.unwrap_or(REMOTE_CONFIRMATIONS);
+        runtime.block_on(ChainLink::remote(
+            url,
+            signer.clone(),
+            &owner_keys,
+            confirmations,
+            chain_dir,
+        ))
+    }
+
+    /// The services of a run over `data_dir` on `chain`, sharing loaded `models`.
+    pub fn services(
+        &self,
+        data_dir: &Path,
+        chain: ChainLink,
+        runtime: tokio::runtime::Runtime,
+        models: Arc<ModelCache>,
+    ) -> Result<Services> {
+        Ok(Services {
+            store: judge::Store::open(&data_dir.join("db"))?,
+            journal: contracts::JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?,
+            chain,
+            runtime,
+            models,
+            judge_model: (self.judge != "none").then(|| self.judge.clone()),
+            max_tokens: self.max_tokens,
+            entry_window_secs: self.entry_window,
+        })
+    }
+}
+
+/// The agents of `roster` whose owners can pay entries on `chain`. On our own anvil that is
+/// everyone; on another chain an owner pays from its own key (the contract enters the
+/// sender), so agents of owners without a key here are left out, with a note.
+pub fn payable_roster(chain: &ChainLink, roster: Vec<Agent>, space: &Space) -> Result<Vec<Agent>> {
+    let (payable, left_out): (Vec<Agent>, Vec<Agent>) = roster
+        .into_iter()
+        .partition(|a| chain.can_sign_for(&a.owner));
+    if !left_out.is_empty() {
+        let ids: Vec<&str> = left_out.iter().map(|a| a.id.as_str()).collect();
+        eprintln!(
+            "note: no key for the owners of {}: they sit out (add their keys to --owner-keys)",
+            ids.join(", ")
+        );
+    }
+    if payable.len() < space.agents_per_round {
+        bail!(
+            "space '{}' needs {} agents per round but only {} have an owner key on this chain: add owner keys with --owner-keys",
+            space.name,
+            space.agents_per_round,
+            payable.len()
+        );
+    }
+    Ok(payable)
+}
+
+pub fn run(args: TournamentArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
+    let prepared = prepare(&args.lineup, &args.play, fetcher, &data_dir, args.rounds)?;
+    println!("{}", run_headless(prepared.tournament)?);
+    Ok(())
 }
 
 /// The agents entered by players, kept in the data directory.
@@ -106,14 +203,15 @@ pub fn entered_agents_dir(data_dir: &Path) -> PathBuf {
 /// store and starts the engine's worker, to play until the space has
 /// `target` finished rounds. Call from the main thread (see [`ChainLink::local`]).
 pub fn prepare(
-    args: &PlayArgs,
+    lineup: &LineupArgs,
+    play: &PlayArgs,
     fetcher: agents::Fetcher,
     data_dir: &Path,
     target: usize,
 ) -> Result<Prepared> {
-    let spaces_dir = args.spaces.clone().unwrap_or_else(space::default_dir);
-    let space = space::find(&spaces_dir, &args.space)?;
-    let mut roster = roster::load(&args.agents.clone().unwrap_or_else(roster::default_dir))?;
+    let spaces_dir = lineup.spaces.clone().unwrap_or_else(space::default_dir);
+    let space = space::find(&spaces_dir, &lineup.space)?;
+    let mut roster = roster::load(&lineup.agents.clone().unwrap_or_else(roster::default_dir))?;
     let entered = entered_agents_dir(data_dir);
     if entered.is_dir() {
         roster.extend(roster::load(&entered)?);
@@ -127,43 +225,18 @@ pub fn prepare(
             roster.len()
         );
     }
-    if args.max_tokens == Some(0) {
-        bail!("--max-tokens must be at least 1");
-    }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let chain_dir = data_dir.join("chain");
-    let chain = match &args.rpc {
-        None => runtime.block_on(ChainLink::local(&chain_dir))?,
-        Some(url) => {
-            let key = args.key.as_deref().context("--rpc needs --key")?;
-            let owner_keys = match &args.owner_keys {
-                Some(path) => std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                None => Vec::new(),
-            };
-            runtime.block_on(ChainLink::connect(url, key, &owner_keys, &chain_dir))?
-        }
-    };
-    let store = judge::Store::open(&data_dir.join("db"))?;
+    let operator = play.operator()?;
+    let chain = play.connect(&runtime, &data_dir.join("chain"), operator.as_ref())?;
+    let roster = payable_roster(&chain, roster, &space)?;
     let chain_access = chain.access();
-    let services = Services {
-        store: store.clone(),
-        journal: contracts::JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?,
-        chain,
-        runtime,
-        models: ModelCache::new(fetcher),
-        judge_model: (args.judge != "none").then(|| args.judge.clone()),
-        max_tokens: args.max_tokens,
-    };
+    let models = Arc::new(ModelCache::new(fetcher));
+    let services = play.services(data_dir, chain, runtime, models)?;
+    let store = services.store.clone();
     let worker = Worker::start(services, space.clone(), roster.clone());
     Ok(Prepared {
         tournament: Tournament::new(worker, target),
@@ -172,6 +245,38 @@ pub fn prepare(
         store,
         chain_access,
     })
+}
+
+/// Plays rounds of `space` with `roster` until the space has `target` finished rounds, on the
+/// bevy engine with a progress bar, and returns the leaderboard. The worker owns `services`
+/// and releases them (store, node) before this returns.
+pub fn play(services: Services, space: Space, roster: Vec<Agent>, target: usize) -> Result<String> {
+    let worker = Worker::start(services, space, roster);
+    run_headless(Tournament::new(worker, target))
+}
+
+/// Runs `tournament` to its end on bevy's `MinimalPlugins` with a progress
+/// bar, and returns its summary.
+fn run_headless(tournament: Tournament) -> Result<String> {
+    let outcome = tournament.outcome.clone();
+    // Running the app consumes it; when it returns, the engine and its
+    // worker are dropped, which closes the store and stops the node.
+    App::new()
+        .add_plugins(MinimalPlugins.set(ScheduleRunnerPlugin::run_loop(Duration::from_millis(20))))
+        .add_plugins(TournamentPlugin)
+        .insert_resource(tournament)
+        .add_systems(Update, show_progress)
+        .run();
+    let outcome = outcome.lock().expect("outcome lock").take();
+    match outcome {
+        Some(Ok(summary)) => Ok(summary),
+        Some(Err(e)) => bail!(
+            "{e}\nThe database and chain are consistent: run the same command again to resume."
+        ),
+        None => {
+            bail!("the tournament stopped before finishing; run the same command again to resume")
+        }
+    }
 }
 
 /// One progress bar per round, showing the phase and the tokens streamed.

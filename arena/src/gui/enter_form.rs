@@ -233,6 +233,7 @@ mod tests {
         ])
         .unwrap();
         let prepared = crate::cli::tournament::prepare(
+            &args.lineup,
             &args.play,
             agents::Fetcher::from_env(None),
             &data,

@@ -62,6 +62,7 @@ const WINDOW_SIZE: (u32, u32) = (1280, 720);
 /// Opens the window and runs the app until it is closed (or, with
 /// `capture`, until the screenshots are saved).
 pub fn run(
+    lineup: &crate::cli::tournament::LineupArgs,
     play: &crate::cli::tournament::PlayArgs,
     fetcher: agents::Fetcher,
     data_dir: PathBuf,
@@ -73,12 +74,12 @@ pub fn run(
             "no display: run `arena gui` in a desktop session, under `xvfb-run`, or use `arena tournament` for headless play"
         );
     }
-    let spaces_dir = play
+    let spaces_dir = lineup
         .spaces
         .clone()
         .unwrap_or_else(crate::tournament::space::default_dir);
     let spaces = crate::tournament::space::load_all(&spaces_dir)?;
-    let prepared = crate::cli::tournament::prepare(play, fetcher, &data_dir, usize::MAX)?;
+    let prepared = crate::cli::tournament::prepare(lineup, play, fetcher, &data_dir, usize::MAX)?;
     let mut tournament = prepared.tournament;
     tournament.exit_when_done = false;
     // A screenshot run with moments plays exactly one round and then

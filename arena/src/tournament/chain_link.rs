@@ -8,31 +8,25 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use alloy::primitives::Address;
-use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, bail};
-use contracts::{AnvilNode, ArenaClient, Chain};
-use serde::{Deserialize, Serialize};
+use contracts::signer::parse_private_key;
+use contracts::{AnvilNode, ArenaClient, Chain, ChainError, Deployment};
 
 /// Funded accounts of the tournament's own node: operator plus owners.
 const LOCAL_ACCOUNTS: usize = 10;
 
-/// Where the contract was deployed, remembered across runs.
-#[derive(Serialize, Deserialize)]
-struct Deployment {
-    contract: Address,
-    chain_id: u64,
-}
-
 /// How to reach the chain again from another thread: the node's URL, the
-/// operator's and owners' keys, and the deployment directory. Its `Debug`
-/// shows no key.
+/// operator's signer, the owners' keys, the confirmations to wait for and
+/// the deployment directory. Its `Debug` shows no key.
 #[derive(Clone)]
 pub struct ChainAccess {
     pub rpc_url: String,
-    operator_key: String,
+    signer: PrivateKeySigner,
     owner_keys: Vec<String>,
+    confirmations: u64,
     dir: PathBuf,
+    local: bool,
 }
 
 impl std::fmt::Debug for ChainAccess {
@@ -44,11 +38,15 @@ impl std::fmt::Debug for ChainAccess {
 impl ChainAccess {
     /// A new link to the same node and contract (no node of its own).
     pub async fn connect(&self) -> Result<ChainLink> {
-        ChainLink::connect(
-            &self.rpc_url,
-            &self.operator_key,
+        let chain = Chain::connect_with(&self.rpc_url, self.signer.clone())
+            .await?
+            .with_confirmations(self.confirmations);
+        ChainLink::attach_as(
+            chain,
+            self.signer.clone(),
             &self.owner_keys,
             &self.dir,
+            self.local,
         )
         .await
     }
@@ -80,39 +78,64 @@ impl ChainLink {
         std::fs::write(&pid_file, node.pid().to_string())
             .with_context(|| format!("writing {}", pid_file.display()))?;
         let keys = node.private_keys().to_vec();
-        let mut link = Self::connect(node.rpc_url(), &keys[0], &keys, dir).await?;
-        link.local = true;
+        let operator = parse_private_key(&keys[0])?;
+        let chain = Chain::connect_with(node.rpc_url(), operator.clone()).await?;
+        let mut link = Self::attach_as(chain, operator, &keys, dir, true).await?;
         link._node = Some(node);
         Ok(link)
     }
 
-    /// Connects to `rpc_url` as the operator `key`; `owner_keys` sign entries.
-    pub async fn connect(
+    /// Connects to a node we did not start, as the operator `signer`, waiting for
+    /// `confirmations` blocks on every transaction. Entries are signed by `owner_keys` and by
+    /// the operator's own account: on such a chain every owner pays from its own key, so only
+    /// agents whose owner can sign here can enter (see [`ChainLink::can_sign_for`]).
+    pub async fn remote(
         rpc_url: &str,
-        key: &str,
+        signer: PrivateKeySigner,
         owner_keys: &[String],
+        confirmations: u64,
         dir: &Path,
     ) -> Result<Self> {
-        let chain = Chain::connect(rpc_url, key).await?;
-        let operator = deployed(&chain, dir).await?;
+        let chain = Chain::connect_with(rpc_url, signer.clone())
+            .await?
+            .with_confirmations(confirmations);
+        Self::attach_as(chain, signer, owner_keys, dir, false).await
+    }
+
+    /// The link for `chain` (the operator, signing as `signer`), its
+    /// contract and a client per owner key.
+    async fn attach_as(
+        chain: Chain,
+        signer: PrivateKeySigner,
+        owner_keys: &[String],
+        dir: &Path,
+        local: bool,
+    ) -> Result<Self> {
+        let access = ChainAccess {
+            rpc_url: chain.url().to_owned(),
+            signer,
+            owner_keys: owner_keys.to_vec(),
+            confirmations: chain.confirmations(),
+            dir: dir.to_owned(),
+            local,
+        };
+        let operator = deployed(&chain, dir, local).await?;
         let mut owners = HashMap::new();
-        for k in owner_keys {
-            let signer: PrivateKeySigner = k
-                .parse()
-                .map_err(|e| anyhow::anyhow!("an owner key is not a valid private key: {e}"))?;
-            let owner_chain = Chain::connect(rpc_url, k).await?;
-            owners.insert(signer.address(), operator.with_chain(&owner_chain));
+        owners.insert(chain.account(), operator.clone());
+        for (line, k) in owner_keys.iter().enumerate() {
+            let signer = parse_private_key(k)
+                .with_context(|| format!("owner key on line {} of --owner-keys", line + 1))?;
+            let address = signer.address();
+            let owner_chain = Chain::connect_with(chain.url(), signer)
+                .await?
+                .with_confirmations(chain.confirmations());
+            owners.insert(address, operator.with_chain(&owner_chain));
         }
         Ok(Self {
             operator,
             owners,
-            access: ChainAccess {
-                rpc_url: rpc_url.to_owned(),
-                operator_key: key.to_owned(),
-                owner_keys: owner_keys.to_vec(),
-                dir: dir.to_owned(),
-            },
-            local: false,
+            access,
+            local,
             _node: None,
         })
     }
@@ -134,6 +157,13 @@ impl ChainLink {
         let client = self.owner(&owner.to_string())?;
         client.withdraw().await?;
         Ok(())
+    }
+
+    /// Whether an agent owned by `owner` can pay its entries here.
+    pub fn can_sign_for(&self, owner: &str) -> bool {
+        owner
+            .parse::<Address>()
+            .is_ok_and(|a| self.owners.contains_key(&a))
     }
 
     /// The client that signs as `owner`, or a clear error naming the fix.
@@ -165,38 +195,30 @@ fn wait_for_previous_node(pid_file: &Path) {
     }
 }
 
-/// The contract recorded in `dir` if its code is on this chain, else a new deployment.
-async fn deployed(chain: &Chain, dir: &Path) -> Result<ArenaClient> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// The contract recorded in `dir`, checked against the node (chain id, code,
+/// operator), or a new deployment when there is no record. Our own anvil may
+/// have lost its state, so there a stale record is replaced; on any other
+/// node a mismatch is refused before a transaction is sent.
+async fn deployed(chain: &Chain, dir: &Path, local: bool) -> Result<ArenaClient> {
     let path = dir.join("deployment.json");
-    let chain_id = chain.chain_id().await?;
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let d: Deployment = serde_json::from_str(&text)
-            .with_context(|| format!("{} is corrupt: delete it to redeploy", path.display()))?;
-        let code = chain
-            .provider()
-            .get_code_at(d.contract)
-            .await
-            .context("reading the contract code")?;
-        if d.chain_id == chain_id && !code.is_empty() {
-            let client = ArenaClient::at(chain, d.contract);
-            if client.operator().await? != chain.account() {
-                bail!(
-                    "the Arena contract at {} has another operator than {}: use its operator key",
-                    d.contract,
-                    chain.account()
-                );
+    if let Some(record) = Deployment::load(&path)? {
+        match record.attach(chain, &path).await {
+            Ok(client) => {
+                let operator = client.operator().await?;
+                if operator != chain.account() {
+                    bail!(
+                        "the Arena contract at {} is operated by {operator}, not by the signing account {}: sign with the operator's key or keystore",
+                        record.contract,
+                        chain.account()
+                    );
+                }
+                return Ok(client);
             }
-            return Ok(client);
+            Err(ChainError::NoContract { .. } | ChainError::ChainMismatch { .. }) if local => {}
+            Err(e) => return Err(e.into()),
         }
     }
-    let client = ArenaClient::deploy(chain, chain.account()).await?;
-    let record = Deployment {
-        contract: client.address(),
-        chain_id,
-    };
-    let tmp = path.with_extension("json.partial");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&record)?)?;
-    std::fs::rename(&tmp, &path)?;
+    let (client, record) = Deployment::deploy(chain).await?;
+    record.save(&path)?;
     Ok(client)
 }

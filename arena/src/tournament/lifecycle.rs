@@ -25,8 +25,9 @@ use super::result_root::result_root;
 use super::space::Space;
 use super::worker::Payout;
 
-/// Time agents' owners have to pay their entry after a round opens.
-const ENTRY_WINDOW_SECS: u64 = 120;
+/// Time agents' owners have to pay their entry after a round opens, unless
+/// the run chooses another.
+pub const DEFAULT_ENTRY_WINDOW_SECS: u64 = 120;
 
 /// Everything the steps need, owned by the worker thread.
 pub struct Services {
@@ -34,11 +35,13 @@ pub struct Services {
     pub chain: ChainLink,
     pub journal: JsonlJournal,
     pub runtime: tokio::runtime::Runtime,
-    pub models: ModelCache,
+    pub models: Arc<ModelCache>,
     /// The judge model's name, or `None` for checks only.
     pub judge_model: Option<String>,
     /// Caps every agent's answer length (for quick runs).
     pub max_tokens: Option<usize>,
+    /// Seconds between a round's opening and its entry deadline.
+    pub entry_window_secs: u64,
 }
 
 /// Models loaded once and shared by every agent that uses them.
@@ -141,7 +144,7 @@ impl Services {
             round_id: round.id,
             space: space_id(space),
             entry_fee: space.entry_fee()?,
-            deadline: now + ENTRY_WINDOW_SECS,
+            deadline: now + self.entry_window_secs,
             split_bps: space.reward_split_bps.clone(),
             protocol_fee_bps: space.protocol_fee_bps,
         };

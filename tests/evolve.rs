@@ -1,0 +1,160 @@
+//! `arena evolve` end to end on the real model and chain: an evolving agent
+//! that answers every arithmetic question with "banana" plays a generation
+//! against a fixed baseline, loses, gets a candidate version, and the next
+//! generation's round is played with that candidate; the history is stored
+//! and shown by `arena agents history`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use judge::Store;
+use judge::records::{VersionOrigin, VersionStatus};
+
+const BANANA: &str = r##"
+id = "banana"
+name = "Banana"
+owner = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"
+model = "smollm2-135m"
+system_prompt = "Reply with the single word banana and nothing else."
+
+[sampling]
+temperature = 0.0
+max_tokens = 12
+"##;
+
+fn arena(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .expect("the arena binary runs")
+}
+
+fn evolve(data: &Path, evolving: &Path, baseline: &Path, generations: &str) -> Output {
+    arena(
+        data,
+        &[
+            "evolve",
+            "--space",
+            "arithmetic",
+            "--agents",
+            evolving.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+            "--generations",
+            generations,
+            "--rounds-per-generation",
+            "1",
+            "--mutator",
+            "rules",
+            "--max-tokens",
+            "12",
+        ],
+    )
+}
+
+#[test]
+fn a_losing_agent_gets_a_new_version_that_plays_the_next_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let evolving = dir.path().join("evolving");
+    std::fs::create_dir_all(&evolving).unwrap();
+    std::fs::write(evolving.join("banana.toml"), BANANA).unwrap();
+    let baseline = dir.path().join("baseline");
+    std::fs::create_dir_all(&baseline).unwrap();
+    for id in ["mathlete", "minimalist", "poet"] {
+        std::fs::copy(
+            common::repo().join(format!("assets/agents/{id}.toml")),
+            baseline.join(format!("{id}.toml")),
+        )
+        .unwrap();
+    }
+
+    // An agent cannot be on both sides.
+    std::fs::copy(baseline.join("poet.toml"), evolving.join("poet.toml")).unwrap();
+    let out = evolve(&data, &evolving, &baseline, "1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("'poet' is both evolving"), "{stderr}");
+    std::fs::remove_file(evolving.join("poet.toml")).unwrap();
+
+    let out = evolve(&data, &evolving, &baseline, "2");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("generation 1 (rounds 1-1)")
+            && stdout.contains("generation 2 (rounds 2-2)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("banana: form"),
+        "banana lost generation 1: {stdout}"
+    );
+
+    let store = Store::open(&data.join("db")).unwrap();
+    let versions = store.agent_versions("arithmetic", "banana").unwrap();
+    assert!(versions.len() >= 2, "{versions:?}");
+    let (first, second) = (&versions[0], &versions[1]);
+    assert_eq!(first.origin, VersionOrigin::File);
+    assert_eq!(first.rounds_played, 1);
+    assert!(first.form.unwrap() < 0.0, "{first:?}");
+    assert_eq!(second.origin, VersionOrigin::Mutated);
+    assert_eq!(second.parent, Some(1));
+    assert_eq!(second.created_after_round, Some(1));
+    assert_ne!(
+        (&second.system_prompt, &second.sampling),
+        (&first.system_prompt, &first.sampling)
+    );
+    assert_ne!(
+        second.status,
+        VersionStatus::Trial,
+        "judged after generation 2"
+    );
+    assert_eq!(second.rounds_played, 1);
+    // Round 2 was played with the candidate, round 1 with the file's version.
+    let answer = |round| {
+        store
+            .answers(round)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.agent_id == "banana")
+            .unwrap()
+    };
+    assert_eq!(answer(1).system_prompt, first.system_prompt);
+    assert_eq!(answer(2).system_prompt, second.system_prompt);
+    assert_eq!(answer(2).sampling.temperature, second.sampling.temperature);
+    // The baseline never changes.
+    assert!(
+        store
+            .agent_versions("arithmetic", "poet")
+            .unwrap()
+            .is_empty()
+    );
+    drop(store);
+
+    let out = arena(&data, &["agents", "history", "banana"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(shown.contains("arithmetic v1 (File, Kept)"), "{shown}");
+    assert!(shown.contains("arithmetic v2 (Mutated"), "{shown}");
+    assert!(shown.contains(&second.system_prompt), "{shown}");
+
+    let out = arena(&data, &["agents", "history", "nobody"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no versions of agent 'nobody'"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

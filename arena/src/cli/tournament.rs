@@ -40,7 +40,9 @@ pub struct TournamentArgs {
     /// File with the agent owners' private keys, one per line, for --rpc.
     #[arg(long)]
     owner_keys: Option<PathBuf>,
-    /// Judge model (smollm2-135m, gemma3-270m or a .gguf path); "none" for checks only.
+    /// Judge model (smollm2-135m, gemma3-270m or a .gguf path), or
+    /// openai:<model>@<url> on an OpenAI-compatible server that returns
+    /// log-probabilities (API key, if any, in ARENA_JUDGE_API_KEY); "none" for checks only.
     #[arg(long, default_value = "smollm2-135m")]
     judge: String,
     /// Cap every answer at this many tokens (quick runs).
@@ -59,6 +61,7 @@ pub fn run(args: TournamentArgs, fetcher: agents::Fetcher, data_dir: PathBuf) ->
             roster.len()
         );
     }
+    agents::endpoint::parse_remote_judge(&args.judge).map_err(anyhow::Error::msg)?;
     if args.max_tokens == Some(0) {
         bail!("--max-tokens must be at least 1");
     }

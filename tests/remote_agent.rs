@@ -141,6 +141,27 @@ fn a_served_agent_and_a_candle_agent_play_one_round() {
     assert_eq!(ranked, [LOCAL, SERVED]);
     drop(store);
 
+    // `arena generate` answers with the same agent file, from the server.
+    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args([
+            "generate",
+            "--prompt",
+            "What is 2+2?",
+            "--max-tokens",
+            "6",
+            "--agent",
+        ])
+        .arg(agents.join(format!("{SERVED}.toml")))
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", text(&generated));
+    assert!(
+        !String::from_utf8_lossy(&generated.stdout).trim().is_empty()
+            && String::from_utf8_lossy(&generated.stderr).contains("[openai:smollm2]"),
+        "{}",
+        text(&generated)
+    );
+
     // The replay asks the same server again. Greedy, so that llama.cpp's
     // prompt cache (which changes the numerics slightly) cannot flip a
     // sampled token.
@@ -161,7 +182,7 @@ fn a_served_agent_and_a_candle_agent_play_one_round() {
 }
 
 #[test]
-fn an_unreachable_server_fails_the_round_naming_its_url_and_a_rerun_resumes() {
+fn an_unreachable_server_fails_the_round_naming_its_url_and_keeps_it_resumable() {
     let url = format!("http://127.0.0.1:{}/v1", free_port());
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

@@ -150,7 +150,8 @@ mod tests {
     fn urls_are_checked_with_the_fix() {
         assert!(Endpoint::at("http://127.0.0.1:8080/v1").validate().is_ok());
         for (url, hint) in [
-            ("127.0.0.1:8080", "scheme"),
+            ("localhost:8080", "scheme"),
+            ("127.0.0.1:8080", "not a URL"),
             ("not a url", "not a URL"),
             ("https://api.example.com/v1", "https"),
             ("ftp://host/v1", "ftp"),

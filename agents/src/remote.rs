@@ -298,7 +298,7 @@ impl RemoteModel {
         if tokens.len() != values.len() || tokens.len() != offsets.len() {
             return Err(no_logprobs("the echoed logprobs lists differ in length"));
         }
-        tokens
+        let scored = tokens
             .iter()
             .zip(values)
             .zip(offsets)
@@ -312,7 +312,13 @@ impl RemoteModel {
                     logprob: value.as_f64(),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        if scored.first().is_none_or(|t| t.offset != 0) {
+            return Err(no_logprobs(
+                "its completions endpoint did not echo the prompt's tokens: echo is not supported",
+            ));
+        }
+        Ok(scored)
     }
 
     fn url_of(&self, path: &str) -> String {

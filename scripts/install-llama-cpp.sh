@@ -5,8 +5,9 @@
 # start it on loopback, and the benchmarks use it as the llama.cpp reference.
 # It is compiled from source on this machine (PyPI has no wheel), so it uses
 # the machine's CPU features; only the library is built (no examples, tests,
-# tools or server binaries of llama.cpp itself), which takes about 4 minutes
-# on 2 cores (see BENCHMARKS.md). Idempotent: does nothing when the pinned
+# tools or server binaries of llama.cpp itself): 23 minutes on 2 cores that
+# were busy with other builds (see BENCHMARKS.md), less on a quiet machine.
+# Idempotent: does nothing when the pinned
 # version and the server's packages are already there, and never rebuilds
 # an installed llama-cpp-python just to add the server's packages.
 set -euo pipefail

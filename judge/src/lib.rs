@@ -1,8 +1,8 @@
 //! Judging, ranking, ratings, the sled store and dataset export.
 //!
 //! A round's answers are judged in layers ([`judging`]): verifiable checks
-//! ([`checks`]), then a local model read through log-probabilities
-//! ([`llm_judge`]); pair verdicts become a ranking ([`ranking`]), preference
+//! ([`checks`]), then a model read through log-probabilities
+//! ([`llm_judge`]), local ([`scoring`]) or on a server ([`remote_scoring`]); pair verdicts become a ranking ([`ranking`]), preference
 //! pairs ([`pairs`]) and rating changes ([`ratings`]), written atomically
 //! ([`store`]) and exported for training ([`export`]).
 
@@ -15,11 +15,15 @@ pub mod pairs;
 pub mod ranking;
 pub mod ratings;
 pub mod records;
+pub mod remote_scoring;
+pub mod scoring;
 pub mod store;
 pub mod verdict;
 
 pub use checks::Check;
 pub use judging::{Contest, Judge, JudgeConfig};
 pub use llm_judge::LlmJudge;
+pub use remote_scoring::RemoteScorer;
+pub use scoring::ScoringModel;
 pub use store::{JudgedRound, Store, StoreError};
 pub use verdict::{Entry, Judgment};

@@ -6,10 +6,13 @@
 //! - rubric: the probability of "Yes" to "is this answer correct?";
 //! - pairwise preference: the probability of "A" over "B", asked in both
 //!   orders so that position bias shows up as disagreement.
+//!
+//! The model is read through [`ScoringModel`], so the same judging runs on
+//! a local model ([`crate::scoring`]) or on a server ([`crate::remote_scoring`]).
 
-use agents::LanguageModel;
-use agents::transformer::{log_probs, log_probs_rows};
 use anyhow::Result;
+
+use crate::scoring::ScoringModel;
 
 /// Relevance of an empty answer: far below any real answer's, and finite,
 /// so the judgment stays a valid JSON record (infinities and NaN are not).
@@ -18,15 +21,18 @@ pub const EMPTY_ANSWER_RELEVANCE: f64 = -100.0;
 /// A question none of the arena's prompts is about, as the baseline for relevance.
 const NEUTRAL_QUESTION: &str = "Say something.";
 
+/// The system prompt of every question put to the judge.
+pub const JUDGE_SYSTEM_PROMPT: &str = "You are a strict, fair judge of answers.";
+
 /// The judge model and its identity, recorded with every verdict.
 pub struct LlmJudge<'m> {
-    model: &'m LanguageModel,
+    model: &'m dyn ScoringModel,
     id: String,
 }
 
 impl<'m> LlmJudge<'m> {
-    /// Wraps a loaded model; `id` names it in judgments and exported pairs.
-    pub fn new(model: &'m LanguageModel, id: impl Into<String>) -> Self {
+    /// Wraps a model; `id` names it in judgments and exported pairs.
+    pub fn new(model: &'m dyn ScoringModel, id: impl Into<String>) -> Self {
         Self {
             model,
             id: id.into(),
@@ -42,11 +48,12 @@ impl<'m> LlmJudge<'m> {
     /// same after a neutral question: positive when the answer is about the question.
     /// An empty answer scores [`EMPTY_ANSWER_RELEVANCE`].
     pub fn relevance(&self, question: &str, answer: &str) -> Result<f64> {
-        if self.model.tokenizer().encode(answer.trim())?.is_empty() {
+        let Some(on_topic) = self.model.answer_logprob(question, answer)? else {
             return Ok(EMPTY_ANSWER_RELEVANCE);
-        }
-        let on_topic = self.mean_logprob(question, answer)?;
-        let baseline = self.mean_logprob(NEUTRAL_QUESTION, answer)?;
+        };
+        let Some(baseline) = self.model.answer_logprob(NEUTRAL_QUESTION, answer)? else {
+            return Ok(EMPTY_ANSWER_RELEVANCE);
+        };
         Ok(on_topic - baseline)
     }
 
@@ -79,54 +86,11 @@ impl<'m> LlmJudge<'m> {
         self.choice(&prompt, ["A", "B"])
     }
 
-    /// P(first option) among two one-word replies, from the next-token
-    /// distribution (with and without a leading space, which base models use).
+    /// P(first option) among two one-word replies to `user_prompt`.
     fn choice(&self, user_prompt: &str, options: [&str; 2]) -> Result<f64> {
-        let text = self
+        let [a, b] = self
             .model
-            .render_prompt("You are a strict, fair judge of answers.", user_prompt)?;
-        let ids = self.model.tokenizer().encode_prompt(&text)?;
-        let transformer = self.model.transformer();
-        let mut cache = transformer.new_cache();
-        let lp = log_probs(&transformer.forward(&ids, &mut cache)?)?;
-        let mass = |word: &str| -> Result<f64> {
-            let mut total = 0.0;
-            for variant in [word.to_owned(), format!(" {word}")] {
-                if let Some(id) = self.model.tokenizer().encode(&variant)?.first() {
-                    total += f64::from(lp[*id as usize]).exp();
-                }
-            }
-            Ok(total)
-        };
-        let (a, b) = (mass(options[0])?, mass(options[1])?);
+            .reply_mass(JUDGE_SYSTEM_PROMPT, user_prompt, options)?;
         Ok(if a + b > 0.0 { a / (a + b) } else { 0.5 })
-    }
-
-    /// Mean log-probability of the answer's tokens after the question, from
-    /// one forward pass over question and answer.
-    fn mean_logprob(&self, question: &str, answer: &str) -> Result<f64> {
-        let context = self.model.render_prompt("", question)?;
-        let mut ids = self.model.tokenizer().encode_prompt(&context)?;
-        let answer_ids = self.model.tokenizer().encode(answer.trim())?;
-        let transformer = self.model.transformer();
-        let room = transformer.max_context().saturating_sub(ids.len());
-        let answer_ids = &answer_ids[..answer_ids.len().min(room)];
-        if answer_ids.is_empty() {
-            anyhow::bail!(
-                "the judge's context has no room left for the answer: shorten the prompt"
-            );
-        }
-        // Logits after the last context token and after every answer token
-        // but the last predict the answer's tokens.
-        ids.extend_from_slice(&answer_ids[..answer_ids.len() - 1]);
-        let mut cache = transformer.new_cache();
-        let logits = transformer.forward_tail(&ids, &mut cache, answer_ids.len())?;
-        let lp = log_probs_rows(&logits)?;
-        let total: f64 = answer_ids
-            .iter()
-            .zip(&lp)
-            .map(|(id, row)| f64::from(row[*id as usize]))
-            .sum();
-        Ok(total / answer_ids.len() as f64)
     }
 }

@@ -66,6 +66,10 @@ pub struct AnswerRecord {
     pub system_prompt: String,
     #[serde(default)]
     pub sampling: agents::Sampling,
+    /// The server of an `openai:` model, so a replay asks the same one;
+    /// absent (and not written) for local models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<agents::Endpoint>,
 }
 
 /// A chosen/rejected pair for preference training.

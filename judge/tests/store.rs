@@ -61,6 +61,7 @@ fn judged_round(store: &Store, id: u64, space: &str, n: usize) {
             seed: id,
             system_prompt: String::new(),
             sampling: agents::Sampling::default(),
+            endpoint: None,
         })
         .collect();
     let pairs = preference_pairs(&round, &answers, &judgment);

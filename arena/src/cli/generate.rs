@@ -1,4 +1,5 @@
-//! `arena generate`: one answer from an agent file or an ad-hoc model setup.
+//! `arena generate`: one answer from an agent file (its model local or on a
+//! server) or an ad-hoc local model setup.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use agents::{Agent, LanguageModel, LoadOptions, ModelRef, Request, Sampling};
+use agents::{Agent, LanguageModel, LoadOptions, ModelRef, RemoteModel, Request, Sampling};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -37,15 +38,21 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> {
-    let (model, system, mut sampling) = match &args.agent {
+    let (model, system, mut sampling, endpoint) = match &args.agent {
         Some(path) => {
             let agent = Agent::load(path)?;
-            (agent.model_ref()?, agent.system_prompt, agent.sampling)
+            (
+                agent.model_ref()?,
+                agent.system_prompt,
+                agent.sampling,
+                agent.endpoint,
+            )
         }
         None => (
             ModelRef::parse(&args.model).map_err(anyhow::Error::msg)?,
             args.system.clone(),
             Sampling::default(),
+            None,
         ),
     };
     if let Some(n) = args.max_tokens {
@@ -55,9 +62,6 @@ pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> 
         sampling.temperature = t;
     }
     sampling.validate()?;
-    let path = super::ensure_model(fetcher, &model)?;
-    let lm = LanguageModel::load(&path, LoadOptions::default())
-        .with_context(|| format!("loading model {model}"))?;
     let deadline = args
         .deadline_secs
         .map(|s| std::time::Instant::now() + std::time::Duration::from_secs_f64(s));
@@ -69,10 +73,21 @@ pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> 
         deadline,
     };
     let mut stdout = std::io::stdout();
-    let generation = lm.generate(&request, &mut |piece| {
+    let mut on_text = |piece: &str| {
         let _ = stdout.write_all(piece.as_bytes());
         let _ = stdout.flush();
-    })?;
+    };
+    let generation = match (&model, &endpoint) {
+        (ModelRef::Remote(name), Some(endpoint)) => {
+            RemoteModel::new(name, endpoint)?.generate(&request, &mut on_text)?
+        }
+        _ => {
+            let path = super::ensure_model(fetcher, &model)?;
+            let lm = LanguageModel::load(&path, LoadOptions::default())
+                .with_context(|| format!("loading model {model}"))?;
+            lm.generate(&request, &mut on_text)?
+        }
+    };
     println!();
     eprintln!(
         "[{model}] {} prompt tokens at {:.1} tok/s, {} tokens at {:.1} tok/s, finish: {:?}{}",

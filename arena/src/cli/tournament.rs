@@ -81,7 +81,9 @@ pub struct PlayArgs {
     /// this deadline on a chain whose clock we cannot move.
     #[arg(long, default_value_t = DEFAULT_ENTRY_WINDOW_SECS, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     entry_window: u64,
-    /// Judge model (smollm2-135m, gemma3-270m or a .gguf path); "none" for checks only.
+    /// Judge model (smollm2-135m, gemma3-270m or a .gguf path), or
+    /// openai:<model>@<url> on an OpenAI-compatible server that returns
+    /// log-probabilities (API key, if any, in ARENA_JUDGE_API_KEY); "none" for checks only.
     #[arg(long, default_value = "smollm2-135m")]
     judge: String,
     /// Cap every answer at this many tokens (quick runs).
@@ -99,6 +101,7 @@ impl PlayArgs {
         if self.max_tokens == Some(0) {
             bail!("--max-tokens must be at least 1");
         }
+        agents::endpoint::parse_remote_judge(&self.judge).map_err(anyhow::Error::msg)?;
         if self.rpc.is_none() {
             if self.owner_keys.is_some() || self.confirmations.is_some_and(|c| c > 1) {
                 bail!(

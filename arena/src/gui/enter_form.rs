@@ -155,6 +155,8 @@ impl EnterForm {
             system_prompt: self.system_prompt.trim().to_owned(),
             avatar_colour: format!("#{r:02x}{g:02x}{b:02x}"),
             sampling: self.sampling.clone(),
+            // The form offers the local models; served ones come from agent files.
+            endpoint: None,
         };
         agent.validate().map_err(|e| e.to_string())?;
         if gui.agent(&agent.id).is_some() {

@@ -8,17 +8,22 @@
 //! longer be paid is cancelled and its fees refunded.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use agents::{Agent, Fetcher, LanguageModel, LoadOptions, Request, Sampling};
+use agents::endpoint::parse_remote_judge;
+use agents::{
+    Agent, Fetcher, Generation, LanguageModel, LoadOptions, RemoteModel, Request, Sampling,
+};
 use alloy::primitives::{Address, B256, keccak256};
 use anyhow::{Context, Result, bail};
 use contracts::{JsonlJournal, RoundSpec, RoundState, SettleOutcome, settle_once};
 use judge::pairs::preference_pairs;
 use judge::records::{AnswerRecord, RoundRecord, RoundStatus, TxRecord};
 use judge::store::JudgedRound;
-use judge::{Contest, Entry, Judge, JudgeConfig, Judgment, LlmJudge, Store};
+use judge::{
+    Contest, Entry, Judge, JudgeConfig, Judgment, LlmJudge, RemoteScorer, ScoringModel, Store,
+};
 
 use super::chain_link::ChainLink;
 use super::result_root::result_root;
@@ -214,6 +219,7 @@ impl Services {
                     seed: seed_for(round.id, &agent.id),
                     system_prompt: agent.system_prompt.clone(),
                     sampling: self.round_sampling(space, &agent.sampling),
+                    endpoint: agent.endpoint.clone(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -401,16 +407,65 @@ impl Services {
 }
 
 /// Answers `prompt` for each of `asked` (agent, model, system prompt,
-/// sampling and seed taken from it; its text is ignored), sorted by agent id.
-/// Agents on the same model answer together in one batch (one weight read
-/// per step for all). With a `time_limit`, each model's batch gets it in
-/// full from its own start, so agents on the model that runs second are not
-/// cut short. Tokens go to `on_token`. The tournament and `arena verify`
-/// both generate through here, so a replay is computed the same way.
+/// sampling, seed and server taken from it; its text is ignored), sorted by
+/// agent id. Agents on a server answer each on its own thread, all at once,
+/// while the local agents generate: those on the same model together in one
+/// batch (one weight read per step for all). With a `time_limit`, the
+/// servers' answers and each local model's batch get it in full from their
+/// own start, so agents on the model that runs second are not cut short.
+/// Tokens go to `on_token` from the calling thread. The tournament and
+/// `arena verify` both generate through here, so a replay is computed the
+/// same way.
 pub fn generate_answers(
     models: &ModelCache,
     prompt: &str,
     asked: &[AnswerRecord],
+    time_limit: Option<Duration>,
+    on_token: &mut dyn FnMut(&str, &str),
+) -> Result<Vec<AnswerRecord>> {
+    let (served, local): (Vec<&AnswerRecord>, Vec<&AnswerRecord>) =
+        asked.iter().partition(|a| a.endpoint.is_some());
+    let served_deadline = time_limit.map(|t| Instant::now() + t);
+    let (pieces_tx, pieces) = mpsc::channel::<(usize, String)>();
+    let mut answers = std::thread::scope(|scope| -> Result<Vec<AnswerRecord>> {
+        let threads: Vec<_> = served
+            .iter()
+            .enumerate()
+            .map(|(i, asked)| {
+                let pieces_tx = pieces_tx.clone();
+                scope.spawn(move || {
+                    answer_on_server(asked, prompt, served_deadline, &mut |piece| {
+                        let _ = pieces_tx.send((i, piece.to_owned()));
+                    })
+                })
+            })
+            .collect();
+        drop(pieces_tx);
+        let local_answers =
+            generate_locally(models, prompt, &local, time_limit, &mut |id, piece| {
+                on_token(id, piece);
+                for (i, piece) in pieces.try_iter() {
+                    on_token(&served[i].agent_id, &piece);
+                }
+            });
+        for (i, piece) in pieces.iter() {
+            on_token(&served[i].agent_id, &piece);
+        }
+        let mut answers = local_answers?;
+        for thread in threads {
+            answers.push(thread.join().expect("a server agent's thread panicked")?);
+        }
+        Ok(answers)
+    })?;
+    answers.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+    Ok(answers)
+}
+
+/// The local agents' answers, one batch per model, one model after the other.
+fn generate_locally(
+    models: &ModelCache,
+    prompt: &str,
+    asked: &[&AnswerRecord],
     time_limit: Option<Duration>,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Vec<AnswerRecord>> {
@@ -419,37 +474,78 @@ pub fn generate_answers(
     model_names.dedup();
     let mut answers = Vec::new();
     for model_name in model_names {
-        let group: Vec<&AnswerRecord> = asked.iter().filter(|a| a.model == model_name).collect();
+        let group: Vec<&AnswerRecord> = asked
+            .iter()
+            .copied()
+            .filter(|a| a.model == model_name)
+            .collect();
         let model = models.get(model_name)?;
         let deadline = time_limit.map(|t| Instant::now() + t);
         let requests: Vec<Request> = group
             .iter()
-            .map(|a| Request {
-                system: &a.system_prompt,
-                prompt,
-                sampling: &a.sampling,
-                seed: a.seed,
-                deadline,
-            })
+            .map(|a| request_of(a, prompt, deadline))
             .collect();
         let generations = model.generate_batch(&requests, &mut |i, piece| {
             on_token(&group[i].agent_id, piece)
         })?;
         for (a, generation) in group.into_iter().zip(generations) {
-            answers.push(AnswerRecord {
-                truncated: generation.truncated(),
-                text: generation.text,
-                generated_tokens: generation.generated_tokens,
-                ..a.clone()
-            });
+            answers.push(answered(a, generation));
         }
     }
-    answers.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
     Ok(answers)
 }
 
+/// One agent's answer from its server.
+fn answer_on_server(
+    asked: &AnswerRecord,
+    prompt: &str,
+    deadline: Option<Instant>,
+    on_text: &mut dyn FnMut(&str),
+) -> Result<AnswerRecord> {
+    let endpoint = asked
+        .endpoint
+        .as_ref()
+        .context("a served agent has its endpoint")?;
+    let name = match agents::ModelRef::parse(&asked.model).map_err(anyhow::Error::msg)? {
+        agents::ModelRef::Remote(name) => name,
+        other => bail!(
+            "agent '{}' has an endpoint but the local model {other}: fix its agent file",
+            asked.agent_id
+        ),
+    };
+    let generation = RemoteModel::new(&name, endpoint)
+        .and_then(|model| model.generate(&request_of(asked, prompt, deadline), on_text))
+        .with_context(|| format!("agent '{}' on {}", asked.agent_id, asked.model))?;
+    Ok(answered(asked, generation))
+}
+
+fn request_of<'a>(
+    asked: &'a AnswerRecord,
+    prompt: &'a str,
+    deadline: Option<Instant>,
+) -> Request<'a> {
+    Request {
+        system: &asked.system_prompt,
+        prompt,
+        sampling: &asked.sampling,
+        seed: asked.seed,
+        deadline,
+    }
+}
+
+/// `asked` with its answer filled in.
+fn answered(asked: &AnswerRecord, generation: Generation) -> AnswerRecord {
+    AnswerRecord {
+        truncated: generation.truncated(),
+        text: generation.text,
+        generated_tokens: generation.generated_tokens,
+        ..asked.clone()
+    }
+}
+
 /// Judges `answers` to `round` under `space`'s rules, with the model named
-/// `judge` (None: verifiable checks only). Used by the tournament and by
+/// `judge`: local, or `openai:<model>@<url>` on a server (None: verifiable
+/// checks only). Used by the tournament and by
 /// `arena verify`, so a re-judged round is judged the same way.
 pub fn judge_answers(
     models: &ModelCache,
@@ -478,14 +574,16 @@ pub fn judge_answers(
         checks: &checks,
         entries: &entries,
     };
-    Ok(match judge {
-        Some(name) => {
-            let model = models.get(name)?;
-            Judge::with_model(LlmJudge::new(&model, name), JudgeConfig::default())
-                .judge(&contest)?
-        }
-        None => Judge::checks_only().judge(&contest)?,
-    })
+    let Some(name) = judge else {
+        return Judge::checks_only().judge(&contest);
+    };
+    let with = |model: &dyn ScoringModel| {
+        Judge::with_model(LlmJudge::new(model, name), JudgeConfig::default()).judge(&contest)
+    };
+    match parse_remote_judge(name).map_err(anyhow::Error::msg)? {
+        Some((model, endpoint)) => with(&RemoteScorer::new(RemoteModel::new(&model, &endpoint)?)),
+        None => with(models.get(name)?.as_ref()),
+    }
 }
 
 fn find_agent<'a>(roster: &'a [Agent], id: &str) -> Result<&'a Agent> {

@@ -1,0 +1,111 @@
+//! The HTTP backend against a real llama.cpp server (llama-cpp-python's)
+//! serving SmolLM2 on loopback: streamed answers, seeds, limits and
+//! deadlines, and the error for a server that is not there.
+
+mod common;
+#[path = "../../tests/common/llama_server.rs"]
+mod llama_server;
+
+use std::time::{Duration, Instant};
+
+use agents::remote::RemoteError;
+use agents::{Endpoint, Finish, RemoteModel, Request, Sampling};
+
+use llama_server::{LlamaServer, free_port};
+
+fn ask(model: &RemoteModel, sampling: &Sampling, seed: u64) -> (agents::Generation, String) {
+    let request = Request {
+        system: "You are a helpful assistant. Answer briefly.",
+        prompt: "Name three colours of the rainbow.",
+        sampling,
+        seed,
+        deadline: None,
+    };
+    let mut streamed = String::new();
+    let generation = model
+        .generate(&request, &mut |piece| streamed.push_str(piece))
+        .unwrap();
+    (generation, streamed)
+}
+
+#[test]
+fn answers_stream_repeat_for_a_seed_and_respect_limits() {
+    let server = LlamaServer::start(&common::model_path("smollm2-135m"), "smollm2", &[]);
+    let model = RemoteModel::new("smollm2", &Endpoint::at(&server.url)).unwrap();
+    let sampling = Sampling {
+        temperature: 1.0,
+        max_tokens: 10,
+        ..Sampling::default()
+    };
+
+    let (first, streamed) = ask(&model, &sampling, 7);
+    assert!(!first.text.is_empty(), "{first:?}");
+    assert_eq!(streamed, first.text, "every piece reaches the callback");
+    assert_eq!(first.finish, Finish::MaxTokens);
+    assert_eq!(first.generated_tokens, 10);
+    let (again, _) = ask(&model, &sampling, 7);
+    assert_eq!(
+        again.text, first.text,
+        "the same seed gives the same answer"
+    );
+    let others: Vec<String> = (8..12)
+        .map(|seed| ask(&model, &sampling, seed).0.text)
+        .collect();
+    assert!(
+        others.iter().any(|t| *t != first.text),
+        "other seeds at temperature 1 give other answers: {others:?}"
+    );
+
+    let stopped = Sampling {
+        temperature: 0.0,
+        max_tokens: 40,
+        stop: vec![",".into()],
+        ..Sampling::default()
+    };
+    let (cut, _) = ask(&model, &stopped, 1);
+    assert!(!cut.text.contains(','), "{cut:?}");
+    assert!(!cut.truncated());
+
+    let late = Request {
+        system: "Be brief.",
+        prompt: "Count to one hundred.",
+        sampling: &Sampling {
+            max_tokens: 200,
+            ..Sampling::default()
+        },
+        seed: 1,
+        deadline: Some(Instant::now() + Duration::from_millis(300)),
+    };
+    let truncated = model.generate(&late, &mut |_| {}).unwrap();
+    assert_eq!(truncated.finish, Finish::Deadline, "{truncated:?}");
+    assert!(truncated.truncated());
+}
+
+#[test]
+fn an_unreachable_server_is_named_after_the_retries() {
+    let url = format!("http://127.0.0.1:{}/v1", free_port());
+    let mut endpoint = Endpoint::at(&url);
+    endpoint.retries = 2;
+    let model = RemoteModel::new("smollm2", &endpoint).unwrap();
+    let err = model
+        .generate(
+            &Request {
+                system: "s",
+                prompt: "p",
+                sampling: &Sampling::default(),
+                seed: 0,
+                deadline: None,
+            },
+            &mut |_| {},
+        )
+        .unwrap_err();
+    match &err {
+        RemoteError::Unreachable { attempts, .. } => assert_eq!(*attempts, 3),
+        other => panic!("expected Unreachable, got {other}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("{url}/chat/completions")) && text.contains("Start the server"),
+        "{text}"
+    );
+}

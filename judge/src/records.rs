@@ -140,7 +140,8 @@ pub struct AgentVersion {
     pub system_prompt: String,
     pub sampling: agents::Sampling,
     pub status: VersionStatus,
-    /// Mean MMR change per round over the rounds this version played, once it played.
+    /// Share of opponents it outranked per round (draws half), over the
+    /// rounds of its last generation, once it played.
     pub form: Option<f64>,
     /// The agent's MMR when this version last finished a generation.
     pub mmr: Option<f64>,

@@ -106,23 +106,19 @@ fn history(id: &str, space: Option<&str>, data_dir: &Path) -> Result<()> {
             data_dir.display()
         );
     }
-    let number = |x: Option<f64>, sign: bool| match (x, sign) {
-        (Some(x), true) => format!("{x:+.1}"),
-        (Some(x), false) => format!("{x:.1}"),
-        (None, _) => "-".into(),
-    };
+    let number = |x: Option<f64>, digits: usize| x.map_or("-".into(), |x| format!("{x:.digits$}"));
     for v in versions {
         println!(
-            "{} v{} ({:?}, {:?}) parent {} after round {}: form {} per round over {} rounds, MMR {}",
+            "{} v{} ({:?}, {:?}) parent {} after round {}: form {} (share of opponents outranked), {} rounds, MMR {}",
             v.space,
             v.version,
             v.origin,
             v.status,
             v.parent.map_or("-".into(), |p| format!("v{p}")),
             v.created_after_round.map_or("-".into(), |r| r.to_string()),
-            number(v.form, true),
+            number(v.form, 2),
             v.rounds_played,
-            number(v.mmr, false)
+            number(v.mmr, 1)
         );
         println!(
             "  temperature {} top_p {} max_tokens {}",

@@ -122,9 +122,10 @@ impl PlayArgs {
         chain_dir: &Path,
         operator: Option<&PrivateKeySigner>,
     ) -> Result<ChainLink> {
-        let (Some(url), Some(signer)) = (&self.rpc, operator) else {
+        let Some(url) = &self.rpc else {
             return runtime.block_on(ChainLink::local(chain_dir));
         };
+        let signer = operator.context("--rpc needs the operator's signer")?;
         let owner_keys = match &self.owner_keys {
             Some(path) => std::fs::read_to_string(path)
                 .with_context(|| format!("reading owner keys {}", path.display()))?

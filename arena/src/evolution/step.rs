@@ -1,6 +1,7 @@
 //! One evolution step, run after a generation of rounds: judge each
 //! evolving agent's candidate against its parent (keep or roll back), find
-//! the agents below the median form of the field, and give each of them a
+//! the agents below the median form (share of opponents outranked per
+//! round) of the field, and give each of them a
 //! new candidate version. Everything the step decides is written to the
 //! store in one transaction.
 
@@ -10,6 +11,7 @@ use agents::Agent;
 use anyhow::{Context, Result};
 use judge::Store;
 use judge::records::{AgentVersion, RoundId, VersionOrigin, VersionStatus};
+use judge::verdict::Ranking;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -115,7 +117,7 @@ pub fn as_version(agent: &Agent, version: &AgentVersion) -> Result<Agent> {
 
 /// The evolving agents' score and games against the baseline over `rounds`:
 /// in each round's ranking, every evolving agent meets every baseline agent
-/// that played; the better-ranked wins, equal strengths draw (as for MMR).
+/// that played (see [`pairing_score`]).
 pub fn score_vs_baseline(
     store: &Store,
     evolving: &[Agent],
@@ -127,30 +129,37 @@ pub fn score_vs_baseline(
         let Some(judgment) = store.judgment(round)? else {
             continue;
         };
-        let ranking = &judgment.ranking;
-        let strength = |id: &str| {
-            ranking
-                .order
-                .iter()
-                .position(|a| a == id)
-                .map(|i| ranking.strengths[i])
-        };
         for e in evolving {
             for b in baseline {
-                if let (Some(se), Some(sb)) = (strength(&e.id), strength(&b.id)) {
+                if let Some(s) = pairing_score(&judgment.ranking, &e.id, &b.id) {
+                    score += s;
                     games += 1;
-                    score += if (se - sb).abs() < 1e-6 {
-                        0.5
-                    } else if se > sb {
-                        1.0
-                    } else {
-                        0.0
-                    };
                 }
             }
         }
     }
     Ok((score, games))
+}
+
+/// `a`'s score against `b` in a round's ranking: 1 if ranked stronger, 0 if
+/// weaker, a half for equal strengths (a draw, as for MMR); `None` unless
+/// both played.
+fn pairing_score(ranking: &Ranking, a: &str, b: &str) -> Option<f64> {
+    let strength = |id: &str| {
+        ranking
+            .order
+            .iter()
+            .position(|x| x == id)
+            .and_then(|i| ranking.strengths.get(i).copied())
+    };
+    let (sa, sb) = (strength(a)?, strength(b)?);
+    Some(if (sa - sb).abs() < 1e-6 {
+        0.5
+    } else if sa > sb {
+        1.0
+    } else {
+        0.0
+    })
 }
 
 /// The Elo-scale rating difference that predicts a `score` out of `games`
@@ -163,13 +172,28 @@ pub fn elo_gap(score: f64, games: usize) -> Option<f64> {
     Some((400.0 * (p / (1.0 - p)).log10()).clamp(-800.0, 800.0))
 }
 
-/// Per agent: (sum of MMR changes, rounds) over `rounds`.
+/// Per agent: (sum of round scores, rounds) over `rounds`, where a round's
+/// score is the share of the other players it outranked (draws half). Unlike
+/// MMR changes this does not depend on the ratings going in, so a version's
+/// form can be compared with its parent's from an earlier generation.
 fn forms(store: &Store, rounds: &[RoundId]) -> Result<HashMap<String, (f64, usize)>> {
     let mut forms: HashMap<String, (f64, usize)> = HashMap::new();
     for &round in rounds {
-        for change in store.rating_changes(round)? {
-            let entry = forms.entry(change.agent_id).or_default();
-            entry.0 += change.after - change.before;
+        let Some(judgment) = store.judgment(round)? else {
+            continue;
+        };
+        let players = &judgment.ranking.order;
+        if players.len() < 2 {
+            continue;
+        }
+        for a in players {
+            let won: f64 = players
+                .iter()
+                .filter(|b| *b != a)
+                .filter_map(|b| pairing_score(&judgment.ranking, a, b))
+                .sum();
+            let entry = forms.entry(a.clone()).or_default();
+            entry.0 += won / (players.len() - 1) as f64;
             entry.1 += 1;
         }
     }
@@ -272,7 +296,7 @@ impl Evolver<'_> {
             let number = versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
             let candidate = self.candidate(store, agent, &base, number, rounds, last_round)?;
             decisions.push(format!(
-                "{}: form {form:.1} below the median {median:.1}: v{} on trial ({})",
+                "{}: form {form:.2} below the median {median:.2}: v{} on trial ({})",
                 agent.id, candidate.version, candidate.note
             ));
             writes.push(candidate);
@@ -388,7 +412,7 @@ impl Evolver<'_> {
 }
 
 fn show(form: Option<f64>) -> String {
-    form.map_or("-".into(), |f| format!("{f:+.1}"))
+    form.map_or("-".into(), |f| format!("{f:.2}"))
 }
 
 #[cfg(test)]

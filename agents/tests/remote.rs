@@ -6,7 +6,7 @@ mod common;
 #[path = "../../tests/common/llama_server.rs"]
 mod llama_server;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use agents::remote::RemoteError;
 use agents::{Endpoint, Finish, RemoteModel, Request, Sampling};

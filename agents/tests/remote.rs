@@ -6,7 +6,7 @@ mod common;
 #[path = "../../tests/common/llama_server.rs"]
 mod llama_server;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use agents::remote::RemoteError;
 use agents::{Endpoint, Finish, RemoteModel, Request, Sampling};
@@ -66,19 +66,32 @@ fn answers_stream_repeat_for_a_seed_and_respect_limits() {
     assert!(!cut.text.contains(','), "{cut:?}");
     assert!(!cut.truncated());
 
-    let late = Request {
-        system: "Be brief.",
-        prompt: "Count to one hundred.",
-        sampling: &Sampling {
-            max_tokens: 200,
-            ..Sampling::default()
-        },
-        seed: 1,
-        deadline: Some(Instant::now() + Duration::from_millis(300)),
+    // A greedy answer of some length, asked twice so that the server has the
+    // prompt cached, then a third time with a deadline at a quarter of the
+    // time the second took: the server repeats the same work, so the
+    // deadline must cut it.
+    let counting = Sampling {
+        temperature: 0.0,
+        max_tokens: 200,
+        ..Sampling::default()
     };
+    let count = |deadline| Request {
+        system: "You count.",
+        prompt: "Count from 1 to 500, separated by commas.",
+        sampling: &counting,
+        seed: 1,
+        deadline,
+    };
+    model.generate(&count(None), &mut |_| {}).unwrap();
+    let started = Instant::now();
+    let full = model.generate(&count(None), &mut |_| {}).unwrap();
+    let took = started.elapsed();
+    assert!(full.generated_tokens >= 30 && !full.truncated(), "{full:?}");
+    let late = count(Some(Instant::now() + took / 4));
     let truncated = model.generate(&late, &mut |_| {}).unwrap();
     assert_eq!(truncated.finish, Finish::Deadline, "{truncated:?}");
     assert!(truncated.truncated());
+    assert!(full.text.starts_with(&truncated.text), "{truncated:?}");
 }
 
 #[test]

@@ -33,7 +33,13 @@ fn arena(data: &Path, args: &[&str]) -> Output {
         .expect("the arena binary runs")
 }
 
-fn evolve(data: &Path, evolving: &Path, baseline: &Path, generations: &str) -> Output {
+fn evolve(
+    data: &Path,
+    evolving: &Path,
+    baseline: &Path,
+    generations: &str,
+    mutator: &str,
+) -> Output {
     arena(
         data,
         &[
@@ -49,39 +55,80 @@ fn evolve(data: &Path, evolving: &Path, baseline: &Path, generations: &str) -> O
             "--rounds-per-generation",
             "1",
             "--mutator",
-            "rules",
+            mutator,
             "--max-tokens",
             "12",
         ],
     )
 }
 
-#[test]
-fn a_losing_agent_gets_a_new_version_that_plays_the_next_generation() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let evolving = dir.path().join("evolving");
+/// The "banana" agent to evolve and three shipped agents as the baseline,
+/// in `dir/evolving` and `dir/baseline`.
+fn sides(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let evolving = dir.join("evolving");
     std::fs::create_dir_all(&evolving).unwrap();
     std::fs::write(evolving.join("banana.toml"), BANANA).unwrap();
-    let baseline = dir.path().join("baseline");
+    let baseline = dir.join("baseline");
     std::fs::create_dir_all(&baseline).unwrap();
-    for id in ["mathlete", "minimalist", "poet"] {
+    for id in BASELINE {
         std::fs::copy(
             common::repo().join(format!("assets/agents/{id}.toml")),
             baseline.join(format!("{id}.toml")),
         )
         .unwrap();
     }
+    (evolving, baseline)
+}
+
+const BASELINE: [&str; 3] = ["mathlete", "minimalist", "poet"];
+
+/// With `--mutator imitate`, the losing agent's candidate starts from the
+/// prompt of the generation's best agent (population-based training).
+#[test]
+fn an_imitating_candidate_copies_the_best_agent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (evolving, baseline) = sides(dir.path());
+    let out = evolve(&data, &evolving, &baseline, "1", "imitate");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(&data.join("db")).unwrap();
+    let versions = store.agent_versions("arithmetic", "banana").unwrap();
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    let candidate = &versions[1];
+    let leader = BASELINE
+        .iter()
+        .find(|id| candidate.note.starts_with(&format!("copied from {id};")))
+        .unwrap_or_else(|| panic!("copied from a baseline agent: {candidate:?}"));
+    let leader_file =
+        agents::Agent::load(&common::repo().join(format!("assets/agents/{leader}.toml"))).unwrap();
+    let first_words: String = leader_file.system_prompt.chars().take(12).collect();
+    assert!(
+        candidate.system_prompt.starts_with(&first_words)
+            && !candidate.system_prompt.contains("banana"),
+        "{candidate:?}"
+    );
+}
+
+#[test]
+fn a_losing_agent_gets_a_new_version_that_plays_the_next_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (evolving, baseline) = sides(dir.path());
 
     // An agent cannot be on both sides.
     std::fs::copy(baseline.join("poet.toml"), evolving.join("poet.toml")).unwrap();
-    let out = evolve(&data, &evolving, &baseline, "1");
+    let out = evolve(&data, &evolving, &baseline, "1", "rules");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("'poet' is both evolving"), "{stderr}");
     std::fs::remove_file(evolving.join("poet.toml")).unwrap();
 
-    let out = evolve(&data, &evolving, &baseline, "2");
+    let out = evolve(&data, &evolving, &baseline, "2", "rules");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

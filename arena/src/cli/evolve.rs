@@ -38,7 +38,7 @@ pub struct EvolveArgs {
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
     rounds_per_generation: u32,
     /// How candidate system prompts are made.
-    #[arg(long, value_enum, default_value_t = Mutator::Both)]
+    #[arg(long, value_enum, default_value_t = Mutator::Imitate)]
     mutator: Mutator,
     /// The model that rewrites prompts.
     #[arg(long, default_value = "smollm2-135m")]

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use agents::Agent;
+use agents::{Agent, Sampling};
 use anyhow::{Context, Result};
 use judge::Store;
 use judge::records::{AgentVersion, RoundId, VersionOrigin, VersionStatus};
@@ -29,6 +29,10 @@ pub enum Mutator {
     Model,
     /// Either, chosen by the seeded RNG for each candidate.
     Both,
+    /// Population-based training's exploit and explore: copy the system
+    /// prompt and sampling of the generation's best agent (baseline
+    /// included), then add or remove one instruction by the rules.
+    Imitate,
 }
 
 /// What the step needs besides the store.
@@ -286,6 +290,23 @@ impl Evolver<'_> {
             n if n % 2 == 1 => Some(all_forms[n / 2]),
             n => Some((all_forms[n / 2 - 1] + all_forms[n / 2]) / 2.0),
         };
+        // The generation's best agent and what it played with, for `Imitate`.
+        let played_as: Vec<(&str, &str, &Sampling)> = bases
+            .iter()
+            .map(|(a, b, _)| (a.id.as_str(), b.system_prompt.as_str(), &b.sampling))
+            .chain(
+                baseline
+                    .iter()
+                    .map(|a| (a.id.as_str(), a.system_prompt.as_str(), &a.sampling)),
+            )
+            .collect();
+        let leader = played_as
+            .iter()
+            .filter_map(|(id, prompt, sampling)| {
+                form_of(id).map(|f| (f, (id.to_string(), prompt.to_string(), (*sampling).clone())))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.0.cmp(&a.1.0)))
+            .map(|(_, leader)| leader);
         for (agent, base, versions) in bases {
             let (Some(form), Some(median)) = (form_of(&agent.id), median) else {
                 continue;
@@ -294,7 +315,21 @@ impl Evolver<'_> {
                 continue;
             }
             let number = versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
-            let candidate = self.candidate(store, agent, &base, number, rounds, last_round)?;
+            let start = match (&leader, self.mutator) {
+                (Some((id, prompt, sampling)), Mutator::Imitate) if *id != agent.id => {
+                    AgentVersion {
+                        system_prompt: prompt.clone(),
+                        sampling: sampling.clone(),
+                        note: format!("copied from {id}; "),
+                        ..base.clone()
+                    }
+                }
+                _ => AgentVersion {
+                    note: String::new(),
+                    ..base.clone()
+                },
+            };
+            let candidate = self.candidate(store, agent, &start, number, rounds, last_round)?;
             decisions.push(format!(
                 "{}: form {form:.2} below the median {median:.2}: v{} on trial ({})",
                 agent.id, candidate.version, candidate.note
@@ -325,12 +360,13 @@ impl Evolver<'_> {
     ) -> Result<AgentVersion> {
         let mut rng = StdRng::seed_from_u64(self.seed ^ seed_for(u64::from(number), &agent.id));
         let by_model = match self.mutator {
-            Mutator::Rules => false,
+            Mutator::Rules | Mutator::Imitate => false,
             Mutator::Model => true,
             Mutator::Both => rng.random_bool(0.5),
         };
         let mut origin = VersionOrigin::Mutated;
-        let mut prompt_note = String::new();
+        // `base.note` says where an imitated prompt came from.
+        let mut prompt_note = base.note.clone();
         let mut prompt = None;
         if by_model {
             let worst = self.worst_answer(store, &agent.id, rounds)?;

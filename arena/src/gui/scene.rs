@@ -356,12 +356,12 @@ fn update_scene(
     let now = time.elapsed_secs();
     if let Some(round) = &view.round {
         for mut text in &mut texts.p3() {
-            text.0 = round.prompt.clone();
+            set_text(&mut text, round.prompt.clone());
         }
     }
     for (bubble, mut text) in &mut texts.p0() {
         if let Some(answer) = view.answers.get(&bubble.0) {
-            text.0 = bubble_text(answer);
+            set_text(&mut text, bubble_text(answer));
         }
     }
     // Countdown while generating; the pot otherwise.
@@ -371,16 +371,19 @@ fn update_scene(
             .get_or_insert(real.elapsed_secs_f64());
         let left = (gui.space.round_seconds - (real.elapsed_secs_f64() - since)).max(0.0);
         for mut text in &mut texts.p4() {
-            text.0 = format!("{left:.1} s");
+            set_text(&mut text, format!("{left:.1} s"));
         }
     } else if let Some(round) = &view.round {
         let pot = gui.space.entry_fee().unwrap_or(0) * round.agents.len() as u128;
         for mut text in &mut texts.p4() {
-            text.0 = match (state.fees_sent, state.payout_at.is_some()) {
-                (_, true) => "paid out".to_owned(),
-                (true, false) => super::eth(pot),
-                (false, false) => String::new(),
-            };
+            set_text(
+                &mut text,
+                match (state.fees_sent, state.payout_at.is_some()) {
+                    (_, true) => "paid out".to_owned(),
+                    (true, false) => super::eth(pot),
+                    (false, false) => String::new(),
+                },
+            );
         }
     }
     let phase_line = match (&view.round, tournament.phase) {
@@ -390,7 +393,7 @@ fn update_scene(
         (Some(round), phase) => format!("round {} · {phase:?}", round.id),
     };
     for mut text in &mut texts.p5() {
-        text.0 = phase_line.clone();
+        set_text(&mut text, phase_line.clone());
     }
     // Entry fees fly into the pot once paid.
     let paid = matches!(
@@ -409,7 +412,10 @@ fn update_scene(
         let places = gui.space.reward_split_bps.len();
         for (badge, mut text) in &mut texts.p1() {
             let rank = judgment.ranking.order.iter().position(|a| *a == badge.0);
-            text.0 = rank.map_or(String::new(), |r| format!("#{}", r + 1));
+            set_text(
+                &mut text,
+                rank.map_or(String::new(), |r| format!("#{}", r + 1)),
+            );
         }
         for (halo, mut visibility, mut transform) in &mut halos {
             let rank = judgment.ranking.order.iter().position(|a| *a == halo.0);
@@ -452,9 +458,20 @@ fn update_scene(
             .accounts
             .iter()
             .find(|a| Some(a.address.to_string().to_lowercase()) == owner);
-        text.0 = account.map_or("wallet".to_owned(), |a| {
-            format!("wallet {}", super::eth(a.wallet_wei + a.owed_wei))
-        });
+        set_text(
+            &mut text,
+            account.map_or("wallet".to_owned(), |a| {
+                format!("wallet {}", super::eth(a.wallet_wei + a.owed_wei))
+            }),
+        );
+    }
+}
+
+/// Replaces a text only when it changes: a changed text is laid out again,
+/// which would otherwise happen for every text on every frame.
+fn set_text(text: &mut Mut<Text2d>, value: String) {
+    if text.0 != value {
+        text.0 = value;
     }
 }
 

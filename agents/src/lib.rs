@@ -4,6 +4,7 @@
 //! or models served by an OpenAI-compatible server ([`remote`]).
 
 pub mod agent;
+pub mod attention;
 pub mod catalog;
 pub mod endpoint;
 pub mod fetch;

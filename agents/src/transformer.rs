@@ -12,8 +12,9 @@ use std::io::{Read, Seek};
 use anyhow::{Context, Result, bail};
 use candle_core::quantized::gguf_file::Content;
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{D, DType, Device, Tensor};
+use candle_core::{D, Device, Tensor};
 
+use crate::attention::{self, Heads, LayerCache, NewTokens, Rope};
 use crate::linear::Linear;
 
 /// The architectures this module implements.
@@ -133,47 +134,6 @@ impl RmsNorm {
     }
 }
 
-/// Cosine and sine tables for the positions a sequence can reach.
-#[derive(Debug, Clone)]
-struct Rope {
-    cos: Tensor,
-    sin: Tensor,
-    interleaved: bool,
-}
-
-impl Rope {
-    fn new(head_dim: usize, base: f32, positions: usize, interleaved: bool) -> Result<Self> {
-        let inv_freq: Vec<f32> = (0..head_dim)
-            .step_by(2)
-            .map(|i| 1.0 / base.powf(i as f32 / head_dim as f32))
-            .collect();
-        let half = inv_freq.len();
-        let inv_freq = Tensor::from_vec(inv_freq, (1, half), &Device::Cpu)?;
-        let pos = Tensor::arange(0u32, positions as u32, &Device::Cpu)?
-            .to_dtype(DType::F32)?
-            .reshape((positions, 1))?;
-        let angles = pos.matmul(&inv_freq)?;
-        Ok(Self {
-            cos: angles.cos()?,
-            sin: angles.sin()?,
-            interleaved,
-        })
-    }
-
-    /// Rotates `x` of shape (batch, heads, seq, head_dim) starting at `offset`.
-    fn apply(&self, x: &Tensor, offset: usize) -> Result<Tensor> {
-        let seq = x.dim(2)?;
-        let cos = self.cos.narrow(0, offset, seq)?;
-        let sin = self.sin.narrow(0, offset, seq)?;
-        let x = x.contiguous()?;
-        Ok(if self.interleaved {
-            candle_nn::rotary_emb::rope_i(&x, &cos, &sin)?
-        } else {
-            candle_nn::rotary_emb::rope(&x, &cos, &sin)?
-        })
-    }
-}
-
 #[derive(Debug, Clone)]
 struct Layer {
     attn_norm: RmsNorm,
@@ -192,10 +152,10 @@ struct Layer {
     local: bool,
 }
 
-/// Keys and values of one sequence, per layer: (batch, kv_heads, seq, head_dim).
+/// Keys and values of one sequence, per layer.
 #[derive(Debug, Clone, Default)]
 pub struct KvCache {
-    layers: Vec<Option<(Tensor, Tensor)>>,
+    layers: Vec<LayerCache>,
     len: usize,
 }
 
@@ -294,8 +254,8 @@ impl Transformer {
         }
         let max_context = options.max_context.min(cfg.context_length);
         let interleaved = cfg.family == Family::Llama;
-        let rope_global = Rope::new(cfg.head_dim, cfg.rope_base, max_context, interleaved)?;
-        let rope_local = Rope::new(cfg.head_dim, cfg.rope_base_local, max_context, interleaved)?;
+        let rope_global = Rope::new(cfg.head_dim, cfg.rope_base, max_context, interleaved);
+        let rope_local = Rope::new(cfg.head_dim, cfg.rope_base_local, max_context, interleaved);
         Ok(Self {
             out_norm: norm(tensor("output_norm.weight")?, cfg.eps)?,
             embeddings,
@@ -321,7 +281,7 @@ impl Transformer {
     /// A new, empty cache for one sequence.
     pub fn new_cache(&self) -> KvCache {
         KvCache {
-            layers: vec![None; self.cfg.n_layer],
+            layers: vec![LayerCache::default(); self.cfg.n_layer],
             len: 0,
         }
     }
@@ -438,7 +398,7 @@ impl Transformer {
         let (n_head, n_kv, hd) = (self.cfg.n_head, self.cfg.n_kv_head, self.cfg.head_dim);
         let q = layer.wq.forward(x)?.reshape((b, seq, n_head, hd))?;
         let k = layer.wk.forward(x)?.reshape((b, seq, n_kv, hd))?;
-        let v = layer.wv.forward(x)?.reshape((b, seq, n_kv, hd))?;
+        let v = layer.wv.forward(x)?;
         let q = match &layer.q_norm {
             Some(n) => n.forward(&q)?,
             None => q,
@@ -447,83 +407,35 @@ impl Transformer {
             Some(n) => n.forward(&k)?,
             None => k,
         };
-        let ys = caches
-            .iter_mut()
-            .enumerate()
-            .map(|(i, cache)| {
-                let offset = cache.len;
-                self.sequence_attention(
-                    layer,
-                    &q.narrow(0, i, 1)?,
-                    &k.narrow(0, i, 1)?,
-                    &v.narrow(0, i, 1)?,
-                    &mut cache.layers[index],
-                    offset,
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let y = Tensor::cat(&ys, 0)?;
-        Ok(layer.wo.forward(&y)?)
-    }
-
-    /// Attention of one sequence: q (1, seq, heads, head_dim), k and v
-    /// (1, seq, kv_heads, head_dim) at positions from `offset`; appends k and
-    /// v to the sequence's cache and returns (1, seq, heads * head_dim).
-    fn sequence_attention(
-        &self,
-        layer: &Layer,
-        q: &Tensor,
-        k: &Tensor,
-        v: &Tensor,
-        kv: &mut Option<(Tensor, Tensor)>,
-        offset: usize,
-    ) -> Result<Tensor> {
-        let (b, seq, n_head, hd) = q.dims4()?;
-        let n_kv = self.cfg.n_kv_head;
+        let heads = Heads {
+            query_heads: n_head,
+            kv_heads: n_kv,
+            head_dim: hd,
+            window: layer.local.then_some(self.cfg.sliding_window).flatten(),
+        };
         let rope = if layer.local {
             &self.rope_local
         } else {
             &self.rope_global
         };
-        let q = rope.apply(&q.transpose(1, 2)?, offset)?;
-        let k = rope.apply(&k.transpose(1, 2)?, offset)?;
-        let v = v.transpose(1, 2)?.contiguous()?;
-        let (k, v) = match kv.take() {
-            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-            None => (k, v),
-        };
-        *kv = Some((k.clone(), v.clone()));
-        let k = candle_transformers::utils::repeat_kv(k, n_head / n_kv)?;
-        let v = candle_transformers::utils::repeat_kv(v, n_head / n_kv)?;
-        let scale = 1.0 / (hd as f64).sqrt();
-        let mut att = (q.matmul(&k.t()?)? * scale)?;
-        let window = layer.local.then_some(self.cfg.sliding_window).flatten();
-        if let Some(mask) = attention_mask(seq, offset, window)? {
-            att = att.broadcast_add(&mask)?;
-        }
-        let att = candle_nn::ops::softmax_last_dim(&att)?;
-        let y = att.matmul(&v)?;
-        Ok(y.transpose(1, 2)?.reshape((b, seq, n_head * hd))?)
+        let offsets: Vec<usize> = caches.iter().map(|c| c.len).collect();
+        let mut layer_caches: Vec<&mut LayerCache> =
+            caches.iter_mut().map(|c| &mut c.layers[index]).collect();
+        let y = attention::attend(
+            heads,
+            rope,
+            NewTokens {
+                seq,
+                queries: &mut q.flatten_all()?.to_vec1()?,
+                keys: &mut k.flatten_all()?.to_vec1()?,
+                values: &v.flatten_all()?.to_vec1()?,
+            },
+            &mut layer_caches,
+            &offsets,
+        );
+        let y = Tensor::from_vec(y, (b, seq, n_head * hd), &Device::Cpu)?;
+        Ok(layer.wo.forward(&y)?)
     }
-}
-
-/// Additive mask (seq, offset + seq): -inf where a query may not look, i.e.
-/// at future keys and, with a window, keys `window` or more positions back.
-/// `None` when every key is visible.
-fn attention_mask(seq: usize, offset: usize, window: Option<usize>) -> Result<Option<Tensor>> {
-    let kv_len = offset + seq;
-    let hidden = |q: usize, k: usize| {
-        let q_pos = offset + q;
-        k > q_pos || window.is_some_and(|w| q_pos - k >= w)
-    };
-    let values: Vec<f32> = (0..seq)
-        .flat_map(|q| (0..kv_len).map(move |k| (q, k)))
-        .map(|(q, k)| if hidden(q, k) { f32::NEG_INFINITY } else { 0.0 })
-        .collect();
-    if values.iter().all(|v| *v == 0.0) {
-        return Ok(None);
-    }
-    Ok(Some(Tensor::from_vec(values, (seq, kv_len), &Device::Cpu)?))
 }
 
 /// Log-softmax of each row of (positions, vocabulary) logits.
@@ -534,36 +446,4 @@ pub fn log_probs_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
 /// Log-softmax over the vocabulary, for scoring tokens.
 pub fn log_probs(logits: &Tensor) -> Result<Vec<f32>> {
     Ok(candle_nn::ops::log_softmax(logits, D::Minus1)?.to_vec1()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mask_is_causal_and_windowed() {
-        assert!(attention_mask(1, 5, None).unwrap().is_none());
-        let m: Vec<Vec<f32>> = attention_mask(3, 0, None)
-            .unwrap()
-            .unwrap()
-            .to_vec2()
-            .unwrap();
-        assert_eq!(m[0][1], f32::NEG_INFINITY);
-        assert_eq!(m[2], vec![0.0, 0.0, 0.0]);
-        let m: Vec<Vec<f32>> = attention_mask(1, 4, Some(2))
-            .unwrap()
-            .unwrap()
-            .to_vec2()
-            .unwrap();
-        assert_eq!(
-            m[0],
-            vec![
-                f32::NEG_INFINITY,
-                f32::NEG_INFINITY,
-                f32::NEG_INFINITY,
-                0.0,
-                0.0
-            ]
-        );
-    }
 }

@@ -3,6 +3,7 @@
 //! from GGUF metadata, seeded sampling with streaming, and agent definitions;
 //! or models served by an OpenAI-compatible server ([`remote`]).
 
+pub mod activations;
 pub mod agent;
 pub mod attention;
 pub mod catalog;
@@ -13,7 +14,9 @@ pub mod language_model;
 pub mod linear;
 pub mod prompt_format;
 pub mod q4_1;
+pub mod q8_0;
 pub mod remote;
+pub mod row_matmul;
 pub mod sampling;
 pub(crate) mod stop_scanner;
 pub mod transformer;

@@ -5,7 +5,8 @@
 //! candle picks its x86 kernel for Q6_K by the number of rows: compact
 //! weights for one row, repacked tiles for several. The two sum in different
 //! orders, so a lone row is padded to two to take the tiled kernel as well.
-//! Q4_1, which candle runs with scalar code only, goes to [`Q4_1Matrix`].
+//! Q4_1, which candle runs with scalar code only, goes to [`Q4_1Matrix`];
+//! Q8_0 to [`Q8_0Matrix`], which shares weight loads across rows.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Module, Result, Tensor};
 
 use crate::q4_1::Q4_1Matrix;
+use crate::q8_0::Q8_0Matrix;
 
 /// A weight matrix applied to the rows of its input (last dimension).
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub enum Linear {
     },
     /// The project's SIMD kernel for Q4_1, which candle lacks.
     Q4_1(Arc<Q4_1Matrix>),
+    /// The project's SIMD kernel for Q8_0.
+    Q8_0(Arc<Q8_0Matrix>),
 }
 
 impl Linear {
@@ -32,6 +36,7 @@ impl Linear {
     pub fn new(weights: QTensor) -> Result<Self> {
         Ok(match weights.dtype() {
             GgmlDType::Q4_1 => Self::Q4_1(Arc::new(Q4_1Matrix::new(&weights)?)),
+            GgmlDType::Q8_0 => Self::Q8_0(Arc::new(Q8_0Matrix::new(&weights)?)),
             dtype => Self::Candle {
                 pad_single_row: dtype == GgmlDType::Q6K,
                 matmul: QMatMul::from_qtensor(weights)?,
@@ -43,6 +48,7 @@ impl Linear {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let (matmul, pad_single_row) = match self {
             Self::Q4_1(matrix) => return matrix.forward(x),
+            Self::Q8_0(matrix) => return matrix.forward(x),
             Self::Candle {
                 matmul,
                 pad_single_row,

@@ -1,0 +1,190 @@
+//! Q8_0 weights with a SIMD kernel: the format of SmolLM2's output
+//! projection (a fifth of its weights) and of Gemma 3's layers stored in
+//! formats without SIMD kernels (re-quantized at load). candle's kernel
+//! dots one activation row at a time with 256-bit instructions; this one
+//! shares each 512-bit weight load across a tile of activation rows.
+//!
+//! The 8-bit dot-product instruction multiplies unsigned by signed bytes, so
+//! weights are stored biased by 128 (unsigned) and 128 times the
+//! activations' lane sums is subtracted: the integer sums are exact.
+
+use candle_core::quantized::{GgmlDType, QTensor};
+use candle_core::{Result, Tensor, bail};
+use half::f16;
+
+use crate::activations::{ActivationRow, BLOCK, HALF, LANES};
+use crate::row_matmul::{self, Kernel, RowKernel};
+
+/// Blocks per 512-bit step: 4 x 16 bytes of each half.
+const CHUNK: usize = 4;
+
+/// A Q8_0 matrix of shape (out, in): w = scale * q, q in -128..128, per
+/// block of 32 weights.
+#[derive(Debug)]
+pub struct Q8_0Matrix {
+    rows: usize,
+    blocks_per_row: usize,
+    /// Weights 0..16 of each block plus 128.
+    low: Vec<u8>,
+    /// Weights 16..32 of each block plus 128.
+    high: Vec<u8>,
+    scales: Vec<f16>,
+    kernel: Kernel,
+}
+
+/// One weight row, borrowed from [`Q8_0Matrix`].
+#[derive(Clone, Copy)]
+struct WeightRow<'a> {
+    low: &'a [u8],
+    high: &'a [u8],
+    scales: &'a [f16],
+}
+
+impl Q8_0Matrix {
+    /// Takes the blocks of a Q8_0 tensor of shape (out, in).
+    pub fn new(weights: &QTensor) -> Result<Self> {
+        Self::with_kernel(weights, Kernel::detect())
+    }
+
+    /// Like [`Q8_0Matrix::new`], with the kernel chosen by the caller.
+    pub(crate) fn with_kernel(weights: &QTensor, kernel: Kernel) -> Result<Self> {
+        if weights.dtype() != GgmlDType::Q8_0 {
+            bail!("expected Q8_0 weights, got {:?}", weights.dtype());
+        }
+        let (rows, cols) = weights.shape().dims2()?;
+        if !cols.is_multiple_of(BLOCK) {
+            bail!("Q8_0 rows of {cols} values are not whole blocks");
+        }
+        let bytes = weights.data()?;
+        let blocks = rows * cols / BLOCK;
+        // A stored block: scale (f16), 32 signed bytes.
+        const STORED: usize = 2 + BLOCK;
+        if bytes.len() != blocks * STORED {
+            bail!("Q8_0 data has {} bytes for {rows}x{cols}", bytes.len());
+        }
+        let mut this = Self {
+            rows,
+            blocks_per_row: cols / BLOCK,
+            low: Vec::with_capacity(blocks * HALF),
+            high: Vec::with_capacity(blocks * HALF),
+            scales: Vec::with_capacity(blocks),
+            kernel,
+        };
+        let biased = |q: &u8| (*q as i8 as i16 + 128) as u8;
+        for b in bytes.chunks_exact(STORED) {
+            this.scales.push(f16::from_le_bytes([b[0], b[1]]));
+            this.low.extend(b[2..2 + HALF].iter().map(biased));
+            this.high.extend(b[2 + HALF..].iter().map(biased));
+        }
+        Ok(this)
+    }
+
+    /// `x` (..., in) times the transposed matrix: (..., out).
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        row_matmul::forward(self, x)
+    }
+
+    fn row(&self, j: usize) -> WeightRow<'_> {
+        let b = self.blocks_per_row;
+        WeightRow {
+            low: &self.low[j * b * HALF..(j + 1) * b * HALF],
+            high: &self.high[j * b * HALF..(j + 1) * b * HALF],
+            scales: &self.scales[j * b..(j + 1) * b],
+        }
+    }
+}
+
+impl RowKernel for Q8_0Matrix {
+    fn rows(&self) -> usize {
+        self.rows
+    }
+
+    fn cols(&self) -> usize {
+        self.blocks_per_row * BLOCK
+    }
+
+    fn dot_rows<const R: usize>(&self, j: usize, a: [ActivationRow<'_>; R]) -> [f32; R] {
+        let w = self.row(j);
+        match self.kernel {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the kernel was chosen because these features are present.
+            Kernel::Avx512Vnni => unsafe { dot_rows_avx512(w, a) },
+            _ => a.map(|a| dot_portable(w, a)),
+        }
+    }
+}
+
+/// The reference computation, for machines without the SIMD kernel.
+fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
+    let mut acc = 0f32;
+    for b in 0..w.scales.len() {
+        let half = |weights: &[u8], acts: &[i8]| -> i32 {
+            (0..HALF)
+                .map(|j| (weights[b * HALF + j] as i32 - 128) * acts[b * HALF + j] as i32)
+                .sum()
+        };
+        let sum = half(w.low, a.low) + half(w.high, a.high);
+        acc += sum as f32 * w.scales[b].to_f32() * a.lane_scales[b * LANES];
+    }
+    acc
+}
+
+/// AVX-512 VNNI: four blocks per step, the products of each block in 4
+/// integer lanes, scaled per lane; blocks left over after whole chunks go
+/// through 128-bit lanes. Every row runs the same operations in the same
+/// order whatever `R` is.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
+unsafe fn dot_rows_avx512<const R: usize>(w: WeightRow<'_>, a: [ActivationRow<'_>; R]) -> [f32; R] {
+    use std::arch::x86_64::*;
+    let blocks = w.scales.len();
+    let chunks = blocks / CHUNK;
+    // Lane i of a chunk holds products of block i / 4.
+    let spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    let mut acc = [_mm512_setzero_ps(); R];
+    // SAFETY (all loads): slices hold `blocks` blocks; c * CHUNK + CHUNK <= blocks.
+    unsafe {
+        for c in 0..chunks {
+            let b = c * CHUNK;
+            let wl = _mm512_loadu_si512(w.low.as_ptr().add(b * HALF) as *const _);
+            let wh = _mm512_loadu_si512(w.high.as_ptr().add(b * HALF) as *const _);
+            let scales = _mm_cvtph_ps(_mm_loadl_epi64(w.scales.as_ptr().add(b) as *const _));
+            let scales = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(scales));
+            for r in 0..R {
+                let ar = a[r];
+                let lo = _mm512_loadu_si512(ar.low.as_ptr().add(b * HALF) as *const _);
+                let hi = _mm512_loadu_si512(ar.high.as_ptr().add(b * HALF) as *const _);
+                let sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wl, lo);
+                let sums = _mm512_dpbusd_epi32(sums, wh, hi);
+                let bias = _mm512_loadu_si512(ar.lane_sums.as_ptr().add(b * LANES) as *const _);
+                let sums = _mm512_sub_epi32(sums, _mm512_slli_epi32(bias, 7));
+                let lane_scales = _mm512_loadu_ps(ar.lane_scales.as_ptr().add(b * LANES));
+                let scale = _mm512_mul_ps(scales, lane_scales);
+                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scale, acc[r]);
+            }
+        }
+        let mut tail = [_mm_setzero_ps(); R];
+        for b in chunks * CHUNK..blocks {
+            let wl = _mm_loadu_si128(w.low.as_ptr().add(b * HALF) as *const _);
+            let wh = _mm_loadu_si128(w.high.as_ptr().add(b * HALF) as *const _);
+            let scale = w.scales[b].to_f32();
+            for r in 0..R {
+                let ar = a[r];
+                let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
+                let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
+                let sums = _mm_dpbusd_epi32(_mm_setzero_si128(), wl, lo);
+                let sums = _mm_dpbusd_epi32(sums, wh, hi);
+                let bias = _mm_loadu_si128(ar.lane_sums.as_ptr().add(b * LANES) as *const _);
+                let sums = _mm_sub_epi32(sums, _mm_slli_epi32(bias, 7));
+                let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
+                tail[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(sums), s, tail[r]);
+            }
+        }
+        std::array::from_fn(|r| {
+            let narrow = tail[r];
+            let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
+            let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
+            _mm512_reduce_add_ps(acc[r]) + _mm_cvtss_f32(narrow)
+        })
+    }
+}

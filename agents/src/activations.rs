@@ -52,22 +52,29 @@ impl Activations {
             lane_sums: vec![0; blocks * LANES],
         };
         for (b, xs) in x.chunks_exact(BLOCK).enumerate() {
-            let amax = xs.iter().fold(0f32, |a, v| a.max(v.abs()));
+            let xs: &[f32; BLOCK] = xs.try_into().expect("whole blocks");
+            // Independent lanes, so that the compiler keeps this in SIMD registers.
+            let mut lane_max = [0f32; 8];
+            for part in xs.chunks_exact(8) {
+                for (m, v) in lane_max.iter_mut().zip(part) {
+                    *m = m.max(v.abs());
+                }
+            }
+            let amax = lane_max.iter().fold(0f32, |a, m| a.max(*m));
             let d = amax / 127.0;
             let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-            let mut qs = [0i8; BLOCK];
-            for (q, v) in qs.iter_mut().zip(xs) {
-                *q = (v * id).round_ties_even() as i8;
-            }
+            let qs: [i8; BLOCK] = std::array::from_fn(|i| (xs[i] * id).round_ties_even() as i8);
             let (low, high) = qs.split_at(HALF);
             this.low[b * HALF..(b + 1) * HALF].copy_from_slice(low);
             this.high[b * HALF..(b + 1) * HALF].copy_from_slice(high);
+            let mut sum = 0;
             for lane in 0..LANES {
-                this.lane_sums[b * LANES + lane] = (0..4)
+                let lane_sum: i32 = (0..4)
                     .map(|i| low[lane * 4 + i] as i32 + high[lane * 4 + i] as i32)
                     .sum();
+                this.lane_sums[b * LANES + lane] = lane_sum;
+                sum += lane_sum;
             }
-            let sum: i32 = qs.iter().map(|q| *q as i32).sum();
             let d16 = f16::from_f32(d);
             this.lane_scales[b * LANES..(b + 1) * LANES].fill(d16.to_f32());
             this.sums[b] = f16::from_f32(d * sum as f32).to_f32();

@@ -13,7 +13,9 @@ use candle_core::{Result, Tensor, bail};
 use half::f16;
 
 use crate::activations::{ActivationRow, BLOCK, HALF, LANES};
-use crate::row_matmul::{self, Kernel, RowKernel};
+use std::ops::Range;
+
+use crate::row_matmul::{self, Kernel, Output, RowKernel, tiled_columns};
 
 /// Blocks per 512-bit step: 4 x 16 bytes of each half.
 const CHUNK: usize = 4;
@@ -103,15 +105,31 @@ impl RowKernel for Q8_0Matrix {
         self.blocks_per_row * BLOCK
     }
 
-    fn dot_rows<const R: usize>(&self, j: usize, a: [ActivationRow<'_>; R]) -> [f32; R] {
-        let w = self.row(j);
+    unsafe fn dot_columns(&self, columns: Range<usize>, rows: &[ActivationRow<'_>], out: Output) {
         match self.kernel {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the kernel was chosen because these features are present.
-            Kernel::Avx512Vnni => unsafe { dot_rows_avx512(w, a) },
-            _ => a.map(|a| dot_portable(w, a)),
+            Kernel::Avx512Vnni => unsafe { columns_avx512(self, columns, rows, out) },
+            _ => tiled_columns!(columns, rows, out, |j, tile| {
+                tile.map(|a| dot_portable(self.row(j), a))
+            }),
         }
     }
+}
+
+/// [`RowKernel::dot_columns`] with [`dot_rows_avx512`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
+unsafe fn columns_avx512(
+    matrix: &Q8_0Matrix,
+    columns: Range<usize>,
+    rows: &[ActivationRow<'_>],
+    out: Output,
+) {
+    tiled_columns!(columns, rows, out, |j, tile| {
+        // SAFETY: this function has the kernel's features.
+        unsafe { dot_rows_avx512(matrix.row(j), tile) }
+    });
 }
 
 /// The reference computation, for machines without the SIMD kernel.
@@ -135,7 +153,10 @@ fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
 /// order whatever `R` is.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
-unsafe fn dot_rows_avx512<const R: usize>(w: WeightRow<'_>, a: [ActivationRow<'_>; R]) -> [f32; R] {
+unsafe fn dot_rows_avx512<const R: usize>(
+    w: WeightRow<'_>,
+    a: &[ActivationRow<'_>; R],
+) -> [f32; R] {
     use std::arch::x86_64::*;
     let blocks = w.scales.len();
     let chunks = blocks / CHUNK;

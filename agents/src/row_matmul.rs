@@ -8,6 +8,8 @@
 //! Each output value is computed by the same sequence of operations whatever
 //! the number of rows: batched rows equal single ones exactly.
 
+use std::ops::Range;
+
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, bail};
 
 use crate::activations::{ActivationRow, Activations, BLOCK};
@@ -46,9 +48,70 @@ pub trait RowKernel: Send + Sync {
     fn rows(&self) -> usize;
     /// Values per activation row.
     fn cols(&self) -> usize;
-    /// Dot products of weight row `j` with the activation rows `a`.
-    fn dot_rows<const R: usize>(&self, j: usize, a: [ActivationRow<'_>; R]) -> [f32; R];
+    /// Writes the dot products of the weight rows in `columns` with every
+    /// activation row to `out` (use [`tiled_columns!`]).
+    ///
+    /// # Safety
+    /// `out` must hold `rows.len() x self.rows()` values, and no other
+    /// thread may write these columns meanwhile.
+    unsafe fn dot_columns(&self, columns: Range<usize>, rows: &[ActivationRow<'_>], out: Output);
 }
+
+/// Where a product's values go: row-major, (activation rows, weight rows).
+#[derive(Clone, Copy)]
+pub struct Output {
+    values: *mut f32,
+    columns: usize,
+}
+
+// SAFETY: workers write disjoint columns (see `RowKernel::dot_columns`).
+unsafe impl Send for Output {}
+// SAFETY: as above.
+unsafe impl Sync for Output {}
+
+impl Output {
+    /// Stores the value of activation row `r` and weight row `j`.
+    ///
+    /// # Safety
+    /// In bounds, and the caller's thread is the only writer of column `j`.
+    pub unsafe fn write(self, r: usize, j: usize, value: f32) {
+        // SAFETY: guaranteed by the caller.
+        unsafe { *self.values.add(r * self.columns + j) = value };
+    }
+}
+
+/// The loop of every [`RowKernel::dot_columns`]: for each weight row `$j`
+/// of `$columns`, `$dot` (an expression of `$j` and `$tile`, a reference to
+/// an array of activation rows, returning an array of values) runs on tiles
+/// of [`ROW_TILE`] rows, then on the rows left over one at a time; the
+/// weight row stays in cache across the tiles. A macro, not a function,
+/// so that `$dot` is compiled inside the caller's `target_feature` context.
+macro_rules! tiled_columns {
+    ($columns:expr, $rows:expr, $out:expr, |$j:ident, $tile:ident| $dot:expr) => {
+        for $j in $columns {
+            let mut r = 0;
+            let mut tiles = $rows.chunks_exact($crate::row_matmul::ROW_TILE);
+            for tile in tiles.by_ref() {
+                let $tile: &[_; $crate::row_matmul::ROW_TILE] =
+                    tile.try_into().expect("whole tiles");
+                for value in $dot {
+                    // SAFETY: the caller of dot_columns owns column $j.
+                    unsafe { $out.write(r, $j, value) };
+                    r += 1;
+                }
+            }
+            for row in tiles.remainder() {
+                let $tile: &[_; 1] = std::slice::from_ref(row).try_into().expect("one row");
+                for value in $dot {
+                    // SAFETY: as above.
+                    unsafe { $out.write(r, $j, value) };
+                    r += 1;
+                }
+            }
+        }
+    };
+}
+pub(crate) use tiled_columns;
 
 /// `x` (..., in) times the transposed weights of `kernel`: (..., out).
 pub fn forward<K: RowKernel>(kernel: &K, x: &Tensor) -> Result<Tensor> {
@@ -83,32 +146,17 @@ impl<K: RowKernel> CustomOp1 for RowMatmul<'_, K> {
             .map(|r| activations.row(r))
             .collect();
         let (m, n) = (rows.len(), kernel.rows());
-        let mut out = vec![0f32; m * n];
-        let out_ptr = out.as_mut_ptr() as usize;
+        let mut values = vec![0f32; m * n];
+        let out = Output {
+            values: values.as_mut_ptr(),
+            columns: n,
+        };
         candle_core::utils::barrier_pool().execute_chunked(n, |columns| {
-            let out = out_ptr as *mut f32;
-            for j in columns {
-                let mut tiles = rows.chunks_exact(ROW_TILE);
-                let mut r = 0;
-                for tile in tiles.by_ref() {
-                    let tile: [ActivationRow<'_>; ROW_TILE] = std::array::from_fn(|i| tile[i]);
-                    for v in kernel.dot_rows(j, tile) {
-                        // SAFETY: (r, j) is in bounds and written only by
-                        // the worker owning column j.
-                        unsafe { *out.add(r * n + j) = v };
-                        r += 1;
-                    }
-                }
-                for row in tiles.remainder() {
-                    let [v] = kernel.dot_rows(j, [*row]);
-                    // SAFETY: as above.
-                    unsafe { *out.add(r * n + j) = v };
-                    r += 1;
-                }
-            }
+            // SAFETY: `values` holds m x n; the pool gives each column to one worker.
+            unsafe { kernel.dot_columns(columns, &rows, out) }
         });
         *dims.last_mut().expect("non-empty dims") = n;
-        Ok((CpuStorage::F32(out), Shape::from(dims)))
+        Ok((CpuStorage::F32(values), Shape::from(dims)))
     }
 }
 
@@ -137,8 +185,20 @@ mod tests {
         ]
     }
 
+    /// Normal-looking values from a fixed seed (sums of uniforms), so that
+    /// every run checks the same numbers.
     fn random(rows: usize, cols: usize) -> Tensor {
-        Tensor::randn(0f32, 1.0, (rows, cols), &Device::Cpu).unwrap()
+        let mut state = (rows * 7919 + cols) as u64;
+        let mut uniform = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 40) as f32 / (1u64 << 24) as f32
+        };
+        let values = (0..rows * cols)
+            .map(|_| (0..4).map(|_| uniform()).sum::<f32>() - 2.0)
+            .collect();
+        Tensor::from_vec(values, (rows, cols), &Device::Cpu).unwrap()
     }
 
     fn max_difference(a: &Tensor, b: &Tensor) -> f32 {
@@ -158,17 +218,25 @@ mod tests {
         for (dtype, build) in formats() {
             for (rows, cols) in [(72, 96), (40, 576), (24, 1536)] {
                 let w = random(rows, cols);
-                let q = QTensor::quantize(&w, dtype).unwrap();
                 let x = random(5, cols);
                 let theirs = QMatMul::from_qtensor(QTensor::quantize(&w, dtype).unwrap())
                     .unwrap()
                     .forward(&x)
                     .unwrap();
-                for kernel in [Kernel::detect(), Kernel::Portable] {
-                    let diff = max_difference(&build(&q, kernel)(&x), &theirs);
-                    let limit = 2e-3 * (cols as f32).sqrt();
-                    assert!(diff < limit, "{dtype:?} {kernel:?} {rows}x{cols}: {diff}");
-                }
+                let q = QTensor::quantize(&w, dtype).unwrap();
+                let portable = build(&q, Kernel::Portable)(&x);
+                // candle rounds a block's activation sum to f16 before
+                // scaling it, ggml (and this crate) after: Q4_1's minimum
+                // terms differ by up to one f16 step per block.
+                let limit = 4e-3 * (cols as f32).sqrt();
+                let diff = max_difference(&portable, &theirs);
+                assert!(diff < limit, "{dtype:?} {rows}x{cols} vs candle: {diff}");
+                // The SIMD kernel only sums in another order.
+                let diff = max_difference(&build(&q, Kernel::detect())(&x), &portable);
+                assert!(
+                    diff < 1e-4,
+                    "{dtype:?} {rows}x{cols} SIMD vs portable: {diff}"
+                );
             }
         }
     }

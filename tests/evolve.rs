@@ -1,8 +1,13 @@
 //! `arena evolve` end to end on the real model and chain: an evolving agent
-//! that answers every arithmetic question with "banana" plays a generation
-//! against a fixed baseline, loses, gets a candidate version, and the next
-//! generation's round is played with that candidate; the history is stored
-//! and shown by `arena agents history`.
+//! that may answer in at most 2 tokens plays a generation against a fixed
+//! baseline in an arithmetic space that asks for at least 3 words, loses,
+//! gets a candidate version, and the next generation's round is played with
+//! that candidate; the history is stored and shown by `arena agents history`.
+//!
+//! The loss comes from the space's verifiable check, not from what the tiny
+//! model happens to say: with 12 tokens every agent usually misses the
+//! number, and the model's judgement of the rest shifts with any change in
+//! its arithmetic.
 
 mod common;
 
@@ -21,7 +26,7 @@ system_prompt = "Reply with the single word banana and nothing else."
 
 [sampling]
 temperature = 0.0
-max_tokens = 12
+max_tokens = 2
 "##;
 
 fn arena(data: &Path, args: &[&str]) -> Output {
@@ -58,16 +63,32 @@ fn evolve(
             mutator,
             "--max-tokens",
             "12",
+            "--spaces",
+            evolving.parent().unwrap().join("spaces").to_str().unwrap(),
         ],
     )
 }
 
 /// The "banana" agent to evolve and three shipped agents as the baseline,
-/// in `dir/evolving` and `dir/baseline`.
+/// in `dir/evolving` and `dir/baseline`, and the arithmetic space with a
+/// 3-word minimum in `dir/spaces`.
 fn sides(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let evolving = dir.join("evolving");
     std::fs::create_dir_all(&evolving).unwrap();
     std::fs::write(evolving.join("banana.toml"), BANANA).unwrap();
+    let spaces = dir.join("spaces");
+    std::fs::create_dir_all(&spaces).unwrap();
+    let arithmetic =
+        std::fs::read_to_string(common::repo().join("assets/spaces/arithmetic.toml")).unwrap();
+    assert!(arithmetic.contains("checks = []"));
+    std::fs::write(
+        spaces.join("arithmetic.toml"),
+        arithmetic.replace(
+            "checks = []",
+            r#"checks = [{ kind = "min_words", min = 3 }]"#,
+        ),
+    )
+    .unwrap();
     let baseline = dir.join("baseline");
     std::fs::create_dir_all(&baseline).unwrap();
     for id in BASELINE {

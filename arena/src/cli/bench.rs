@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, bail, ensure};
 use clap::Subcommand;
 
-use agents::{LanguageModel, LoadOptions, ModelRef};
+use agents::{LanguageModel, LoadOptions, ModelRef, Request, Sampling};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -97,12 +97,17 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
         };
         let lm = LanguageModel::load(&path, options)?;
         let prompt = bench_prompt(&lm, prompt_tokens)?;
-        let (mut ours, mut batched, mut reference) =
-            (Rates::default(), Rates::default(), Rates::default());
+        let (mut ours, mut batched, mut round, mut reference) = (
+            Rates::default(),
+            Rates::default(),
+            Rates::default(),
+            Rates::default(),
+        );
         for _ in 0..runs {
             ours.push(measure(&lm, &prompt, gen_tokens, 1)?);
             if batch > 0 {
                 batched.push(measure(&lm, &prompt, gen_tokens, batch)?);
+                round.push(measure_round(&lm, gen_tokens, batch)?);
             }
             if llama_cpp {
                 reference.push(measure_llama_cpp(&path, name)?);
@@ -121,6 +126,10 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
             row(
                 &format!("arena, {batch} streams batched (aggregate)"),
                 batched.medians(),
+            );
+            row(
+                &format!("arena, round of {batch} agents (sampling, aggregate)"),
+                round.medians(),
             );
         }
         if let Some(b) = base {
@@ -172,6 +181,43 @@ fn measure(
     Ok((
         (streams * prompt.len()) as f64 / prompt_secs,
         (streams * gen_tokens) as f64 / gen_secs,
+    ))
+}
+
+/// One round as the tournament plays it: `agents` requests with the
+/// default agent sampling (temperature, top-k, top-p, repetition penalty)
+/// and their own seeds, through `LanguageModel::generate_batch` (prompt
+/// rendering, sampling, detokenization, stop scanning). Returns (prompt
+/// tokens/s, generated tokens/s summed over the agents). Answers may end
+/// before `gen_tokens` at an end of turn; only generated tokens count.
+fn measure_round(
+    lm: &LanguageModel,
+    gen_tokens: usize,
+    agents: usize,
+) -> anyhow::Result<(f64, f64)> {
+    let sampling = Sampling {
+        max_tokens: gen_tokens,
+        ..Sampling::default()
+    };
+    let requests: Vec<Request<'_>> = (0..agents)
+        .map(|seed| Request {
+            system: "You are a concise assistant.",
+            prompt: BENCH_TEXT,
+            sampling: &sampling,
+            seed: seed as u64,
+            deadline: None,
+        })
+        .collect();
+    let generations = lm.generate_batch(&requests, &mut |_, _| {})?;
+    let total = |f: fn(&agents::Generation) -> f64| generations.iter().map(f).sum::<f64>();
+    let prompt_secs = total(|g| g.prompt_secs);
+    let generation_secs = generations
+        .iter()
+        .map(|g| g.generation_secs)
+        .fold(0.0, f64::max);
+    Ok((
+        total(|g| g.prompt_tokens as f64) / prompt_secs,
+        total(|g| g.generated_tokens as f64) / generation_secs,
     ))
 }
 

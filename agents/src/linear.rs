@@ -8,10 +8,11 @@
 //! Q4_1, which candle runs with scalar code only, goes to [`Q4_1Matrix`];
 //! Q8_0 to [`Q8_0Matrix`], which shares weight loads across rows.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
-use candle_core::{Module, Result, Tensor};
+use candle_core::quantized::{GgmlDType, QMatMul, QStorage, QTensor};
+use candle_core::{D, Device, Module, Result, Tensor};
 
 use crate::q4_1::Q4_1Matrix;
 use crate::q8_0::Q8_0Matrix;
@@ -54,7 +55,7 @@ impl Linear {
                 pad_single_row,
             } => (matmul, *pad_single_row),
         };
-        let rows = x.elem_count() / x.dim(candle_core::D::Minus1)?;
+        let rows = x.elem_count() / x.dim(D::Minus1)?;
         if !(pad_single_row && rows == 1) {
             return matmul.forward(x);
         }
@@ -65,5 +66,107 @@ impl Linear {
             *last = out.dim(1)?;
         }
         out.narrow(0, 0, 1)?.reshape(dims)
+    }
+}
+
+/// Projections of one input (a layer's query, key and value; or its gate
+/// and up projections), fused into one matrix when they share a format:
+/// the input is then quantized once and the thread pool woken once, which
+/// at one token per step costs as much as the arithmetic.
+#[derive(Debug, Clone)]
+pub enum Projections {
+    /// One matrix whose output columns are the parts' outputs, in order.
+    Fused { linear: Linear, widths: Vec<usize> },
+    /// Parts whose formats differ (Gemma 3 mixes them), run one by one.
+    Separate(Vec<Linear>),
+}
+
+impl Projections {
+    /// Wraps weights of shapes (out_i, in), all with the same `in`.
+    pub fn new(parts: Vec<QTensor>) -> Result<Self> {
+        let first = &parts[0];
+        let same_format = parts.iter().all(|p| {
+            p.dtype() == first.dtype() && p.shape().dims()[1..] == first.shape().dims()[1..]
+        });
+        if !same_format {
+            return Ok(Self::Separate(
+                parts.into_iter().map(Linear::new).collect::<Result<_>>()?,
+            ));
+        }
+        let (_, cols) = first.shape().dims2()?;
+        let widths: Vec<usize> = parts.iter().map(|p| p.shape().dims()[0]).collect();
+        // Quantized rows are whole blocks, so stacking the rows' bytes
+        // stacks the matrices.
+        let mut bytes = Vec::new();
+        for part in &parts {
+            bytes.extend_from_slice(&part.data()?);
+        }
+        let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, first.dtype())?;
+        let fused = QTensor::new(storage, (widths.iter().sum::<usize>(), cols))?;
+        Ok(Self::Fused {
+            linear: Linear::new(fused)?,
+            widths,
+        })
+    }
+
+    /// Each part's output for `x` (..., in).
+    pub fn forward(&self, x: &Tensor) -> Result<Vec<Tensor>> {
+        match self {
+            Self::Separate(parts) => parts.iter().map(|p| p.forward(x)).collect(),
+            Self::Fused { linear, widths } => {
+                let all = linear.forward(x)?;
+                let mut offset = 0;
+                widths
+                    .iter()
+                    .map(|width| {
+                        let part = all.narrow(D::Minus1, offset, *width);
+                        offset += width;
+                        part
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn weights(rows: usize, dtype: GgmlDType) -> QTensor {
+        let w = Tensor::randn(0f32, 1.0, (rows, 64), &Device::Cpu).unwrap();
+        QTensor::quantize(&w, dtype).unwrap()
+    }
+
+    fn copy(q: &QTensor) -> QTensor {
+        let storage = QStorage::from_data(q.data().unwrap(), &Device::Cpu, q.dtype()).unwrap();
+        QTensor::new(storage, q.shape()).unwrap()
+    }
+
+    #[test]
+    fn fused_projections_equal_the_parts_and_mixed_formats_stay_apart() {
+        let parts = vec![
+            weights(64, GgmlDType::Q4_1),
+            weights(32, GgmlDType::Q4_1),
+            weights(32, GgmlDType::Q4_1),
+        ];
+        let alone: Vec<Linear> = parts
+            .iter()
+            .map(|q| Linear::new(copy(q)).unwrap())
+            .collect();
+        let fused = Projections::new(parts).unwrap();
+        assert!(matches!(fused, Projections::Fused { .. }));
+        let x = Tensor::randn(0f32, 1.0, (3, 64), &Device::Cpu).unwrap();
+        for (part, single) in fused.forward(&x).unwrap().iter().zip(&alone) {
+            let expected: Vec<Vec<f32>> = single.forward(&x).unwrap().to_vec2().unwrap();
+            assert_eq!(part.to_vec2::<f32>().unwrap(), expected);
+        }
+        let mixed = Projections::new(vec![
+            weights(32, GgmlDType::Q4_1),
+            weights(32, GgmlDType::Q8_0),
+        ])
+        .unwrap();
+        assert!(matches!(mixed, Projections::Separate(ref p) if p.len() == 2));
+        assert_eq!(mixed.forward(&x).unwrap()[1].dims(), &[3, 32]);
     }
 }

@@ -15,7 +15,7 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{D, Device, Tensor};
 
 use crate::attention::{self, Heads, LayerCache, NewTokens, Rope};
-use crate::linear::Linear;
+use crate::linear::{Linear, Projections};
 
 /// The architectures this module implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,16 +137,15 @@ impl RmsNorm {
 #[derive(Debug, Clone)]
 struct Layer {
     attn_norm: RmsNorm,
-    wq: Linear,
-    wk: Linear,
-    wv: Linear,
+    /// Query, key and value projections.
+    qkv: Projections,
     wo: Linear,
     q_norm: Option<RmsNorm>,
     k_norm: Option<RmsNorm>,
     post_attn_norm: Option<RmsNorm>,
     ffn_norm: RmsNorm,
-    gate: Linear,
-    up: Linear,
+    /// Gate and up projections of the MLP.
+    gate_up: Projections,
     down: Linear,
     post_ffn_norm: Option<RmsNorm>,
     local: bool,
@@ -205,14 +204,18 @@ impl Transformer {
                 eps,
             })
         };
-        let matmul = |q: QTensor| -> Result<Linear> {
-            let q = match q.dtype() {
+        let prepare = |q: QTensor| -> Result<QTensor> {
+            Ok(match q.dtype() {
                 GgmlDType::Q5_0 | GgmlDType::Q5_1 if options.requantize => {
                     QTensor::quantize(&q.dequantize(&dev)?, GgmlDType::Q8_0)?
                 }
                 _ => q,
-            };
-            Ok(Linear::new(q)?)
+            })
+        };
+        let matmul = |q: QTensor| -> Result<Linear> { Ok(Linear::new(prepare(q)?)?) };
+        let projections = |parts: Vec<QTensor>| -> Result<Projections> {
+            let parts = parts.into_iter().map(prepare).collect::<Result<_>>()?;
+            Ok(Projections::new(parts)?)
         };
         let gemma = cfg.family == Family::Gemma3;
         let token_embd = tensor("token_embd.weight")?;
@@ -237,16 +240,13 @@ impl Transformer {
             let post_ffn_norm = optional_norm("post_ffw_norm")?;
             layers.push(Layer {
                 attn_norm: norm(t("attn_norm")?, cfg.eps)?,
-                wq: matmul(t("attn_q")?)?,
-                wk: matmul(t("attn_k")?)?,
-                wv: matmul(t("attn_v")?)?,
+                qkv: projections(vec![t("attn_q")?, t("attn_k")?, t("attn_v")?])?,
                 wo: matmul(t("attn_output")?)?,
                 q_norm,
                 k_norm,
                 post_attn_norm,
                 ffn_norm: norm(t("ffn_norm")?, cfg.eps)?,
-                gate: matmul(t("ffn_gate")?)?,
-                up: matmul(t("ffn_up")?)?,
+                gate_up: projections(vec![t("ffn_gate")?, t("ffn_up")?])?,
                 down: matmul(t("ffn_down")?)?,
                 post_ffn_norm,
                 local: cfg.is_local(i),
@@ -374,12 +374,16 @@ impl Transformer {
         }
         let x = (x + h)?;
         let h = layer.ffn_norm.forward(&x)?;
-        let gate = layer.gate.forward(&h)?;
+        let [gate, up]: [Tensor; 2] = layer
+            .gate_up
+            .forward(&h)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("gate and up projections"))?;
         let gate = match self.cfg.family {
             Family::Llama => candle_nn::ops::silu(&gate)?,
             Family::Gemma3 => gate.gelu()?,
         };
-        let mut h = layer.down.forward(&(gate * layer.up.forward(&h)?)?)?;
+        let mut h = layer.down.forward(&(gate * up)?)?;
         if let Some(n) = &layer.post_ffn_norm {
             h = n.forward(&h)?;
         }
@@ -396,9 +400,13 @@ impl Transformer {
     ) -> Result<Tensor> {
         let (b, seq, _) = x.dims3()?;
         let (n_head, n_kv, hd) = (self.cfg.n_head, self.cfg.n_kv_head, self.cfg.head_dim);
-        let q = layer.wq.forward(x)?.reshape((b, seq, n_head, hd))?;
-        let k = layer.wk.forward(x)?.reshape((b, seq, n_kv, hd))?;
-        let v = layer.wv.forward(x)?;
+        let [q, k, v]: [Tensor; 3] = layer
+            .qkv
+            .forward(x)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("query, key and value projections"))?;
+        let q = q.reshape((b, seq, n_head, hd))?;
+        let k = k.reshape((b, seq, n_kv, hd))?;
         let q = match &layer.q_norm {
             Some(n) => n.forward(&q)?,
             None => q,

@@ -110,6 +110,9 @@ impl RowKernel for Q8_0Matrix {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the kernel was chosen because these features are present.
             Kernel::Avx512Vnni => unsafe { columns_avx512(self, columns, rows, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: as above.
+            Kernel::Avx2 => unsafe { columns_avx2(self, columns, rows, out) },
             _ => tiled_columns!(columns, rows, out, |j, tile| {
                 tile.map(|a| dot_portable(self.row(j), a))
             }),
@@ -207,5 +210,56 @@ unsafe fn dot_rows_avx512<const R: usize>(
             let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
             _mm512_reduce_add_ps(acc[r]) + _mm_cvtss_f32(narrow)
         })
+    }
+}
+
+/// [`RowKernel::dot_columns`] with [`dot_rows_avx2`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,f16c,fma")]
+unsafe fn columns_avx2(
+    matrix: &Q8_0Matrix,
+    columns: Range<usize>,
+    rows: &[ActivationRow<'_>],
+    out: Output,
+) {
+    tiled_columns!(columns, rows, out, |j, tile| {
+        // SAFETY: this function has the kernel's features.
+        unsafe { dot_rows_avx2(matrix.row(j), tile) }
+    });
+}
+
+/// AVX2: one block per step, as ggml does it. The signed weights are
+/// recovered from the biased ones; their signs move to the activations so
+/// that the unsigned-by-signed instruction multiplies without saturating.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,f16c,fma")]
+unsafe fn dot_rows_avx2<const R: usize>(w: WeightRow<'_>, a: &[ActivationRow<'_>; R]) -> [f32; R] {
+    use std::arch::x86_64::*;
+    let bias = _mm256_set1_epi8(-128);
+    let ones = _mm256_set1_epi16(1);
+    let mut acc = [_mm256_setzero_ps(); R];
+    // SAFETY (all loads): every slice holds `blocks` blocks of 16 bytes per half.
+    unsafe {
+        for b in 0..w.scales.len() {
+            let biased = _mm256_loadu2_m128i(
+                w.high.as_ptr().add(b * HALF) as *const _,
+                w.low.as_ptr().add(b * HALF) as *const _,
+            );
+            let weights = _mm256_xor_si256(biased, bias);
+            let magnitudes = _mm256_sign_epi8(weights, weights);
+            let scale = w.scales[b].to_f32();
+            for r in 0..R {
+                let ar = a[r];
+                let acts = _mm256_loadu2_m128i(
+                    ar.high.as_ptr().add(b * HALF) as *const _,
+                    ar.low.as_ptr().add(b * HALF) as *const _,
+                );
+                let signed = _mm256_sign_epi8(acts, weights);
+                let sums = _mm256_madd_epi16(_mm256_maddubs_epi16(magnitudes, signed), ones);
+                let s = _mm256_set1_ps(scale * ar.lane_scales[b * LANES]);
+                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), s, acc[r]);
+            }
+        }
+        std::array::from_fn(|r| crate::q4_1::hsum_avx(acc[r]))
     }
 }

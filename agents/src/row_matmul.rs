@@ -22,6 +22,8 @@ pub const ROW_TILE: usize = 4;
 pub enum Kernel {
     /// 512-bit registers with 8-bit dot-product instructions.
     Avx512Vnni,
+    /// 256-bit registers (most x86 machines of the last ten years).
+    Avx2,
     /// Plain Rust, for other machines (and as the tests' reference).
     Portable,
 }
@@ -29,15 +31,24 @@ pub enum Kernel {
 impl Kernel {
     /// The best kernel this machine runs.
     pub fn detect() -> Self {
+        Self::available()[0]
+    }
+
+    /// The kernels this machine runs, best first.
+    pub fn available() -> Vec<Self> {
+        let mut kernels = Vec::new();
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-            && std::arch::is_x86_feature_detected!("avx512vnni")
         {
-            return Self::Avx512Vnni;
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx512f") && has!("avx512bw") && has!("avx512vl") && has!("avx512vnni") {
+                kernels.push(Self::Avx512Vnni);
+            }
+            if has!("avx2") && has!("fma") && has!("f16c") {
+                kernels.push(Self::Avx2);
+            }
         }
-        Self::Portable
+        kernels.push(Self::Portable);
+        kernels
     }
 }
 
@@ -231,12 +242,11 @@ mod tests {
                 let limit = 4e-3 * (cols as f32).sqrt();
                 let diff = max_difference(&portable, &theirs);
                 assert!(diff < limit, "{dtype:?} {rows}x{cols} vs candle: {diff}");
-                // The SIMD kernel only sums in another order.
-                let diff = max_difference(&build(&q, Kernel::detect())(&x), &portable);
-                assert!(
-                    diff < 1e-4,
-                    "{dtype:?} {rows}x{cols} SIMD vs portable: {diff}"
-                );
+                // The SIMD kernels only sum in another order.
+                for kernel in Kernel::available() {
+                    let diff = max_difference(&build(&q, kernel)(&x), &portable);
+                    assert!(diff < 1e-4, "{dtype:?} {kernel:?} {rows}x{cols}: {diff}");
+                }
             }
         }
     }
@@ -245,12 +255,15 @@ mod tests {
     fn rows_are_computed_alike_alone_and_in_tiles() {
         for (dtype, build) in formats() {
             let q = QTensor::quantize(&random(64, 576), dtype).unwrap();
-            let matmul = build(&q, Kernel::detect());
-            let x = random(7, 576);
-            let batched: Vec<Vec<f32>> = matmul(&x).to_vec2().unwrap();
-            for (r, expected) in batched.iter().enumerate() {
-                let alone: Vec<Vec<f32>> = matmul(&x.narrow(0, r, 1).unwrap()).to_vec2().unwrap();
-                assert_eq!(&alone[0], expected, "{dtype:?} row {r}");
+            for kernel in Kernel::available() {
+                let matmul = build(&q, kernel);
+                let x = random(7, 576);
+                let batched: Vec<Vec<f32>> = matmul(&x).to_vec2().unwrap();
+                for (r, expected) in batched.iter().enumerate() {
+                    let alone: Vec<Vec<f32>> =
+                        matmul(&x.narrow(0, r, 1).unwrap()).to_vec2().unwrap();
+                    assert_eq!(&alone[0], expected, "{dtype:?} {kernel:?} row {r}");
+                }
             }
         }
     }

@@ -1,7 +1,16 @@
 //! Sampling settings of an agent and the seeded sampler built from them.
+//!
+//! The sampler works on the raw logits: it keeps the `top_k` largest first
+//! (one pass over the vocabulary), then takes the softmax of those alone.
+//! Taking the softmax of the whole vocabulary first, as candle's
+//! `LogitsProcessor` does, cost more than a batched decoding step of all
+//! the agents of a round with Gemma 3's 262k-token vocabulary. As in
+//! llama.cpp, `top_p` applies to the probabilities renormalized over the
+//! `top_k` kept tokens.
 
 use candle_core::Tensor;
-use candle_transformers::generation::{LogitsProcessor, Sampling as Strategy};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::validation::FieldError;
@@ -87,48 +96,131 @@ impl Sampling {
 
     /// A sampler seeded with `seed`: equal seeds give equal choices.
     pub fn sampler(&self, seed: u64) -> Sampler {
-        let strategy = if self.temperature <= 0.0 {
-            Strategy::ArgMax
-        } else {
-            let temperature = self.temperature;
-            match (self.top_k, self.top_p < 1.0) {
-                (0, false) => Strategy::All { temperature },
-                (0, true) => Strategy::TopP {
-                    p: self.top_p,
-                    temperature,
-                },
-                (k, false) => Strategy::TopK { k, temperature },
-                (k, true) => Strategy::TopKThenTopP {
-                    k,
-                    p: self.top_p,
-                    temperature,
-                },
-            }
-        };
         Sampler {
-            processor: LogitsProcessor::from_sampling(seed, strategy),
+            rng: StdRng::seed_from_u64(seed),
+            temperature: self.temperature as f32,
+            top_k: self.top_k,
+            top_p: self.top_p as f32,
             penalty: self.repetition_penalty,
+            candidates: Vec::new(),
         }
     }
 }
 
 /// Picks tokens from logits under one agent's settings.
 pub struct Sampler {
-    processor: LogitsProcessor,
+    rng: StdRng,
+    temperature: f32,
+    top_k: usize,
+    top_p: f32,
     penalty: f32,
+    /// (logit, token) pairs still in the running, reused between tokens.
+    candidates: Vec<(f32, u32)>,
 }
 
 impl Sampler {
     /// Chooses the next token, penalising the last [`REPEAT_WINDOW`] of `generated`.
     pub fn next(&mut self, logits: &Tensor, generated: &[u32]) -> candle_core::Result<u32> {
-        if self.penalty == 1.0 || generated.is_empty() {
-            return self.processor.sample(logits);
+        let mut logits: Vec<f32> = logits.to_vec1()?;
+        if self.penalty != 1.0 {
+            let recent = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
+            let mut seen = Vec::with_capacity(recent.len());
+            for &token in recent {
+                if seen.contains(&token) {
+                    continue;
+                }
+                seen.push(token);
+                if let Some(logit) = logits.get_mut(token as usize) {
+                    *logit = if *logit >= 0.0 {
+                        *logit / self.penalty
+                    } else {
+                        *logit * self.penalty
+                    };
+                }
+            }
         }
-        let recent = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
-        let logits =
-            candle_transformers::utils::apply_repeat_penalty(logits, self.penalty, recent)?;
-        self.processor.sample(&logits)
+        if self.temperature <= 0.0 {
+            return Ok(argmax(&logits));
+        }
+        self.keep_top_k(&logits);
+        let candidates = &mut self.candidates;
+        let inverse_temperature = 1.0 / self.temperature;
+        let max = candidates[0].0;
+        let mut total = 0.0;
+        for (logit, _) in candidates.iter_mut() {
+            *logit = ((*logit - max) * inverse_temperature).exp();
+            total += *logit;
+        }
+        // The smallest prefix (most likely first) whose mass reaches top_p.
+        let mut kept = candidates.len();
+        if self.top_p < 1.0 {
+            let mut mass = 0.0;
+            for (i, (weight, _)) in candidates.iter().enumerate() {
+                mass += weight / total;
+                if mass >= self.top_p {
+                    kept = i + 1;
+                    break;
+                }
+            }
+        }
+        let kept = &candidates[..kept];
+        let kept_total: f32 = kept.iter().map(|(w, _)| w).sum();
+        let mut point = self.rng.random::<f32>() * kept_total;
+        for (weight, token) in kept {
+            if point < *weight {
+                return Ok(*token);
+            }
+            point -= weight;
+        }
+        Ok(kept[kept.len() - 1].1)
     }
+
+    /// Fills `candidates` with the `top_k` largest logits (all when 0),
+    /// largest first, ties by token id; when every token stays and top_p
+    /// cuts nothing, only the largest is moved first.
+    fn keep_top_k(&mut self, logits: &[f32]) {
+        let k = if self.top_k == 0 {
+            logits.len()
+        } else {
+            self.top_k.min(logits.len())
+        };
+        let order = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        let candidates = &mut self.candidates;
+        candidates.clear();
+        if k == logits.len() && self.top_p >= 1.0 {
+            // Every token stays: no order needed but the largest first.
+            candidates.extend(logits.iter().enumerate().map(|(t, l)| (*l, t as u32)));
+            let first = argmax(logits) as usize;
+            candidates.swap(0, first);
+            return;
+        }
+        // Collect everything above the k-th largest seen so far; trim to k
+        // whenever the buffer holds 2k, which keeps the pass linear.
+        let mut floor = f32::NEG_INFINITY;
+        for (token, &logit) in logits.iter().enumerate() {
+            if candidates.len() < k || logit >= floor {
+                candidates.push((logit, token as u32));
+                if candidates.len() >= 2 * k.max(32) {
+                    candidates.select_nth_unstable_by(k - 1, order);
+                    candidates.truncate(k);
+                    floor = candidates.iter().map(|c| c.0).fold(f32::INFINITY, f32::min);
+                }
+            }
+        }
+        candidates.sort_unstable_by(order);
+        candidates.truncate(k);
+    }
+}
+
+/// The index of the largest logit, the first one on ties.
+fn argmax(logits: &[f32]) -> u32 {
+    let mut best = 0;
+    for (i, logit) in logits.iter().enumerate() {
+        if *logit > logits[best] {
+            best = i;
+        }
+    }
+    best as u32
 }
 
 #[cfg(test)]
@@ -171,5 +263,78 @@ mod tests {
         };
         assert_eq!(draw(7), draw(7));
         assert_ne!(draw(7), draw(8));
+    }
+
+    fn tensor(values: &[f32]) -> Tensor {
+        Tensor::new(values, &candle_core::Device::Cpu).unwrap()
+    }
+
+    fn counts(s: &Sampling, logits: &[f32], draws: usize) -> Vec<usize> {
+        let mut sampler = s.sampler(3);
+        let logits = tensor(logits);
+        let mut counts = vec![0; 3];
+        for _ in 0..draws {
+            counts[sampler.next(&logits, &[]).unwrap() as usize] += 1;
+        }
+        counts
+    }
+
+    #[test]
+    fn draws_follow_the_softmax_and_top_p_cuts_the_tail() {
+        let logits = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
+        let all = Sampling {
+            temperature: 1.0,
+            top_k: 0,
+            top_p: 1.0,
+            repetition_penalty: 1.0,
+            ..Sampling::default()
+        };
+        let c = counts(&all, &logits, 20_000);
+        for (count, p) in c.iter().zip([0.5, 0.3, 0.2]) {
+            assert!((*count as f64 / 20_000.0 - p).abs() < 0.02, "{c:?}");
+        }
+        // 0.5 < 0.6 <= 0.5 + 0.3: the third token is cut.
+        let nucleus = Sampling {
+            top_p: 0.6,
+            ..all.clone()
+        };
+        let c = counts(&nucleus, &logits, 5_000);
+        assert_eq!(c[2], 0, "{c:?}");
+        assert!((c[0] as f64 / 5_000.0 - 0.5 / 0.8).abs() < 0.03, "{c:?}");
+        let greedy_k = Sampling { top_k: 1, ..all };
+        assert_eq!(counts(&greedy_k, &logits, 100), vec![100, 0, 0]);
+    }
+
+    #[test]
+    fn top_k_keeps_the_largest_logits_with_ties_by_token() {
+        let logits: Vec<f32> = (0..5000u32).map(|i| ((i * 7919) % 997) as f32).collect();
+        let s = Sampling {
+            top_k: 40,
+            ..Sampling::default()
+        };
+        let mut sampler = s.sampler(0);
+        sampler.keep_top_k(&logits);
+        let mut expected: Vec<(f32, u32)> = logits
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (*l, i as u32))
+            .collect();
+        expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        expected.truncate(40);
+        assert_eq!(sampler.candidates, expected);
+    }
+
+    #[test]
+    fn the_repetition_penalty_lowers_generated_tokens() {
+        let greedy = Sampling {
+            temperature: 0.0,
+            repetition_penalty: 2.0,
+            ..Sampling::default()
+        };
+        let logits = tensor(&[1.0, 0.9, -3.0]);
+        let mut sampler = greedy.sampler(0);
+        assert_eq!(sampler.next(&logits, &[]).unwrap(), 0);
+        assert_eq!(sampler.next(&logits, &[0]).unwrap(), 1);
+        assert_eq!(sampler.next(&logits, &[0, 1, 0]).unwrap(), 0);
     }
 }

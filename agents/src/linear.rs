@@ -16,6 +16,7 @@ use candle_core::{D, Device, Module, Result, Tensor};
 
 use crate::q4_1::Q4_1Matrix;
 use crate::q8_0::Q8_0Matrix;
+use crate::row_matmul::RowKernel;
 
 /// A weight matrix applied to the rows of its input (last dimension).
 #[derive(Debug, Clone)]
@@ -43,6 +44,38 @@ impl Linear {
                 matmul: QMatMul::from_qtensor(weights)?,
             },
         })
+    }
+
+    /// Whether [`Linear::rows`] works: the project's own formats.
+    pub fn gives_rows(dtype: GgmlDType) -> bool {
+        matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q8_0)
+    }
+
+    /// The weight rows `ids` in f32, shape (ids, in): a tied embedding
+    /// table read from the output projection instead of a second copy.
+    pub fn rows(&self, ids: &[u32]) -> Result<Tensor> {
+        type Extend<'a> = Box<dyn Fn(usize, &mut Vec<f32>) + 'a>;
+        let (count, width, extend): (usize, usize, Extend<'_>) = match self {
+            Self::Q4_1(m) => (
+                m.rows(),
+                m.cols(),
+                Box::new(|j, out| m.extend_with_row(j, out)),
+            ),
+            Self::Q8_0(m) => (
+                m.rows(),
+                m.cols(),
+                Box::new(|j, out| m.extend_with_row(j, out)),
+            ),
+            Self::Candle { .. } => candle_core::bail!("rows of candle's formats are not kept"),
+        };
+        let mut values = Vec::with_capacity(ids.len() * width);
+        for &id in ids {
+            if id as usize >= count {
+                candle_core::bail!("token id {id} is outside the vocabulary of {count} tokens");
+            }
+            extend(id as usize, &mut values);
+        }
+        Tensor::from_vec(values, (ids.len(), width), &Device::Cpu)
     }
 
     /// `x` (..., in) times the transposed weights: (..., out).
@@ -168,5 +201,21 @@ mod tests {
         .unwrap();
         assert!(matches!(mixed, Projections::Separate(ref p) if p.len() == 2));
         assert_eq!(mixed.forward(&x).unwrap()[1].dims(), &[3, 32]);
+    }
+
+    #[test]
+    fn rows_equal_candle_dequantization_and_unknown_ids_are_refused() {
+        for dtype in [GgmlDType::Q4_1, GgmlDType::Q8_0] {
+            let q = weights(16, dtype);
+            let table: Vec<Vec<f32>> = q.dequantize(&Device::Cpu).unwrap().to_vec2().unwrap();
+            let linear = Linear::new(q).unwrap();
+            let rows: Vec<Vec<f32>> = linear.rows(&[3, 0, 15]).unwrap().to_vec2().unwrap();
+            assert_eq!(
+                rows,
+                vec![table[3].clone(), table[0].clone(), table[15].clone()]
+            );
+            let err = linear.rows(&[16]).unwrap_err().to_string();
+            assert!(err.contains("token id 16"), "{err}");
+        }
     }
 }

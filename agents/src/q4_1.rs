@@ -85,6 +85,18 @@ impl Q4_1Matrix {
         row_matmul::forward(self, x)
     }
 
+    /// Appends the values of row `j` (which must exist) to `out`, as
+    /// candle's dequantization computes them: weight times scale plus minimum.
+    pub fn extend_with_row(&self, j: usize, out: &mut Vec<f32>) {
+        let w = self.row(j);
+        for (b, (scale, min)) in w.scales.iter().zip(w.mins).enumerate() {
+            let (scale, min) = (scale.to_f32(), min.to_f32());
+            let nibbles = &w.nibbles[b * HALF..(b + 1) * HALF];
+            out.extend(nibbles.iter().map(|q| (q & 0x0F) as f32 * scale + min));
+            out.extend(nibbles.iter().map(|q| (q >> 4) as f32 * scale + min));
+        }
+    }
+
     fn row(&self, j: usize) -> WeightRow<'_> {
         let b = self.blocks_per_row;
         WeightRow {

@@ -86,6 +86,19 @@ impl Q8_0Matrix {
         row_matmul::forward(self, x)
     }
 
+    /// Appends the values of row `j` (which must exist) to `out`, as
+    /// candle's dequantization computes them: scale times weight.
+    pub fn extend_with_row(&self, j: usize, out: &mut Vec<f32>) {
+        let w = self.row(j);
+        for (b, scale) in w.scales.iter().enumerate() {
+            let scale = scale.to_f32();
+            for half in [w.low, w.high] {
+                let biased = &half[b * HALF..(b + 1) * HALF];
+                out.extend(biased.iter().map(|q| (*q as i16 - 128) as f32 * scale));
+            }
+        }
+    }
+
     fn row(&self, j: usize) -> WeightRow<'_> {
         let b = self.blocks_per_row;
         WeightRow {

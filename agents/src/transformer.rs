@@ -170,12 +170,33 @@ impl KvCache {
     }
 }
 
+/// Token embeddings, in f32 when looked up (f16 moved SmolLM2 logits by up
+/// to 0.5).
+#[derive(Debug)]
+enum Embeddings {
+    /// Rows of a quantized matrix in one of the project's formats, often
+    /// the output projection itself: Gemma 3's 262k x 640 table in f32
+    /// alone took 671 MB.
+    Rows(Linear),
+    /// The whole table in f32, for other formats.
+    Table(Tensor),
+}
+
+impl Embeddings {
+    /// The embeddings of `ids`, shape (ids, n_embd).
+    fn lookup(&self, ids: &[u32]) -> Result<Tensor> {
+        Ok(match self {
+            Self::Rows(matrix) => matrix.rows(ids)?,
+            Self::Table(table) => table.index_select(&Tensor::new(ids, &Device::Cpu)?, 0)?,
+        })
+    }
+}
+
 /// A loaded model: weights and RoPE tables, shared by all sequences.
 #[derive(Debug)]
 pub struct Transformer {
     cfg: Config,
-    /// Token embeddings in f32 (f16 moved SmolLM2 logits by up to 0.5).
-    embeddings: Tensor,
+    embeddings: Embeddings,
     layers: Vec<Layer>,
     out_norm: RmsNorm,
     output: Linear,
@@ -219,10 +240,23 @@ impl Transformer {
         };
         let gemma = cfg.family == Family::Gemma3;
         let token_embd = tensor("token_embd.weight")?;
-        let embeddings = token_embd.dequantize(&dev)?;
-        let output = match tensor("output.weight") {
-            Ok(q) => q,
-            Err(_) => token_embd,
+        let (embeddings, output) = match tensor("output.weight") {
+            Ok(output) if Linear::gives_rows(token_embd.dtype()) => {
+                (Embeddings::Rows(Linear::new(token_embd)?), matmul(output)?)
+            }
+            Ok(output) => (
+                Embeddings::Table(token_embd.dequantize(&dev)?),
+                matmul(output)?,
+            ),
+            // Tied: one matrix serves both (its format is not re-quantized).
+            Err(_) if Linear::gives_rows(token_embd.dtype()) => {
+                let output = matmul(token_embd)?;
+                (Embeddings::Rows(output.clone()), output)
+            }
+            Err(_) => (
+                Embeddings::Table(token_embd.dequantize(&dev)?),
+                matmul(token_embd)?,
+            ),
         };
         let mut layers = Vec::with_capacity(cfg.n_layer);
         for i in 0..cfg.n_layer {
@@ -260,7 +294,7 @@ impl Transformer {
             out_norm: norm(tensor("output_norm.weight")?, cfg.eps)?,
             embeddings,
             layers,
-            output: matmul(output)?,
+            output,
             rope_global,
             rope_local,
             max_context,
@@ -341,10 +375,9 @@ impl Transformer {
                 );
             }
         }
-        let ids = Tensor::new(tokens, &Device::Cpu)?;
         let mut x = self
             .embeddings
-            .index_select(&ids, 0)?
+            .lookup(tokens)?
             .reshape((b, seq, self.cfg.n_embd))?;
         if self.cfg.family == Family::Gemma3 {
             x = (x * (self.cfg.n_embd as f64).sqrt())?;

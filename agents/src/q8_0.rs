@@ -8,14 +8,12 @@
 //! weights are stored biased by 128 (unsigned) and 128 times the
 //! activations' lane sums is subtracted: the integer sums are exact.
 
+use candle_core::Result;
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{Result, Tensor, bail};
 use half::f16;
 
 use crate::activations::{ActivationRow, BLOCK, HALF, LANES};
-use std::ops::Range;
-
-use crate::row_matmul::{self, Kernel, Output, RowKernel, tiled_columns};
+use crate::row_matmul::{self, Kernel, row_kernel};
 
 /// Blocks per 512-bit step: 4 x 16 bytes of each half.
 const CHUNK: usize = 4;
@@ -43,27 +41,12 @@ struct WeightRow<'a> {
 }
 
 impl Q8_0Matrix {
-    /// Takes the blocks of a Q8_0 tensor of shape (out, in).
-    pub fn new(weights: &QTensor) -> Result<Self> {
-        Self::with_kernel(weights, Kernel::detect())
-    }
-
-    /// Like [`Q8_0Matrix::new`], with the kernel chosen by the caller.
+    /// Takes the blocks of a Q8_0 tensor of shape (out, in), for `kernel`.
     pub(crate) fn with_kernel(weights: &QTensor, kernel: Kernel) -> Result<Self> {
-        if weights.dtype() != GgmlDType::Q8_0 {
-            bail!("expected Q8_0 weights, got {:?}", weights.dtype());
-        }
-        let (rows, cols) = weights.shape().dims2()?;
-        if !cols.is_multiple_of(BLOCK) {
-            bail!("Q8_0 rows of {cols} values are not whole blocks");
-        }
-        let bytes = weights.data()?;
-        let blocks = rows * cols / BLOCK;
         // A stored block: scale (f16), 32 signed bytes.
         const STORED: usize = 2 + BLOCK;
-        if bytes.len() != blocks * STORED {
-            bail!("Q8_0 data has {} bytes for {rows}x{cols}", bytes.len());
-        }
+        let (rows, cols, bytes) = row_matmul::stored_blocks(weights, GgmlDType::Q8_0, STORED)?;
+        let blocks = rows * cols / BLOCK;
         let mut this = Self {
             rows,
             blocks_per_row: cols / BLOCK,
@@ -79,11 +62,6 @@ impl Q8_0Matrix {
             this.high.extend(b[2 + HALF..].iter().map(biased));
         }
         Ok(this)
-    }
-
-    /// `x` (..., in) times the transposed matrix: (..., out).
-    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        row_matmul::forward(self, x)
     }
 
     /// Appends the values of row `j` (which must exist) to `out`, as
@@ -109,44 +87,7 @@ impl Q8_0Matrix {
     }
 }
 
-impl RowKernel for Q8_0Matrix {
-    fn rows(&self) -> usize {
-        self.rows
-    }
-
-    fn cols(&self) -> usize {
-        self.blocks_per_row * BLOCK
-    }
-
-    unsafe fn dot_columns(&self, columns: Range<usize>, rows: &[ActivationRow<'_>], out: Output) {
-        match self.kernel {
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: the kernel was chosen because these features are present.
-            Kernel::Avx512Vnni => unsafe { columns_avx512(self, columns, rows, out) },
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: as above.
-            Kernel::Avx2 => unsafe { columns_avx2(self, columns, rows, out) },
-            _ => tiled_columns!(columns, rows, out, |j, tile| {
-                tile.map(|a| dot_portable(self.row(j), a))
-            }),
-        }
-    }
-}
-
-/// [`RowKernel::dot_columns`] with [`dot_rows_avx512`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
-unsafe fn columns_avx512(
-    matrix: &Q8_0Matrix,
-    columns: Range<usize>,
-    rows: &[ActivationRow<'_>],
-    out: Output,
-) {
-    tiled_columns!(columns, rows, out, |j, tile| {
-        // SAFETY: this function has the kernel's features.
-        unsafe { dot_rows_avx512(matrix.row(j), tile) }
-    });
-}
+row_kernel!(Q8_0Matrix);
 
 /// The reference computation, for machines without the SIMD kernel.
 fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
@@ -224,21 +165,6 @@ unsafe fn dot_rows_avx512<const R: usize>(
             _mm512_reduce_add_ps(acc[r]) + _mm_cvtss_f32(narrow)
         })
     }
-}
-
-/// [`RowKernel::dot_columns`] with [`dot_rows_avx2`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,f16c,fma")]
-unsafe fn columns_avx2(
-    matrix: &Q8_0Matrix,
-    columns: Range<usize>,
-    rows: &[ActivationRow<'_>],
-    out: Output,
-) {
-    tiled_columns!(columns, rows, out, |j, tile| {
-        // SAFETY: this function has the kernel's features.
-        unsafe { dot_rows_avx2(matrix.row(j), tile) }
-    });
 }
 
 /// AVX2: one block per step, as ggml does it. The signed weights are

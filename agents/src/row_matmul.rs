@@ -8,8 +8,10 @@
 //! Each output value is computed by the same sequence of operations whatever
 //! the number of rows: batched rows equal single ones exactly.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
+use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, bail};
 
 use crate::activations::{ActivationRow, Activations, BLOCK};
@@ -123,6 +125,112 @@ macro_rules! tiled_columns {
     };
 }
 pub(crate) use tiled_columns;
+
+/// Implements [`RowKernel`], `new` and `forward` for a weight format
+/// `$matrix` of this crate: a struct with fields `rows`, `blocks_per_row`
+/// and `kernel` and methods `with_kernel(weights, kernel)` and `row(j)`, in
+/// a module with the functions `dot_portable(row, activation)`
+/// and `dot_rows_avx512` / `dot_rows_avx2(row, &[activation; R])`. The
+/// SIMD loops are generated inside functions with the kernels' features.
+macro_rules! row_kernel {
+    ($matrix:ty) => {
+        impl $matrix {
+            /// Takes the blocks of a quantized tensor of shape (out, in),
+            /// for the best kernel this machine runs.
+            pub fn new(weights: &candle_core::quantized::QTensor) -> candle_core::Result<Self> {
+                Self::with_kernel(weights, $crate::row_matmul::Kernel::detect())
+            }
+
+            /// `x` (..., in) times the transposed matrix: (..., out).
+            pub fn forward(
+                &self,
+                x: &candle_core::Tensor,
+            ) -> candle_core::Result<candle_core::Tensor> {
+                $crate::row_matmul::forward(self, x)
+            }
+        }
+
+        impl $crate::row_matmul::RowKernel for $matrix {
+            fn rows(&self) -> usize {
+                self.rows
+            }
+
+            fn cols(&self) -> usize {
+                self.blocks_per_row * $crate::activations::BLOCK
+            }
+
+            unsafe fn dot_columns(
+                &self,
+                columns: std::ops::Range<usize>,
+                rows: &[$crate::activations::ActivationRow<'_>],
+                out: $crate::row_matmul::Output,
+            ) {
+                use $crate::row_matmul::{Kernel, tiled_columns};
+                /// The column loop with AVX-512 VNNI dot products.
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
+                unsafe fn avx512(
+                    matrix: &$matrix,
+                    columns: std::ops::Range<usize>,
+                    rows: &[$crate::activations::ActivationRow<'_>],
+                    out: $crate::row_matmul::Output,
+                ) {
+                    tiled_columns!(columns, rows, out, |j, tile| {
+                        // SAFETY: this function has the kernel's features.
+                        unsafe { dot_rows_avx512(matrix.row(j), tile) }
+                    });
+                }
+                /// The column loop with AVX2 dot products.
+                #[cfg(target_arch = "x86_64")]
+                #[target_feature(enable = "avx2,f16c,fma")]
+                unsafe fn avx2(
+                    matrix: &$matrix,
+                    columns: std::ops::Range<usize>,
+                    rows: &[$crate::activations::ActivationRow<'_>],
+                    out: $crate::row_matmul::Output,
+                ) {
+                    tiled_columns!(columns, rows, out, |j, tile| {
+                        // SAFETY: this function has the kernel's features.
+                        unsafe { dot_rows_avx2(matrix.row(j), tile) }
+                    });
+                }
+                match self.kernel {
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: the kernel was chosen because these features are present.
+                    Kernel::Avx512Vnni => unsafe { avx512(self, columns, rows, out) },
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: as above.
+                    Kernel::Avx2 => unsafe { avx2(self, columns, rows, out) },
+                    _ => tiled_columns!(columns, rows, out, |j, tile| {
+                        tile.map(|a| dot_portable(self.row(j), a))
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use row_kernel;
+
+/// Checks that `weights` are a matrix of `dtype` made of whole blocks of
+/// `stored` bytes each and returns (rows, columns, the blocks' bytes).
+pub(crate) fn stored_blocks(
+    weights: &QTensor,
+    dtype: GgmlDType,
+    stored: usize,
+) -> Result<(usize, usize, Cow<'_, [u8]>)> {
+    if weights.dtype() != dtype {
+        bail!("expected {dtype:?} weights, got {:?}", weights.dtype());
+    }
+    let (rows, cols) = weights.shape().dims2()?;
+    if !cols.is_multiple_of(BLOCK) {
+        bail!("{dtype:?} rows of {cols} values are not whole blocks");
+    }
+    let bytes = weights.data()?;
+    if bytes.len() != rows * cols / BLOCK * stored {
+        bail!("{dtype:?} data has {} bytes for {rows}x{cols}", bytes.len());
+    }
+    Ok((rows, cols, bytes))
+}
 
 /// `x` (..., in) times the transposed weights of `kernel`: (..., out).
 pub fn forward<K: RowKernel>(kernel: &K, x: &Tensor) -> Result<Tensor> {

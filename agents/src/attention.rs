@@ -79,11 +79,11 @@ pub struct Heads {
     pub window: Option<usize>,
 }
 
-/// New tokens of a batch of sequences, `seq` per sequence: queries
-/// `(sequences * seq) x (query_heads * head_dim)`, keys and values
-/// `(sequences * seq) x (kv_heads * head_dim)`, all row-major.
+/// New tokens of a batch of sequences, `lengths[i]` of sequence `i`, the
+/// sequences' rows one after the other: queries `rows x (query_heads *
+/// head_dim)`, keys and values `rows x (kv_heads * head_dim)`, row-major.
 pub struct NewTokens<'a> {
-    pub seq: usize,
+    pub lengths: &'a [usize],
     pub queries: &'a mut [f32],
     pub keys: &'a mut [f32],
     pub values: &'a [f32],
@@ -91,7 +91,7 @@ pub struct NewTokens<'a> {
 
 /// Rotates the new queries and keys, appends keys and values to each
 /// sequence's cache (`offsets[i]` positions already in `caches[i]`), and
-/// returns the attention output, `(sequences * seq) x (query_heads * head_dim)`.
+/// returns the attention output, `rows x (query_heads * head_dim)`.
 pub fn attend(
     heads: Heads,
     rope: &Rope,
@@ -101,10 +101,19 @@ pub fn attend(
 ) -> Vec<f32> {
     let hd = heads.head_dim;
     let (q_width, kv_width) = (heads.query_heads * hd, heads.kv_heads * hd);
-    let seq = tokens.seq;
+    let starts: Vec<usize> = tokens
+        .lengths
+        .iter()
+        .scan(0, |start, length| {
+            let this = *start;
+            *start += length;
+            Some(this)
+        })
+        .collect();
+    let rows = tokens.lengths.iter().sum::<usize>();
     for (i, cache) in caches.iter_mut().enumerate() {
-        for t in 0..seq {
-            let row = i * seq + t;
+        for t in 0..tokens.lengths[i] {
+            let row = starts[i] + t;
             let position = offsets[i] + t;
             let q = &mut tokens.queries[row * q_width..(row + 1) * q_width];
             q.chunks_exact_mut(hd)
@@ -120,7 +129,8 @@ pub fn attend(
     }
     let queries: &[f32] = tokens.queries;
     let caches: Vec<&LayerCache> = caches.iter().map(|c| &**c).collect();
-    let mut out = vec![0f32; caches.len() * seq * q_width];
+    let lengths = tokens.lengths;
+    let mut out = vec![0f32; rows * q_width];
     let out_ptr = out.as_mut_ptr() as usize;
     let group = heads.query_heads / heads.kv_heads;
     let scale = 1.0 / (hd as f32).sqrt();
@@ -130,8 +140,8 @@ pub fn attend(
             let (i, h) = (task / heads.query_heads, task % heads.query_heads);
             let cache = caches[i];
             let kv = (h / group) * hd;
-            for t in 0..seq {
-                let row = i * seq + t;
+            for t in 0..lengths[i] {
+                let row = starts[i] + t;
                 let position = offsets[i] + t;
                 let first = heads.window.map_or(0, |w| (position + 1).saturating_sub(w));
                 let q = &queries[row * q_width + h * hd..row * q_width + (h + 1) * hd];
@@ -241,7 +251,7 @@ mod tests {
             heads,
             &rope,
             NewTokens {
-                seq,
+                lengths: &[seq],
                 queries: &mut queries,
                 keys: &mut keys,
                 values: &values,

@@ -67,7 +67,8 @@ pub struct Generation {
     pub prompt_tokens: usize,
     /// Tokens generated.
     pub generated_tokens: usize,
-    /// Seconds spent on the prompt (time to first token).
+    /// Seconds spent on the prompt (time to first token); in a batch, the
+    /// one pass that processes every prompt.
     pub prompt_secs: f64,
     /// Seconds spent generating after the prompt.
     pub generation_secs: f64,
@@ -84,7 +85,8 @@ impl Generation {
         rate(self.generated_tokens, self.generation_secs)
     }
 
-    /// Prompt tokens processed per second.
+    /// Prompt tokens processed per second (of this prompt alone: in a
+    /// batch, the pass also processed the others).
     pub fn prompt_tokens_per_sec(&self) -> f64 {
         rate(self.prompt_tokens, self.prompt_secs)
     }
@@ -203,11 +205,23 @@ impl LanguageModel {
                 stops
             })
             .collect();
-        let mut answers = requests
-            .iter()
-            .zip(&stops)
-            .map(|(request, stops)| self.start_answer(request, stops))
-            .collect::<Result<Vec<_>>>()?;
+        let mut answers = Vec::with_capacity(requests.len());
+        let mut prompts = Vec::with_capacity(requests.len());
+        for (request, stops) in requests.iter().zip(&stops) {
+            let (answer, prompt) = self.start_answer(request, stops)?;
+            answers.push(answer);
+            prompts.push(prompt);
+        }
+        // Every prompt in one pass: the first logits of each answer.
+        let started = Instant::now();
+        let prompt_refs: Vec<&[u32]> = prompts.iter().map(Vec::as_slice).collect();
+        let mut caches: Vec<&mut KvCache> = answers.iter_mut().map(|a| &mut a.cache).collect();
+        let logits = self.transformer.forward_batch(&prompt_refs, &mut caches)?;
+        let prompt_secs = started.elapsed().as_secs_f64();
+        for (row, answer) in answers.iter_mut().enumerate() {
+            answer.logits = Some(logits.get(row)?);
+            answer.prompt_secs = prompt_secs;
+        }
         let generation_started = Instant::now();
         loop {
             for (i, answer) in answers.iter_mut().enumerate() {
@@ -225,22 +239,24 @@ impl LanguageModel {
             if active.is_empty() {
                 break;
             }
-            let tokens: Vec<u32> = active.iter().map(|a| a.last_token()).collect();
+            let tokens: Vec<[u32; 1]> = active.iter().map(|a| [a.last_token()]).collect();
+            let tokens: Vec<&[u32]> = tokens.iter().map(|t| t.as_slice()).collect();
             let mut caches: Vec<&mut KvCache> = active.iter_mut().map(|a| &mut a.cache).collect();
             let logits = self.transformer.forward_batch(&tokens, &mut caches)?;
             for (row, answer) in active.into_iter().enumerate() {
-                answer.logits = logits.get(row)?;
+                answer.logits = Some(logits.get(row)?);
             }
         }
         Ok(answers.into_iter().map(Answer::into_generation).collect())
     }
 
-    /// Checks a request, processes its prompt and prepares its sampler.
+    /// Checks a request and prepares its answer (sampler, empty cache) and
+    /// its prompt's tokens, which the caller processes.
     fn start_answer<'s>(
         &'s self,
         request: &Request<'_>,
         stops: &'s [&'s str],
-    ) -> Result<Answer<'s, 's>> {
+    ) -> Result<(Answer<'s, 's>, Vec<u32>)> {
         let sampling = request.sampling;
         let text = self.render_prompt(request.system, request.prompt)?;
         let prompt_ids = self.tokenizer.encode_prompt(&text)?;
@@ -252,23 +268,24 @@ impl LanguageModel {
                 sampling.max_tokens
             );
         }
-        let mut cache = self.transformer.new_cache();
-        let started = Instant::now();
-        let logits = self.transformer.forward(&prompt_ids, &mut cache)?;
-        Ok(Answer {
+        if prompt_ids.is_empty() {
+            bail!("the rendered prompt has no tokens: give a prompt or a system prompt");
+        }
+        let answer = Answer {
             max_tokens: sampling.max_tokens,
             deadline: request.deadline,
             sampler: sampling.sampler(request.seed),
             decoder: self.tokenizer.inner().decode_stream(true),
             stream: StopScanner::new(stops),
-            cache,
-            logits,
+            cache: self.transformer.new_cache(),
+            logits: None,
             generated: Vec::new(),
             finish: None,
             prompt_tokens: prompt_ids.len(),
-            prompt_secs: started.elapsed().as_secs_f64(),
+            prompt_secs: 0.0,
             generation_secs: 0.0,
-        })
+        };
+        Ok((answer, prompt_ids))
     }
 }
 
@@ -290,8 +307,8 @@ struct Answer<'t, 's> {
     decoder: Decoder<'t>,
     stream: StopScanner<'s>,
     cache: KvCache,
-    /// Logits predicting the next token.
-    logits: Tensor,
+    /// Logits predicting the next token, once the prompt is processed.
+    logits: Option<Tensor>,
     generated: Vec<u32>,
     finish: Option<Finish>,
     prompt_tokens: usize,
@@ -310,7 +327,11 @@ impl Answer<'_, '_> {
         if self.generated.len() >= self.max_tokens {
             return self.end(Finish::MaxTokens, on_text);
         }
-        let next = self.sampler.next(&self.logits, &self.generated)?;
+        let logits = self
+            .logits
+            .as_ref()
+            .context("the prompt was processed before the first step")?;
+        let next = self.sampler.next(logits, &self.generated)?;
         if stop_ids.contains(&next) {
             return self.end(Finish::EndOfTurn, on_text);
         }

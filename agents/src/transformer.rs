@@ -323,37 +323,31 @@ impl Transformer {
     /// Feeds `tokens` after what `cache` holds and returns the logits (f32,
     /// vocabulary-sized) predicting the token that follows the last one.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
-        if tokens.is_empty() {
-            bail!("forward needs at least one token");
-        }
-        Ok(self.run(tokens, &mut [cache], 1)?.flatten_all()?)
+        Ok(self.run(&[tokens], &mut [cache], 1)?.flatten_all()?)
     }
 
     /// Like [`Transformer::forward`], but returns the logits after each of
     /// the last `n` tokens, shape (n, vocabulary): scoring a known
     /// continuation takes one pass instead of one per token.
     pub fn forward_tail(&self, tokens: &[u32], cache: &mut KvCache, n: usize) -> Result<Tensor> {
-        if n == 0 || n > tokens.len() {
-            bail!(
-                "forward_tail needs 1 to {} positions, got {n}",
-                tokens.len()
-            );
-        }
-        self.run(tokens, &mut [cache], n)
+        self.run(&[tokens], &mut [cache], n)
     }
 
-    /// One decoding step for several sequences at once: `tokens[i]` follows
-    /// what `caches[i]` holds. Returns logits of shape (sequences, vocabulary).
+    /// One pass for several sequences at once: `tokens[i]` (any number of
+    /// tokens, a prompt or one decoding step) follow what `caches[i]` holds.
+    /// Returns the logits after the last token of each, shape (sequences,
+    /// vocabulary).
     ///
-    /// The projections see all sequences as rows of one matrix, so each
-    /// weight is read once per step for all of them; attention runs per
-    /// sequence on its own cache and positions. Every row is computed exactly
-    /// as [`Transformer::forward`] computes a lone token: the results are
-    /// bit-identical.
-    pub fn forward_batch(&self, tokens: &[u32], caches: &mut [&mut KvCache]) -> Result<Tensor> {
-        if tokens.is_empty() || tokens.len() != caches.len() {
+    /// The projections see all new tokens of all sequences as rows of one
+    /// matrix, so each weight is read once per pass for all of them;
+    /// attention runs per sequence on its own cache and positions, so
+    /// sequences of different lengths need no padding. Every row is
+    /// computed exactly as [`Transformer::forward`] computes it for its
+    /// sequence alone: the results are bit-identical.
+    pub fn forward_batch(&self, tokens: &[&[u32]], caches: &mut [&mut KvCache]) -> Result<Tensor> {
+        if tokens.len() != caches.len() {
             bail!(
-                "forward_batch needs one token per sequence, got {} tokens for {} caches",
+                "forward_batch needs one token list per sequence, got {} for {} caches",
                 tokens.len(),
                 caches.len()
             );
@@ -361,47 +355,60 @@ impl Transformer {
         self.run(tokens, caches, 1)
     }
 
-    /// Runs `tokens.len() / caches.len()` new tokens of each sequence and
-    /// returns the logits after the last `tail` of each, (sequences * tail, vocabulary).
-    fn run(&self, tokens: &[u32], caches: &mut [&mut KvCache], tail: usize) -> Result<Tensor> {
-        let b = caches.len();
-        let seq = tokens.len() / b;
-        for cache in caches.iter() {
-            if cache.len + seq > self.max_context {
+    /// Runs the new `tokens` of each sequence and returns the logits after
+    /// the last `tail` of each, shape (sequences * tail, vocabulary).
+    fn run(&self, tokens: &[&[u32]], caches: &mut [&mut KvCache], tail: usize) -> Result<Tensor> {
+        if tokens.is_empty() {
+            bail!("a forward pass needs at least one sequence");
+        }
+        for (sequence, cache) in tokens.iter().zip(caches.iter()) {
+            if tail == 0 || tail > sequence.len() {
+                bail!(
+                    "a sequence of {} new tokens cannot give logits after its last {tail}",
+                    sequence.len()
+                );
+            }
+            if cache.len + sequence.len() > self.max_context {
                 bail!(
                     "sequence of {} tokens exceeds the model context of {} tokens",
-                    cache.len + seq,
+                    cache.len + sequence.len(),
                     self.max_context
                 );
             }
         }
-        let mut x = self
-            .embeddings
-            .lookup(tokens)?
-            .reshape((b, seq, self.cfg.n_embd))?;
+        let lengths: Vec<usize> = tokens.iter().map(|t| t.len()).collect();
+        let mut x = self.embeddings.lookup(&tokens.concat())?;
         if self.cfg.family == Family::Gemma3 {
             x = (x * (self.cfg.n_embd as f64).sqrt())?;
         }
         for (index, layer) in self.layers.iter().enumerate() {
-            x = self.layer_forward(layer, index, &x, caches)?;
+            x = self.layer_forward(layer, index, &x, &lengths, caches)?;
         }
-        for cache in caches.iter_mut() {
-            cache.len += seq;
+        for (cache, length) in caches.iter_mut().zip(&lengths) {
+            cache.len += length;
         }
-        let last = self.out_norm.forward(&x.narrow(1, seq - tail, tail)?)?;
-        let logits = self.output.forward(&last.contiguous()?)?;
-        Ok(logits.reshape((b * tail, ()))?)
+        let mut last_rows = Vec::with_capacity(lengths.len() * tail);
+        let mut end = 0;
+        for length in &lengths {
+            end += length;
+            last_rows.extend((end - tail..end).map(|r| r as u32));
+        }
+        let last = x.index_select(&Tensor::new(last_rows, &Device::Cpu)?, 0)?;
+        Ok(self.output.forward(&self.out_norm.forward(&last)?)?)
     }
 
+    /// One layer for x of shape (new tokens of all sequences, n_embd), the
+    /// sequences' rows one after the other (`lengths` of each).
     fn layer_forward(
         &self,
         layer: &Layer,
         index: usize,
         x: &Tensor,
+        lengths: &[usize],
         caches: &mut [&mut KvCache],
     ) -> Result<Tensor> {
         let h = layer.attn_norm.forward(x)?;
-        let mut h = self.attention(layer, index, &h, caches)?;
+        let mut h = self.attention(layer, index, &h, lengths, caches)?;
         if let Some(n) = &layer.post_attn_norm {
             h = n.forward(&h)?;
         }
@@ -423,23 +430,24 @@ impl Transformer {
         Ok((x + h)?)
     }
 
-    /// Self-attention of layer `index` for x of shape (sequences, seq, n_embd).
+    /// Self-attention of layer `index`, rows as in [`Transformer::layer_forward`].
     fn attention(
         &self,
         layer: &Layer,
         index: usize,
         x: &Tensor,
+        lengths: &[usize],
         caches: &mut [&mut KvCache],
     ) -> Result<Tensor> {
-        let (b, seq, _) = x.dims3()?;
+        let rows = x.dim(0)?;
         let (n_head, n_kv, hd) = (self.cfg.n_head, self.cfg.n_kv_head, self.cfg.head_dim);
         let [q, k, v]: [Tensor; 3] = layer
             .qkv
             .forward(x)?
             .try_into()
             .map_err(|_| anyhow::anyhow!("query, key and value projections"))?;
-        let q = q.reshape((b, seq, n_head, hd))?;
-        let k = k.reshape((b, seq, n_kv, hd))?;
+        let q = q.reshape((rows, n_head, hd))?;
+        let k = k.reshape((rows, n_kv, hd))?;
         let q = match &layer.q_norm {
             Some(n) => n.forward(&q)?,
             None => q,
@@ -466,7 +474,7 @@ impl Transformer {
             heads,
             rope,
             NewTokens {
-                seq,
+                lengths,
                 queries: &mut q.flatten_all()?.to_vec1()?,
                 keys: &mut k.flatten_all()?.to_vec1()?,
                 values: &v.flatten_all()?.to_vec1()?,
@@ -474,7 +482,7 @@ impl Transformer {
             &mut layer_caches,
             &offsets,
         );
-        let y = Tensor::from_vec(y, (b, seq, n_head * hd), &Device::Cpu)?;
+        let y = Tensor::from_vec(y, (rows, n_head * hd), &Device::Cpu)?;
         Ok(layer.wo.forward(&y)?)
     }
 }

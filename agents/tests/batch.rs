@@ -76,3 +76,55 @@ fn smollm2_batch_of_eight_equals_single_generation() {
 fn gemma3_batch_of_eight_equals_single_generation() {
     assert_batch_equals_single(common::gemma3());
 }
+
+/// One pass over sequences of different lengths, whose caches hold
+/// different histories (a fresh prompt, a continued prompt, one decoding
+/// step), gives each the logits it gets alone, bit for bit.
+#[test]
+fn ragged_sequences_in_one_pass_equal_each_alone() {
+    for model in [common::smollm2(), common::gemma3()] {
+        let t = model.transformer();
+        let encode = |text: &str| model.tokenizer().encode(text).unwrap();
+        let history = [
+            encode(""),
+            encode("The arena opens at dawn."),
+            encode("One two three four"),
+        ];
+        let new = [
+            encode("Agents answer prompts."),
+            encode(" Judges rank"),
+            encode(" five"),
+        ];
+        let mut alone = Vec::new();
+        for (past, tokens) in history.iter().zip(&new) {
+            let mut cache = t.new_cache();
+            if !past.is_empty() {
+                t.forward(past, &mut cache).unwrap();
+            }
+            alone.push(
+                t.forward(tokens, &mut cache)
+                    .unwrap()
+                    .to_vec1::<f32>()
+                    .unwrap(),
+            );
+        }
+        let mut caches: Vec<_> = history
+            .iter()
+            .map(|past| {
+                let mut cache = t.new_cache();
+                if !past.is_empty() {
+                    t.forward(past, &mut cache).unwrap();
+                }
+                cache
+            })
+            .collect();
+        let mut refs: Vec<_> = caches.iter_mut().collect();
+        let tokens: Vec<&[u32]> = new.iter().map(Vec::as_slice).collect();
+        let together: Vec<Vec<f32>> = t
+            .forward_batch(&tokens, &mut refs)
+            .unwrap()
+            .to_vec2()
+            .unwrap();
+        assert_eq!(together, alone, "{:?}", t.family());
+    }
+}

@@ -150,8 +150,9 @@ fn bench_prompt(lm: &LanguageModel, n: usize) -> anyhow::Result<Vec<u32>> {
 }
 
 /// One run of `streams` sequences with the same prompt, greedy decoding:
-/// (prompt tokens/s, generated tokens/s summed over the streams). Prompts are
-/// processed one sequence at a time, generation steps all streams at once.
+/// (prompt tokens/s, generated tokens/s summed over the streams). One
+/// stream processes its prompt alone; several process theirs in one pass,
+/// then every generation step is one pass for all streams.
 fn measure(
     lm: &LanguageModel,
     prompt: &[u32],
@@ -160,21 +161,15 @@ fn measure(
 ) -> anyhow::Result<(f64, f64)> {
     let model = lm.transformer();
     let mut caches: Vec<_> = (0..streams).map(|_| model.new_cache()).collect();
+    let mut rows: Vec<_> = caches.iter_mut().collect();
     let start = Instant::now();
-    let mut next = Vec::with_capacity(streams);
-    for cache in &mut caches {
-        next.push(
-            model
-                .forward(prompt, cache)?
-                .argmax(0)?
-                .to_scalar::<u32>()?,
-        );
-    }
+    let logits = model.forward_batch(&vec![prompt; streams], &mut rows)?;
+    let mut next = logits.argmax(1)?.to_vec1::<u32>()?;
     let prompt_secs = start.elapsed().as_secs_f64();
     let start = Instant::now();
-    let mut rows: Vec<_> = caches.iter_mut().collect();
     for _ in 0..gen_tokens {
-        let logits = model.forward_batch(&next, &mut rows)?;
+        let steps: Vec<&[u32]> = next.iter().map(std::slice::from_ref).collect();
+        let logits = model.forward_batch(&steps, &mut rows)?;
         next = logits.argmax(1)?.to_vec1::<u32>()?;
     }
     let gen_secs = start.elapsed().as_secs_f64();
@@ -210,11 +205,11 @@ fn measure_round(
         .collect();
     let generations = lm.generate_batch(&requests, &mut |_, _| {})?;
     let total = |f: fn(&agents::Generation) -> f64| generations.iter().map(f).sum::<f64>();
-    let prompt_secs = total(|g| g.prompt_secs);
-    let generation_secs = generations
-        .iter()
-        .map(|g| g.generation_secs)
-        .fold(0.0, f64::max);
+    // The prompts share one pass and the answers one loop: the longest
+    // time of each is the round's.
+    let longest = |f: fn(&agents::Generation) -> f64| generations.iter().map(f).fold(0.0, f64::max);
+    let prompt_secs = longest(|g| g.prompt_secs);
+    let generation_secs = longest(|g| g.generation_secs);
     Ok((
         total(|g| g.prompt_tokens as f64) / prompt_secs,
         total(|g| g.generated_tokens as f64) / generation_secs,

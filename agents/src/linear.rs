@@ -16,7 +16,7 @@ use candle_core::{D, Device, Module, Result, Tensor};
 
 use crate::q4_1::Q4_1Matrix;
 use crate::q8_0::Q8_0Matrix;
-use crate::row_matmul::RowKernel;
+use crate::row_matmul::{Kernel, RowKernel};
 
 /// A weight matrix applied to the rows of its input (last dimension).
 #[derive(Debug, Clone)]
@@ -38,7 +38,9 @@ impl Linear {
     pub fn new(weights: QTensor) -> Result<Self> {
         Ok(match weights.dtype() {
             GgmlDType::Q4_1 => Self::Q4_1(Arc::new(Q4_1Matrix::new(&weights)?)),
-            GgmlDType::Q8_0 => Self::Q8_0(Arc::new(Q8_0Matrix::new(&weights)?)),
+            GgmlDType::Q8_0 if Self::gives_rows(GgmlDType::Q8_0) => {
+                Self::Q8_0(Arc::new(Q8_0Matrix::new(&weights)?))
+            }
             dtype => Self::Candle {
                 pad_single_row: dtype == GgmlDType::Q6K,
                 matmul: QMatMul::from_qtensor(weights)?,
@@ -46,9 +48,17 @@ impl Linear {
         })
     }
 
-    /// Whether [`Linear::rows`] works: the project's own formats.
+    /// Whether [`Linear::new`] keeps weights of `dtype` in one of the
+    /// project's own formats, whose rows [`Linear::rows`] gives:
+    /// Q4_1 always (candle has only scalar code for it); Q8_0 where this
+    /// machine runs one of the project's SIMD kernels, else candle's (which
+    /// has kernels for ARM, for instance).
     pub fn gives_rows(dtype: GgmlDType) -> bool {
-        matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q8_0)
+        match dtype {
+            GgmlDType::Q4_1 => true,
+            GgmlDType::Q8_0 => Kernel::detect() != Kernel::Portable,
+            _ => false,
+        }
     }
 
     /// The weight rows `ids` in f32, shape (ids, in): a tied embedding
@@ -205,7 +215,10 @@ mod tests {
 
     #[test]
     fn rows_equal_candle_dequantization_and_unknown_ids_are_refused() {
-        for dtype in [GgmlDType::Q4_1, GgmlDType::Q8_0] {
+        let kept = [GgmlDType::Q4_1, GgmlDType::Q8_0]
+            .into_iter()
+            .filter(|d| Linear::gives_rows(*d));
+        for dtype in kept {
             let q = weights(16, dtype);
             let table: Vec<Vec<f32>> = q.dequantize(&Device::Cpu).unwrap().to_vec2().unwrap();
             let linear = Linear::new(q).unwrap();

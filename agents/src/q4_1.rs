@@ -91,14 +91,19 @@ row_kernel!(Q4_1Matrix);
 fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
     let mut acc = 0f32;
     let mut offsets = 0f32;
-    for b in 0..w.scales.len() {
-        let nibbles = &w.nibbles[b * HALF..(b + 1) * HALF];
-        let sum: i32 = (0..HALF)
-            .map(|j| {
-                (nibbles[j] & 0x0F) as i32 * a.low[b * HALF + j] as i32
-                    + (nibbles[j] >> 4) as i32 * a.high[b * HALF + j] as i32
-            })
-            .sum();
+    let blocks = w.nibbles.chunks_exact(HALF).zip(a.low.chunks_exact(HALF));
+    for (b, ((nibbles, low), high)) in blocks.zip(a.high.chunks_exact(HALF)).enumerate() {
+        // Whole blocks as arrays: no bounds checks, so the loop vectorizes.
+        let nibbles: &[u8; HALF] = nibbles.try_into().expect("whole blocks");
+        let (low, high): (&[i8; HALF], &[i8; HALF]) = (
+            low.try_into().expect("whole blocks"),
+            high.try_into().expect("whole blocks"),
+        );
+        let mut sum = 0i32;
+        for j in 0..HALF {
+            sum += (nibbles[j] & 0x0F) as i32 * low[j] as i32
+                + (nibbles[j] >> 4) as i32 * high[j] as i32;
+        }
         acc += sum as f32 * w.scales[b].to_f32() * a.lane_scales[b * LANES];
         offsets += w.mins[b].to_f32() * a.sums[b];
     }

@@ -93,10 +93,17 @@ row_kernel!(Q8_0Matrix);
 fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
     let mut acc = 0f32;
     for b in 0..w.scales.len() {
+        // Whole half blocks as arrays: no bounds checks, so the loop vectorizes.
         let half = |weights: &[u8], acts: &[i8]| -> i32 {
-            (0..HALF)
-                .map(|j| (weights[b * HALF + j] as i32 - 128) * acts[b * HALF + j] as i32)
-                .sum()
+            let weights: &[u8; HALF] = weights[b * HALF..][..HALF]
+                .try_into()
+                .expect("whole blocks");
+            let acts: &[i8; HALF] = acts[b * HALF..][..HALF].try_into().expect("whole blocks");
+            let mut sum = 0i32;
+            for j in 0..HALF {
+                sum += (weights[j] as i32 - 128) * acts[j] as i32;
+            }
+            sum
         };
         let sum = half(w.low, a.low) + half(w.high, a.high);
         acc += sum as f32 * w.scales[b].to_f32() * a.lane_scales[b * LANES];

@@ -80,11 +80,7 @@ impl Store {
             path: path.to_owned(),
             source,
         };
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(open_err)?;
+        let db = open_when_released(path).map_err(open_err)?;
         let meta = db.open_tree("meta").map_err(open_err)?;
         match meta.get(SCHEMA_KEY)? {
             Some(v) => {
@@ -428,4 +424,30 @@ fn decode<T: DeserializeOwned>(tree: &'static str, key: &str, bytes: &[u8]) -> R
         key: key.to_owned(),
         message: e.to_string(),
     })
+}
+
+/// How long opening waits for a database that was just closed.
+const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens the database at `path`. sled releases its file lock on a
+/// background thread after the last handle is dropped, so a database closed
+/// a moment ago (by this process or one that just exited) can still be
+/// locked: opening retries for [`LOCK_RELEASE_WAIT`] before reporting it.
+fn open_when_released(path: &Path) -> sled::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open();
+        match opened {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && started.elapsed() < LOCK_RELEASE_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
 }

@@ -384,3 +384,19 @@ fn agent_versions_are_kept_in_order_per_space_and_survive_reopening() {
     );
     assert!(store.agent_versions("haiku", "nobody").unwrap().is_empty());
 }
+
+/// sled can release its file lock a moment after the last handle is
+/// dropped (its flusher thread may still hold the file): reopening right
+/// after closing must wait for it, not fail. The race is rare (seen once,
+/// in a test that reopens once, while the whole suite ran on 2 cores), so
+/// this test reopens many times.
+#[test]
+fn a_database_reopens_right_after_it_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..50 {
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("reopening {round}: {e}"));
+        store.put_document("test", "round", &round).unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.document::<u32>("test", "round").unwrap(), Some(49));
+}

@@ -205,22 +205,42 @@ impl LanguageModel {
                 stops
             })
             .collect();
-        let mut answers = Vec::with_capacity(requests.len());
-        let mut prompts = Vec::with_capacity(requests.len());
-        for (request, stops) in requests.iter().zip(&stops) {
-            let (answer, prompt) = self.start_answer(request, stops)?;
-            answers.push(answer);
-            prompts.push(prompt);
-        }
+        let prompts = requests
+            .iter()
+            .map(|request| self.prompt_ids(request))
+            .collect::<Result<Vec<_>>>()?;
         // Every prompt in one pass: the first logits of each answer.
+        let mut caches: Vec<KvCache> = prompts
+            .iter()
+            .map(|_| self.transformer.new_cache())
+            .collect();
         let started = Instant::now();
         let prompt_refs: Vec<&[u32]> = prompts.iter().map(Vec::as_slice).collect();
-        let mut caches: Vec<&mut KvCache> = answers.iter_mut().map(|a| &mut a.cache).collect();
-        let logits = self.transformer.forward_batch(&prompt_refs, &mut caches)?;
+        let logits = self
+            .transformer
+            .forward_batch(&prompt_refs, &mut caches.iter_mut().collect::<Vec<_>>())?;
         let prompt_secs = started.elapsed().as_secs_f64();
-        for (row, answer) in answers.iter_mut().enumerate() {
-            answer.logits = Some(logits.get(row)?);
-            answer.prompt_secs = prompt_secs;
+        let mut answers = Vec::with_capacity(requests.len());
+        for (row, ((request, stops), (prompt, cache))) in requests
+            .iter()
+            .zip(&stops)
+            .zip(prompts.iter().zip(caches))
+            .enumerate()
+        {
+            answers.push(Answer {
+                max_tokens: request.sampling.max_tokens,
+                deadline: request.deadline,
+                sampler: request.sampling.sampler(request.seed),
+                decoder: self.tokenizer.inner().decode_stream(true),
+                stream: StopScanner::new(stops),
+                cache,
+                logits: logits.get(row)?,
+                generated: Vec::new(),
+                finish: None,
+                prompt_tokens: prompt.len(),
+                prompt_secs,
+                generation_secs: 0.0,
+            });
         }
         let generation_started = Instant::now();
         loop {
@@ -244,48 +264,29 @@ impl LanguageModel {
             let mut caches: Vec<&mut KvCache> = active.iter_mut().map(|a| &mut a.cache).collect();
             let logits = self.transformer.forward_batch(&tokens, &mut caches)?;
             for (row, answer) in active.into_iter().enumerate() {
-                answer.logits = Some(logits.get(row)?);
+                answer.logits = logits.get(row)?;
             }
         }
         Ok(answers.into_iter().map(Answer::into_generation).collect())
     }
 
-    /// Checks a request and prepares its answer (sampler, empty cache) and
-    /// its prompt's tokens, which the caller processes.
-    fn start_answer<'s>(
-        &'s self,
-        request: &Request<'_>,
-        stops: &'s [&'s str],
-    ) -> Result<(Answer<'s, 's>, Vec<u32>)> {
-        let sampling = request.sampling;
+    /// The tokens of a request's rendered prompt, checked against the
+    /// model's context.
+    fn prompt_ids(&self, request: &Request<'_>) -> Result<Vec<u32>> {
         let text = self.render_prompt(request.system, request.prompt)?;
         let prompt_ids = self.tokenizer.encode_prompt(&text)?;
         let limit = self.transformer.max_context();
-        if prompt_ids.len() + sampling.max_tokens > limit {
+        let max_tokens = request.sampling.max_tokens;
+        if prompt_ids.len() + max_tokens > limit {
             bail!(
-                "the prompt is {} tokens; with max_tokens {} it exceeds the model context of {limit} tokens: shorten the prompt or the system prompt, or lower max_tokens",
+                "the prompt is {} tokens; with max_tokens {max_tokens} it exceeds the model context of {limit} tokens: shorten the prompt or the system prompt, or lower max_tokens",
                 prompt_ids.len(),
-                sampling.max_tokens
             );
         }
         if prompt_ids.is_empty() {
             bail!("the rendered prompt has no tokens: give a prompt or a system prompt");
         }
-        let answer = Answer {
-            max_tokens: sampling.max_tokens,
-            deadline: request.deadline,
-            sampler: sampling.sampler(request.seed),
-            decoder: self.tokenizer.inner().decode_stream(true),
-            stream: StopScanner::new(stops),
-            cache: self.transformer.new_cache(),
-            logits: None,
-            generated: Vec::new(),
-            finish: None,
-            prompt_tokens: prompt_ids.len(),
-            prompt_secs: 0.0,
-            generation_secs: 0.0,
-        };
-        Ok((answer, prompt_ids))
+        Ok(prompt_ids)
     }
 }
 
@@ -307,8 +308,8 @@ struct Answer<'t, 's> {
     decoder: Decoder<'t>,
     stream: StopScanner<'s>,
     cache: KvCache,
-    /// Logits predicting the next token, once the prompt is processed.
-    logits: Option<Tensor>,
+    /// Logits predicting the next token.
+    logits: Tensor,
     generated: Vec<u32>,
     finish: Option<Finish>,
     prompt_tokens: usize,
@@ -327,11 +328,7 @@ impl Answer<'_, '_> {
         if self.generated.len() >= self.max_tokens {
             return self.end(Finish::MaxTokens, on_text);
         }
-        let logits = self
-            .logits
-            .as_ref()
-            .context("the prompt was processed before the first step")?;
-        let next = self.sampler.next(logits, &self.generated)?;
+        let next = self.sampler.next(&self.logits, &self.generated)?;
         if stop_ids.contains(&next) {
             return self.end(Finish::EndOfTurn, on_text);
         }

@@ -64,28 +64,11 @@ impl Linear {
     /// The weight rows `ids` in f32, shape (ids, in): a tied embedding
     /// table read from the output projection instead of a second copy.
     pub fn rows(&self, ids: &[u32]) -> Result<Tensor> {
-        type Extend<'a> = Box<dyn Fn(usize, &mut Vec<f32>) + 'a>;
-        let (count, width, extend): (usize, usize, Extend<'_>) = match self {
-            Self::Q4_1(m) => (
-                m.rows(),
-                m.cols(),
-                Box::new(|j, out| m.extend_with_row(j, out)),
-            ),
-            Self::Q8_0(m) => (
-                m.rows(),
-                m.cols(),
-                Box::new(|j, out| m.extend_with_row(j, out)),
-            ),
+        match self {
+            Self::Q4_1(m) => gather_rows(&**m, ids, |j, out| m.extend_with_row(j, out)),
+            Self::Q8_0(m) => gather_rows(&**m, ids, |j, out| m.extend_with_row(j, out)),
             Self::Candle { .. } => candle_core::bail!("rows of candle's formats are not kept"),
-        };
-        let mut values = Vec::with_capacity(ids.len() * width);
-        for &id in ids {
-            if id as usize >= count {
-                candle_core::bail!("token id {id} is outside the vocabulary of {count} tokens");
-            }
-            extend(id as usize, &mut values);
         }
-        Tensor::from_vec(values, (ids.len(), width), &Device::Cpu)
     }
 
     /// `x` (..., in) times the transposed weights: (..., out).
@@ -110,6 +93,23 @@ impl Linear {
         }
         out.narrow(0, 0, 1)?.reshape(dims)
     }
+}
+
+/// Rows `ids` of `matrix`, each appended to the output by `extend`.
+fn gather_rows(
+    matrix: &impl RowKernel,
+    ids: &[u32],
+    extend: impl Fn(usize, &mut Vec<f32>),
+) -> Result<Tensor> {
+    let (count, width) = (matrix.rows(), matrix.cols());
+    let mut values = Vec::with_capacity(ids.len() * width);
+    for &id in ids {
+        if id as usize >= count {
+            candle_core::bail!("token id {id} is outside the vocabulary of {count} tokens");
+        }
+        extend(id as usize, &mut values);
+    }
+    Tensor::from_vec(values, (ids.len(), width), &Device::Cpu)
 }
 
 /// Projections of one input (a layer's query, key and value; or its gate

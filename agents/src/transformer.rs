@@ -240,23 +240,21 @@ impl Transformer {
         };
         let gemma = cfg.family == Family::Gemma3;
         let token_embd = tensor("token_embd.weight")?;
-        let (embeddings, output) = match tensor("output.weight") {
-            Ok(output) if Linear::gives_rows(token_embd.dtype()) => {
-                (Embeddings::Rows(Linear::new(token_embd)?), matmul(output)?)
-            }
-            Ok(output) => (
-                Embeddings::Table(token_embd.dequantize(&dev)?),
-                matmul(output)?,
-            ),
-            // Tied: one matrix serves both (its format is not re-quantized).
-            Err(_) if Linear::gives_rows(token_embd.dtype()) => {
-                let output = matmul(token_embd)?;
-                (Embeddings::Rows(output.clone()), output)
-            }
-            Err(_) => (
-                Embeddings::Table(token_embd.dequantize(&dev)?),
-                matmul(token_embd)?,
-            ),
+        let kept_quantized = Linear::gives_rows(token_embd.dtype());
+        let (embeddings, output) = if content.tensor_infos.contains_key("output.weight") {
+            let embeddings = if kept_quantized {
+                Embeddings::Rows(Linear::new(token_embd)?)
+            } else {
+                Embeddings::Table(token_embd.dequantize(&dev)?)
+            };
+            (embeddings, matmul(tensor("output.weight")?)?)
+        } else if kept_quantized {
+            // Tied, and one matrix serves both (its format is not re-quantized).
+            let output = matmul(token_embd)?;
+            (Embeddings::Rows(output.clone()), output)
+        } else {
+            let table = Embeddings::Table(token_embd.dequantize(&dev)?);
+            (table, matmul(token_embd)?)
         };
         let mut layers = Vec::with_capacity(cfg.n_layer);
         for i in 0..cfg.n_layer {

@@ -103,6 +103,7 @@ fn rate(tokens: usize, secs: f64) -> f64 {
 impl LanguageModel {
     /// Loads a GGUF file: weights, tokenizer and prompt format from its metadata.
     pub fn load(path: &Path, options: LoadOptions) -> Result<Self> {
+        crate::row_matmul::Kernel::from_env().map_err(anyhow::Error::msg)?;
         let file = File::open(path).with_context(|| format!("opening model {}", path.display()))?;
         let mut reader = BufReader::new(file);
         let content = Content::read(&mut reader).with_context(|| {

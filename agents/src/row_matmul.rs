@@ -30,10 +30,53 @@ pub enum Kernel {
     Portable,
 }
 
+/// The environment variable that picks a kernel below the best one, so one
+/// machine can run (and test, and benchmark) every kernel it has.
+pub const KERNEL_ENV: &str = "ARENA_KERNEL";
+
 impl Kernel {
-    /// The best kernel this machine runs.
+    /// Every kernel with its name in [`KERNEL_ENV`] and in benchmark reports.
+    pub const NAMES: [(Self, &'static str); 3] = [
+        (Self::Avx512Vnni, "avx512-vnni"),
+        (Self::Avx2, "avx2"),
+        (Self::Portable, "portable"),
+    ];
+
+    /// The kernel the models run: the one [`KERNEL_ENV`] names, or the best
+    /// this machine has. A bad choice falls back to the best here;
+    /// [`Kernel::from_env`] reports it (model loading calls it first).
     pub fn detect() -> Self {
-        Self::available()[0]
+        Self::from_env().unwrap_or_else(|_| Self::available()[0])
+    }
+
+    /// The kernel [`KERNEL_ENV`] asks for (the best available when unset),
+    /// or a message naming the bad value and the choices this machine has.
+    pub fn from_env() -> std::result::Result<Self, String> {
+        let available = Self::available();
+        let Some(wanted) = std::env::var_os(KERNEL_ENV) else {
+            return Ok(available[0]);
+        };
+        let names: Vec<&str> = available.iter().map(|k| k.name()).collect();
+        let wanted = wanted.to_string_lossy();
+        match Self::NAMES.iter().find(|(_, n)| *n == wanted) {
+            Some((kernel, _)) if available.contains(kernel) => Ok(*kernel),
+            Some(_) => Err(format!(
+                "{KERNEL_ENV}={wanted}: this machine lacks that kernel's instructions; use one of {}",
+                names.join(", ")
+            )),
+            None => Err(format!(
+                "{KERNEL_ENV}={wanted} is not a kernel: use one of {}",
+                names.join(", ")
+            )),
+        }
+    }
+
+    /// The kernel's name, as [`KERNEL_ENV`] takes it.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("portable", |(_, n)| n)
     }
 
     /// The kernels this machine runs, best first.

@@ -38,15 +38,20 @@ fn answers_stream_repeat_for_a_seed_and_respect_limits() {
         ..Sampling::default()
     };
 
-    let (first, streamed) = ask(&model, &sampling, 7);
-    assert!(!first.text.is_empty(), "{first:?}");
-    assert_eq!(streamed, first.text, "every piece reaches the callback");
-    assert_eq!(first.finish, Finish::MaxTokens);
-    assert_eq!(first.generated_tokens, 10);
+    // The server's first request evaluates the prompt in one batch, later
+    // ones reuse its prompt cache, which changes the numerics slightly: the
+    // same seed is only promised the same answer for the same computation,
+    // so a warm-up request first puts the prompt in the cache.
+    let (warm_up, streamed) = ask(&model, &sampling, 7);
+    assert!(!warm_up.text.is_empty(), "{warm_up:?}");
+    assert_eq!(streamed, warm_up.text, "every piece reaches the callback");
+    assert_eq!(warm_up.finish, Finish::MaxTokens);
+    assert_eq!(warm_up.generated_tokens, 10);
+    let (first, _) = ask(&model, &sampling, 7);
     let (again, _) = ask(&model, &sampling, 7);
     assert_eq!(
         again.text, first.text,
-        "the same seed gives the same answer"
+        "the same seed gives the same answer from the warm cache"
     );
     let others: Vec<String> = (8..12)
         .map(|seed| ask(&model, &sampling, seed).0.text)

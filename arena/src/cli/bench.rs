@@ -42,6 +42,9 @@ pub enum BenchCommand {
         #[arg(long)]
         llama_cpp: bool,
     },
+    /// The matrix kernels this machine runs, best first, one name a line:
+    /// the values ARENA_KERNEL takes (the test script runs each).
+    Kernels,
 }
 
 const BENCH_TEXT: &str = "The arena opens at dawn. Agents read the prompt, think, and answer; \
@@ -66,15 +69,23 @@ impl Rates {
 }
 
 pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<()> {
-    let BenchCommand::Gen {
-        models,
-        runs,
-        prompt_tokens,
-        gen_tokens,
-        batch,
-        no_requantize,
-        llama_cpp,
-    } = command;
+    let (models, runs, prompt_tokens, gen_tokens, batch, no_requantize, llama_cpp) = match command {
+        BenchCommand::Kernels => {
+            for kernel in agents::row_matmul::Kernel::available() {
+                println!("{}", kernel.name());
+            }
+            return Ok(());
+        }
+        BenchCommand::Gen {
+            models,
+            runs,
+            prompt_tokens,
+            gen_tokens,
+            batch,
+            no_requantize,
+            llama_cpp,
+        } => (models, runs, prompt_tokens, gen_tokens, batch, no_requantize, llama_cpp),
+    };
     ensure!(
         runs > 0 && prompt_tokens > 0 && gen_tokens > 0,
         "runs, prompt and generation lengths must be positive"
@@ -84,6 +95,17 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
         "the llama.cpp script measures 64 prompt and 64 generated tokens: keep the defaults"
     );
     let threads = candle_core::utils::get_num_threads();
+    let kernel = agents::row_matmul::Kernel::from_env().map_err(anyhow::Error::msg)?;
+    println!(
+        "kernel: {} (of {}; choose with {}=NAME)",
+        kernel.name(),
+        agents::row_matmul::Kernel::available()
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        agents::row_matmul::KERNEL_ENV
+    );
     println!(
         "| model | engine | threads | prompt tok/s | generation tok/s | prompt ratio | generation ratio | runs |"
     );

@@ -321,14 +321,14 @@ impl Transformer {
     /// Feeds `tokens` after what `cache` holds and returns the logits (f32,
     /// vocabulary-sized) predicting the token that follows the last one.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
-        Ok(self.run(&[tokens], &mut [cache], 1)?.flatten_all()?)
+        Ok(self.run(&[tokens], &mut [cache], &[1])?.flatten_all()?)
     }
 
     /// Like [`Transformer::forward`], but returns the logits after each of
     /// the last `n` tokens, shape (n, vocabulary): scoring a known
     /// continuation takes one pass instead of one per token.
     pub fn forward_tail(&self, tokens: &[u32], cache: &mut KvCache, n: usize) -> Result<Tensor> {
-        self.run(&[tokens], &mut [cache], n)
+        self.run(&[tokens], &mut [cache], &[n])
     }
 
     /// One pass for several sequences at once: `tokens[i]` (any number of
@@ -350,16 +350,37 @@ impl Transformer {
                 caches.len()
             );
         }
-        self.run(tokens, caches, 1)
+        self.run(tokens, caches, &vec![1; tokens.len()])
+    }
+
+    /// [`Transformer::forward_batch`] returning the logits after the last
+    /// `tails[i]` tokens of sequence `i`, one sequence's rows after the
+    /// other, shape (sum of tails, vocabulary): a judge scores a batch of
+    /// known continuations of different lengths in one pass.
+    pub fn forward_batch_tails(
+        &self,
+        tokens: &[&[u32]],
+        caches: &mut [&mut KvCache],
+        tails: &[usize],
+    ) -> Result<Tensor> {
+        if tokens.len() != caches.len() || tokens.len() != tails.len() {
+            bail!(
+                "forward_batch_tails needs one token list and tail per sequence, got {} and {} for {} caches",
+                tokens.len(),
+                tails.len(),
+                caches.len()
+            );
+        }
+        self.run(tokens, caches, tails)
     }
 
     /// Runs the new `tokens` of each sequence and returns the logits after
-    /// the last `tail` of each, shape (sequences * tail, vocabulary).
-    fn run(&self, tokens: &[&[u32]], caches: &mut [&mut KvCache], tail: usize) -> Result<Tensor> {
+    /// the last `tails[i]` of each, shape (sum of tails, vocabulary).
+    fn run(&self, tokens: &[&[u32]], caches: &mut [&mut KvCache], tails: &[usize]) -> Result<Tensor> {
         if tokens.is_empty() {
             bail!("a forward pass needs at least one sequence");
         }
-        for (sequence, cache) in tokens.iter().zip(caches.iter()) {
+        for ((sequence, cache), &tail) in tokens.iter().zip(caches.iter()).zip(tails) {
             if tail == 0 || tail > sequence.len() {
                 bail!(
                     "a sequence of {} new tokens cannot give logits after its last {tail}",
@@ -385,9 +406,9 @@ impl Transformer {
         for (cache, length) in caches.iter_mut().zip(&lengths) {
             cache.len += length;
         }
-        let mut last_rows = Vec::with_capacity(lengths.len() * tail);
+        let mut last_rows = Vec::with_capacity(tails.iter().sum());
         let mut end = 0;
-        for length in &lengths {
+        for (length, tail) in lengths.iter().zip(tails) {
             end += length;
             last_rows.extend((end - tail..end).map(|r| r as u32));
         }

@@ -117,7 +117,9 @@ pub fn run_checks(checks: &[Check], answer: &str) -> (Option<f64>, Vec<CheckOutc
     (Some(passed as f64 / outcomes.len() as f64), outcomes)
 }
 
-fn normalized_words(text: &str) -> Vec<String> {
+/// The text's words, lowercased, split at every character that is not a
+/// letter or digit (shared with [`crate::copying`]).
+pub(crate) fn normalized_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)

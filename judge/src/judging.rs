@@ -1,4 +1,5 @@
-//! Judging a round in layers: verifiable checks first; then pointwise LLM
+//! Judging a round in layers: integrity flags first (reward hacks such as
+//! a copied prompt, see [`crate::integrity`]), then verifiable checks; then pointwise LLM
 //! scores (relevance), which have no order to be biased by; then, for pairs
 //! still close, the LLM judge asked pairwise in both orders, kept only when
 //! it agrees with itself. What none separates is a tie.
@@ -11,6 +12,8 @@
 use anyhow::Result;
 
 use crate::checks::{Check, run_checks};
+use crate::copying::novel_part;
+use crate::integrity::inspect;
 use crate::llm_judge::LlmJudge;
 use crate::ranking::rank;
 use crate::verdict::{AnswerScores, Entry, Judgment, Layer, PairVerdict};
@@ -82,22 +85,39 @@ impl<'m> Judge<'m> {
         self.llm.as_ref().map_or(CHECKS_ONLY, LlmJudge::id)
     }
 
-    /// Judges every answer and every pair, and ranks the agents.
+    /// Judges every answer and every pair, and ranks the agents. The
+    /// model's questions about all answers (and then about all pairs still
+    /// close) are asked together, so a local judge batches them.
     pub fn judge(&self, contest: &Contest<'_>) -> Result<Judgment> {
         let mut entries: Vec<&Entry> = contest.entries.iter().collect();
         entries.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
-        let answers = entries
-            .iter()
-            .map(|e| self.score_answer(contest, e))
-            .collect::<Result<Vec<_>>>()?;
+        let answers = self.score_answers(contest, &entries)?;
         let mut verdicts = Vec::new();
+        let mut close = Vec::new();
         for i in 0..entries.len() {
             for j in i + 1..entries.len() {
-                verdicts.push(self.verdict(
-                    contest,
+                let verdict = self.pointwise_verdict(
                     (entries[i], &answers[i]),
                     (entries[j], &answers[j]),
-                )?);
+                );
+                if verdict.layer == Layer::Tie {
+                    close.push((verdicts.len(), i, j));
+                }
+                verdicts.push(verdict);
+            }
+        }
+        if let (Some(llm), true, false) = (&self.llm, self.config.pairwise, close.is_empty()) {
+            // Each close pair in both orders: (a, b) then (b, a).
+            let shown: Vec<(&str, &str)> = close
+                .iter()
+                .flat_map(|&(_, i, j)| {
+                    let (a, b) = (entries[i].text.as_str(), entries[j].text.as_str());
+                    [(a, b), (b, a)]
+                })
+                .collect();
+            let preferences = llm.prefer_first_of(contest.question, &shown, contest.reference)?;
+            for (&(v, _, _), p) in close.iter().zip(preferences.chunks_exact(2)) {
+                verdicts[v] = pairwise_verdict(verdicts[v].clone(), p[0], 1.0 - p[1]);
             }
         }
         let ids: Vec<String> = entries.iter().map(|e| e.agent_id.clone()).collect();
@@ -112,32 +132,61 @@ impl<'m> Judge<'m> {
         })
     }
 
-    fn score_answer(&self, contest: &Contest<'_>, entry: &Entry) -> Result<AnswerScores> {
-        let (check_score, checks) = run_checks(contest.checks, &entry.text);
-        let (relevance, rubric) = match (&self.llm, self.config.pointwise) {
-            (Some(llm), true) => (
-                Some(llm.relevance(contest.question, &entry.text)?),
-                Some(llm.rubric(contest.question, &entry.text, contest.reference)?),
-            ),
-            _ => (None, None),
-        };
-        Ok(AnswerScores {
-            agent_id: entry.agent_id.clone(),
-            check_score,
-            checks,
-            relevance,
-            rubric,
-            length: entry.text.chars().count(),
-        })
+    /// Checks, flags and the model's pointwise scores of every answer. The
+    /// model scores only answers it can matter for: one whose flags set it
+    /// apart from every other answer is decided by the flags alone.
+    fn score_answers(&self, contest: &Contest<'_>, entries: &[&Entry]) -> Result<Vec<AnswerScores>> {
+        let flags: Vec<_> = entries
+            .iter()
+            .map(|e| inspect(contest.question, &e.text))
+            .collect();
+        let compared: Vec<usize> = (0..entries.len())
+            .filter(|&i| {
+                (0..entries.len()).any(|j| j != i && flags[j].is_empty() == flags[i].is_empty())
+            })
+            .collect();
+        let mut relevance = vec![None; entries.len()];
+        let mut rubric = vec![None; entries.len()];
+        if let (Some(llm), true, false) = (&self.llm, self.config.pointwise, compared.is_empty()) {
+            let texts: Vec<&str> = compared.iter().map(|&i| entries[i].text.as_str()).collect();
+            // Relevance reads what an answer adds to the prompt: restated
+            // prompt text is the likeliest text after the prompt.
+            let added: Vec<String> = texts.iter().map(|t| novel_part(contest.question, t)).collect();
+            let added: Vec<&str> = added.iter().map(String::as_str).collect();
+            let relevances = llm.relevances(contest.question, &added)?;
+            let rubrics = llm.rubrics(contest.question, &texts, contest.reference)?;
+            for ((&i, r), p) in compared.iter().zip(relevances).zip(rubrics) {
+                relevance[i] = Some(r);
+                rubric[i] = Some(p);
+            }
+        }
+        Ok(entries
+            .iter()
+            .zip(flags)
+            .zip(relevance.into_iter().zip(rubric))
+            .map(|((entry, flags), (relevance, rubric))| {
+                let (check_score, checks) = run_checks(contest.checks, &entry.text);
+                AnswerScores {
+                    agent_id: entry.agent_id.clone(),
+                    check_score,
+                    checks,
+                    flags,
+                    relevance,
+                    rubric,
+                    length: entry.text.chars().count(),
+                }
+            })
+            .collect())
     }
 
-    fn verdict(
+    /// The verdict of the layers that need no pairwise question: integrity
+    /// flags, checks, relevance; a tie when none separates the answers.
+    fn pointwise_verdict(
         &self,
-        contest: &Contest<'_>,
         (a, sa): (&Entry, &AnswerScores),
         (b, sb): (&Entry, &AnswerScores),
-    ) -> Result<PairVerdict> {
-        let mut verdict = PairVerdict {
+    ) -> PairVerdict {
+        let verdict = PairVerdict {
             a: a.agent_id.clone(),
             b: b.agent_id.clone(),
             score_a: 0.5,
@@ -145,33 +194,32 @@ impl<'m> Judge<'m> {
             layer: Layer::Tie,
             pairwise: None,
         };
+        if sa.flags.is_empty() != sb.flags.is_empty() {
+            return decide(verdict, sa.flags.is_empty(), 1.0, Layer::Integrity);
+        }
         if let (Some(x), Some(y)) = (sa.check_score, sb.check_score)
             && x != y
         {
-            return Ok(decide(verdict, x > y, (x - y).abs(), Layer::Checks));
+            return decide(verdict, x > y, (x - y).abs(), Layer::Checks);
         }
         if let (Some(x), Some(y)) = (sa.relevance, sb.relevance)
             && (x - y).abs() > self.config.relevance_margin
         {
-            return Ok(decide(
-                verdict,
-                x > y,
-                (x - y).abs().tanh(),
-                Layer::Pointwise,
-            ));
+            return decide(verdict, x > y, (x - y).abs().tanh(), Layer::Pointwise);
         }
-        if let (Some(llm), true) = (&self.llm, self.config.pairwise) {
-            let first = llm.prefer_first(contest.question, &a.text, &b.text, contest.reference)?;
-            let second =
-                1.0 - llm.prefer_first(contest.question, &b.text, &a.text, contest.reference)?;
-            verdict.pairwise = Some((first, second));
-            if (first > 0.5) == (second > 0.5) && first != 0.5 && second != 0.5 {
-                let margin = ((first + second) - 1.0).abs();
-                return Ok(decide(verdict, first > 0.5, margin, Layer::Pairwise));
-            }
-        }
-        Ok(verdict)
+        verdict
     }
+}
+
+/// A close pair decided by the pairwise question: P(a better) with `a`
+/// shown first and with `a` shown second, counted only when both agree.
+fn pairwise_verdict(mut verdict: PairVerdict, first: f64, second: f64) -> PairVerdict {
+    verdict.pairwise = Some((first, second));
+    if (first > 0.5) == (second > 0.5) && first != 0.5 && second != 0.5 {
+        let margin = ((first + second) - 1.0).abs();
+        return decide(verdict, first > 0.5, margin, Layer::Pairwise);
+    }
+    verdict
 }
 
 fn decide(mut verdict: PairVerdict, a_wins: bool, margin: f64, layer: Layer) -> PairVerdict {

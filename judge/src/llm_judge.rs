@@ -48,24 +48,49 @@ impl<'m> LlmJudge<'m> {
     /// same after a neutral question: positive when the answer is about the question.
     /// An empty answer scores [`EMPTY_ANSWER_RELEVANCE`].
     pub fn relevance(&self, question: &str, answer: &str) -> Result<f64> {
-        let Some(on_topic) = self.model.answer_logprob(question, answer)? else {
-            return Ok(EMPTY_ANSWER_RELEVANCE);
-        };
-        let Some(baseline) = self.model.answer_logprob(NEUTRAL_QUESTION, answer)? else {
-            return Ok(EMPTY_ANSWER_RELEVANCE);
-        };
-        Ok(on_topic - baseline)
+        Ok(self.relevances(question, &[answer])?[0])
     }
 
-    /// Probability that the judge answers "Yes" to whether `answer` correctly
-    /// answers `question` (given the `reference` answer when there is one).
+    /// [`LlmJudge::relevance`] of every answer to `question`, scored in batches.
+    pub fn relevances(&self, question: &str, answers: &[&str]) -> Result<Vec<f64>> {
+        let on_topic = self.model.answer_logprobs(question, answers)?;
+        let baseline = self.model.answer_logprobs(NEUTRAL_QUESTION, answers)?;
+        Ok(on_topic
+            .iter()
+            .zip(&baseline)
+            .map(|pair| match pair {
+                (Some(on), Some(base)) => on - base,
+                _ => EMPTY_ANSWER_RELEVANCE,
+            })
+            .collect())
+    }
+
+    /// Probability that the judge answers "Yes" to whether `answer`
+    /// correctly answers `question` (given the `reference` answer when there is one).
     pub fn rubric(&self, question: &str, answer: &str, reference: Option<&str>) -> Result<f64> {
-        let mut prompt = format!("Question: {question}\nProposed answer: {answer}\n");
-        if let Some(r) = reference {
-            prompt.push_str(&format!("Correct answer: {r}\n"));
-        }
-        prompt.push_str("Is the proposed answer correct and on topic? Reply Yes or No.");
-        self.choice(&prompt, ["Yes", "No"])
+        Ok(self.rubrics(question, &[answer], reference)?[0])
+    }
+
+    /// [`LlmJudge::rubric`] of every answer, in batches: the probability that the judge answers "Yes" to whether each answer
+    /// correctly answers `question` (given the `reference` answer when there is one).
+    pub fn rubrics(
+        &self,
+        question: &str,
+        answers: &[&str],
+        reference: Option<&str>,
+    ) -> Result<Vec<f64>> {
+        let prompts: Vec<String> = answers
+            .iter()
+            .map(|answer| {
+                let mut prompt = format!("Question: {question}\nProposed answer: {answer}\n");
+                if let Some(r) = reference {
+                    prompt.push_str(&format!("Correct answer: {r}\n"));
+                }
+                prompt.push_str("Is the proposed answer correct and on topic? Reply Yes or No.");
+                prompt
+            })
+            .collect();
+        self.choices(&prompts, ["Yes", "No"])
     }
 
     /// Probability that the judge prefers the first answer shown.
@@ -76,21 +101,39 @@ impl<'m> LlmJudge<'m> {
         second: &str,
         reference: Option<&str>,
     ) -> Result<f64> {
-        let mut prompt = format!("Question: {question}\n");
-        if let Some(r) = reference {
-            prompt.push_str(&format!("Reference answer: {r}\n"));
-        }
-        prompt.push_str(&format!(
-            "Answer A: {first}\nAnswer B: {second}\nWhich answer is better? Reply A or B."
-        ));
-        self.choice(&prompt, ["A", "B"])
+        Ok(self.prefer_first_of(question, &[(first, second)], reference)?[0])
     }
 
-    /// P(first option) among two one-word replies to `user_prompt`.
-    fn choice(&self, user_prompt: &str, options: [&str; 2]) -> Result<f64> {
-        let [a, b] = self
+    /// [`LlmJudge::prefer_first`] of every (first, second) pair, in batches.
+    pub fn prefer_first_of(
+        &self,
+        question: &str,
+        pairs: &[(&str, &str)],
+        reference: Option<&str>,
+    ) -> Result<Vec<f64>> {
+        let prompts: Vec<String> = pairs
+            .iter()
+            .map(|(first, second)| {
+                let mut prompt = format!("Question: {question}\n");
+                if let Some(r) = reference {
+                    prompt.push_str(&format!("Reference answer: {r}\n"));
+                }
+                prompt.push_str(&format!(
+                    "Answer A: {first}\nAnswer B: {second}\nWhich answer is better? Reply A or B."
+                ));
+                prompt
+            })
+            .collect();
+        self.choices(&prompts, ["A", "B"])
+    }
+
+    /// P(first option) among two one-word replies to each prompt.
+    fn choices(&self, user_prompts: &[String], options: [&str; 2]) -> Result<Vec<f64>> {
+        Ok(self
             .model
-            .reply_mass(JUDGE_SYSTEM_PROMPT, user_prompt, options)?;
-        Ok(if a + b > 0.0 { a / (a + b) } else { 0.5 })
+            .reply_masses(JUDGE_SYSTEM_PROMPT, user_prompts, options)?
+            .into_iter()
+            .map(|[a, b]| if a + b > 0.0 { a / (a + b) } else { 0.5 })
+            .collect())
     }
 }

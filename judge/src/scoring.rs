@@ -1,11 +1,21 @@
-//! What the LLM judge reads from a model: log-probabilities of an answer
-//! and of one-word replies. A trait, so the judging logic in
+//! What the LLM judge reads from a model: log-probabilities of answers and
+//! of one-word replies. A trait, so the judging logic in
 //! [`crate::llm_judge`] is written once for a local model (here) and for a
 //! model on a server ([`crate::remote_scoring`]).
+//!
+//! A round asks the same model about many answers to one question, so the
+//! batch methods are the ones judging calls: a local model runs the
+//! questions' shared token prefix once and the rest of every question in
+//! ragged batches ([`Transformer::forward_batch_tails`]), instead of one
+//! full pass per question.
 
 use agents::LanguageModel;
-use agents::transformer::{log_probs, log_probs_rows};
-use anyhow::Result;
+use agents::transformer::{KvCache, Transformer, log_probs_rows};
+use anyhow::{Result, bail};
+
+/// Logit rows computed in one pass at most: bounds the memory of a batch
+/// (Gemma 3's vocabulary makes a row 1 MB).
+const MAX_ROWS_PER_PASS: usize = 256;
 
 /// A model the judge can read log-probabilities from.
 pub trait ScoringModel {
@@ -17,55 +27,151 @@ pub trait ScoringModel {
     /// reply to `user` under `system`, counting the word with and without a
     /// leading space (base models use both).
     fn reply_mass(&self, system: &str, user: &str, words: [&str; 2]) -> Result<[f64; 2]>;
+
+    /// [`ScoringModel::answer_logprob`] of every answer to one question.
+    fn answer_logprobs(&self, question: &str, answers: &[&str]) -> Result<Vec<Option<f64>>> {
+        answers
+            .iter()
+            .map(|a| self.answer_logprob(question, a))
+            .collect()
+    }
+
+    /// [`ScoringModel::reply_mass`] of every prompt in `users`.
+    fn reply_masses(&self, system: &str, users: &[String], words: [&str; 2]) -> Result<Vec<[f64; 2]>> {
+        users
+            .iter()
+            .map(|u| self.reply_mass(system, u, words))
+            .collect()
+    }
 }
 
 impl ScoringModel for LanguageModel {
-    /// From one forward pass over the chat-formatted question and the answer.
     fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {
-        let answer_ids = self.tokenizer().encode(answer.trim())?;
-        if answer_ids.is_empty() {
-            return Ok(None);
-        }
-        let context = self.render_prompt("", question)?;
-        let mut ids = self.tokenizer().encode_prompt(&context)?;
-        let transformer = self.transformer();
-        let room = transformer.max_context().saturating_sub(ids.len());
-        let answer_ids = &answer_ids[..answer_ids.len().min(room)];
-        if answer_ids.is_empty() {
-            anyhow::bail!(
-                "the judge's context has no room left for the answer: shorten the prompt"
-            );
-        }
-        // Logits after the last context token and after every answer token
-        // but the last predict the answer's tokens.
-        ids.extend_from_slice(&answer_ids[..answer_ids.len() - 1]);
-        let mut cache = transformer.new_cache();
-        let logits = transformer.forward_tail(&ids, &mut cache, answer_ids.len())?;
-        let lp = log_probs_rows(&logits)?;
-        let total: f64 = answer_ids
-            .iter()
-            .zip(&lp)
-            .map(|(id, row)| f64::from(row[*id as usize]))
-            .sum();
-        Ok(Some(total / answer_ids.len() as f64))
+        Ok(self.answer_logprobs(question, &[answer])?.remove(0))
     }
 
-    /// From the next-token distribution after the rendered chat prompt.
     fn reply_mass(&self, system: &str, user: &str, words: [&str; 2]) -> Result<[f64; 2]> {
-        let text = self.render_prompt(system, user)?;
-        let ids = self.tokenizer().encode_prompt(&text)?;
-        let transformer = self.transformer();
-        let mut cache = transformer.new_cache();
-        let lp = log_probs(&transformer.forward(&ids, &mut cache)?)?;
-        let mass = |word: &str| -> Result<f64> {
-            let mut total = 0.0;
+        Ok(self
+            .reply_masses(system, &[user.to_owned()], words)?
+            .remove(0))
+    }
+
+    /// The chat-formatted question followed by each answer but its last
+    /// token: the logits after the question's last token and after each
+    /// answer token predict the answer's tokens.
+    fn answer_logprobs(&self, question: &str, answers: &[&str]) -> Result<Vec<Option<f64>>> {
+        let context = self
+            .tokenizer()
+            .encode_prompt(&self.render_prompt("", question)?)?;
+        let room = self
+            .transformer()
+            .max_context()
+            .saturating_sub(context.len());
+        let mut targets = Vec::with_capacity(answers.len());
+        for answer in answers {
+            let mut ids = self.tokenizer().encode(answer.trim())?;
+            if !ids.is_empty() && room == 0 {
+                bail!("the judge's context has no room left for the answer: shorten the prompt");
+            }
+            ids.truncate(room);
+            targets.push(ids);
+        }
+        let scored: Vec<usize> = (0..answers.len())
+            .filter(|&i| !targets[i].is_empty())
+            .collect();
+        let sequences: Vec<Vec<u32>> = scored
+            .iter()
+            .map(|&i| {
+                let answer = &targets[i];
+                [&context[..], &answer[..answer.len() - 1]].concat()
+            })
+            .collect();
+        let tails: Vec<usize> = scored.iter().map(|&i| targets[i].len()).collect();
+        let mut totals = vec![0.0; scored.len()];
+        tail_rows(self.transformer(), &sequences, &tails, &mut |s, row, lp| {
+            totals[s] += f64::from(lp[targets[scored[s]][row] as usize]);
+        })?;
+        let mut means = vec![None; answers.len()];
+        for (s, &i) in scored.iter().enumerate() {
+            means[i] = Some(totals[s] / targets[i].len() as f64);
+        }
+        Ok(means)
+    }
+
+    /// The next-token distribution after each rendered chat prompt.
+    fn reply_masses(&self, system: &str, users: &[String], words: [&str; 2]) -> Result<Vec<[f64; 2]>> {
+        let mut variants: [Vec<u32>; 2] = Default::default();
+        for (ids, word) in variants.iter_mut().zip(words) {
             for variant in [word.to_owned(), format!(" {word}")] {
                 if let Some(id) = self.tokenizer().encode(&variant)?.first() {
-                    total += f64::from(lp[*id as usize]).exp();
+                    ids.push(*id);
                 }
             }
-            Ok(total)
-        };
-        Ok([mass(words[0])?, mass(words[1])?])
+        }
+        let sequences = users
+            .iter()
+            .map(|user| {
+                self.tokenizer()
+                    .encode_prompt(&self.render_prompt(system, user)?)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut masses = vec![[0.0; 2]; users.len()];
+        tail_rows(self.transformer(), &sequences, &vec![1; users.len()], &mut |s, _, lp| {
+            for (mass, ids) in masses[s].iter_mut().zip(&variants) {
+                *mass = ids.iter().map(|id| f64::from(lp[*id as usize]).exp()).sum();
+            }
+        })?;
+        Ok(masses)
     }
+}
+
+/// Runs `sequences` and passes the log-probability rows after the last
+/// `tails[i]` tokens of each to `visit(i, row, log_probs)`. The tokens all
+/// sequences share at the start (up to the first row needed) are run once;
+/// the rest of the sequences run in ragged batches of at most
+/// [`MAX_ROWS_PER_PASS`] rows, each from a copy of the shared cache.
+fn tail_rows(
+    transformer: &Transformer,
+    sequences: &[Vec<u32>],
+    tails: &[usize],
+    visit: &mut dyn FnMut(usize, usize, &[f32]),
+) -> Result<()> {
+    let Some(first) = sequences.first() else {
+        return Ok(());
+    };
+    let mut shared = sequences
+        .iter()
+        .zip(tails)
+        .map(|(s, t)| s.len() - t)
+        .min()
+        .unwrap_or(0);
+    for sequence in &sequences[1..] {
+        shared = shared.min(first.iter().zip(sequence).take_while(|(a, b)| a == b).count());
+    }
+    let mut prefix = transformer.new_cache();
+    if shared > 0 {
+        transformer.forward(&first[..shared], &mut prefix)?;
+    }
+    let mut start = 0;
+    while start < sequences.len() {
+        let mut end = start + 1;
+        let mut rows = tails[start];
+        while end < sequences.len() && rows + tails[end] <= MAX_ROWS_PER_PASS {
+            rows += tails[end];
+            end += 1;
+        }
+        let tokens: Vec<&[u32]> = sequences[start..end].iter().map(|s| &s[shared..]).collect();
+        let mut caches: Vec<KvCache> = vec![prefix.clone(); end - start];
+        let mut cache_refs: Vec<&mut KvCache> = caches.iter_mut().collect();
+        let logits = transformer.forward_batch_tails(&tokens, &mut cache_refs, &tails[start..end])?;
+        let rows = log_probs_rows(&logits)?;
+        let mut next = rows.iter();
+        for (s, &tail) in (start..end).zip(&tails[start..end]) {
+            for row in 0..tail {
+                visit(s, row, next.next().expect("one row per tail token"));
+            }
+        }
+        start = end;
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::checks::CheckOutcome;
+use crate::integrity::Flag;
 
 /// One agent's answer as it enters judging.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,7 +22,12 @@ pub struct AnswerScores {
     /// Fraction of verifiable checks passed; `None` when the space has none.
     pub check_score: Option<f64>,
     pub checks: Vec<CheckOutcome>,
-    /// Pointwise mutual information with the question (nats per token).
+    /// Integrity flags ([`crate::integrity`]); none in records judged before
+    /// they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
+    /// Pointwise mutual information with the question (nats per token) of
+    /// what the answer adds to the prompt ([`crate::copying::novel_part`]).
     pub relevance: Option<f64>,
     /// Judge's probability that the answer is correct.
     pub rubric: Option<f64>,
@@ -33,6 +39,8 @@ pub struct AnswerScores {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
+    /// One answer had an integrity flag and the other none.
+    Integrity,
     /// Verifiable checks differed.
     Checks,
     /// The pairwise LLM judge agreed with itself in both orders.

@@ -6,8 +6,10 @@ mod chain;
 mod evolve;
 pub mod export;
 mod generate;
+mod judge_eval;
 pub mod gui;
 mod models;
+mod recover;
 mod rounds;
 mod signer;
 pub mod tournament;
@@ -52,6 +54,8 @@ enum Command {
     },
     /// Check a round: result root against the chain, answers and verdicts replayed.
     Verify(verify::VerifyArgs),
+    /// After damage: keep the damaged database aside, re-create its rounds from seeds and the chain.
+    Recover(recover::RecoverArgs),
     /// Inspect stored rounds.
     Rounds {
         #[command(subcommand)]
@@ -68,6 +72,11 @@ enum Command {
     Chain {
         #[command(subcommand)]
         command: chain::ChainCommand,
+    },
+    /// Measure a judge on a labelled set of answer pairs.
+    Judge {
+        #[command(subcommand)]
+        command: judge_eval::JudgeCommand,
     },
     /// Export preference pairs or the leaderboard for training.
     Export(export::ExportArgs),
@@ -101,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tournament(args) => tournament::run(args, fetcher, data_dir),
         Command::Gui(args) => gui::run(args, fetcher, data_dir),
         Command::Verify(args) => verify::run(args, fetcher, data_dir),
+        Command::Recover(args) => recover::run(args, fetcher, data_dir),
         Command::Evolve(args) => evolve::run(args, fetcher, data_dir),
         Command::Agents { command } => catalog::agents(command, &data_dir),
         Command::Spaces { command } => catalog::spaces(command),
@@ -109,13 +119,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Models { command } => models::run(command, &fetcher),
         Command::Bench { command } => bench::run(command, &fetcher),
         Command::Chain { command } => chain::run(command),
-        Command::Export(args) => export::run(args, &open_store(&data_dir)?),
+        Command::Judge { command } => judge_eval::run(command, fetcher),
+        Command::Export(args) => export::run(args, &data_dir),
     }
 }
 
-/// Opens the arena database in `data_dir`.
+/// Opens the arena database in `data_dir` for a command that reads it;
+/// refuses a data directory without one rather than creating it there.
 fn open_store(data_dir: &std::path::Path) -> anyhow::Result<judge::Store> {
-    Ok(judge::Store::open(&data_dir.join("db"))?)
+    let db = data_dir.join("db");
+    if !db.exists() {
+        anyhow::bail!(
+            "no arena database in {}: nothing was played there yet. Run `arena tournament` first, or point --data-dir (or ARENA_DATA) at the data directory of a tournament",
+            data_dir.display()
+        );
+    }
+    Ok(judge::Store::open(&db)?)
 }
 
 /// Makes a model available, showing download progress on stderr.

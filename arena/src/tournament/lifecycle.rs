@@ -17,7 +17,7 @@ use agents::{
 };
 use alloy::primitives::{Address, B256, keccak256};
 use anyhow::{Context, Result, bail};
-use contracts::{JsonlJournal, RoundSpec, RoundState, SettleOutcome, settle_once};
+use contracts::{JsonlJournal, RoundSpec, RoundState, SettleOutcome, TxJournal, settle_once};
 use judge::pairs::preference_pairs;
 use judge::records::{AnswerRecord, RoundRecord, RoundStatus, TxRecord};
 use judge::store::JudgedRound;
@@ -102,6 +102,35 @@ pub fn seed_for(round: u64, agent: &str) -> u64 {
         })
 }
 
+/// The prompt round `id` of `space` plays: chosen from the id, so a lost
+/// round's prompt can be found again (`arena recover`).
+pub fn prompt_of_round(space: &Space, id: u64) -> &super::space::Prompt {
+    &space.prompts[(id as usize * 7 + space.name.len()) % space.prompts.len()]
+}
+
+/// What `agent` is asked in round `id` of `space`: its model, system
+/// prompt, seed and sampling (its answer length capped by the space and by
+/// `max_tokens`), with no answer yet. The tournament asks this, and
+/// `arena recover` asks it again to replay a lost round.
+pub fn asked_of(space: &Space, id: u64, agent: &Agent, max_tokens: Option<usize>) -> AnswerRecord {
+    let cap = max_tokens.unwrap_or(space.max_tokens).min(space.max_tokens);
+    AnswerRecord {
+        round: id,
+        agent_id: agent.id.clone(),
+        model: agent.model.clone(),
+        text: String::new(),
+        truncated: false,
+        generated_tokens: 0,
+        seed: seed_for(id, &agent.id),
+        system_prompt: agent.system_prompt.clone(),
+        sampling: Sampling {
+            max_tokens: agent.sampling.max_tokens.min(cap),
+            ..agent.sampling.clone()
+        },
+        endpoint: agent.endpoint.clone(),
+    }
+}
+
 impl Services {
     fn block_on<T>(&self, fut: impl std::future::Future<Output = T>) -> T {
         self.runtime.block_on(fut)
@@ -116,7 +145,7 @@ impl Services {
     /// Creates the next round of `space` for `agents`, stores it, then opens it on chain.
     pub fn open_round(&self, space: &Space, agents: &[&Agent]) -> Result<RoundRecord> {
         let id = self.store.next_round_id()?;
-        let prompt = &space.prompts[(id as usize * 7 + space.name.len()) % space.prompts.len()];
+        let prompt = prompt_of_round(space, id);
         let mut round = RoundRecord {
             id,
             space: space.name.clone(),
@@ -208,19 +237,12 @@ impl Services {
             .agents
             .iter()
             .map(|id| {
-                let agent = find_agent(roster, id)?;
-                Ok(AnswerRecord {
-                    round: round.id,
-                    agent_id: agent.id.clone(),
-                    model: agent.model.clone(),
-                    text: String::new(),
-                    truncated: false,
-                    generated_tokens: 0,
-                    seed: seed_for(round.id, &agent.id),
-                    system_prompt: agent.system_prompt.clone(),
-                    sampling: self.round_sampling(space, &agent.sampling),
-                    endpoint: agent.endpoint.clone(),
-                })
+                Ok(asked_of(
+                    space,
+                    round.id,
+                    find_agent(roster, id)?,
+                    self.max_tokens,
+                ))
             })
             .collect::<Result<Vec<_>>>()?;
         let time_limit = Duration::from_secs_f64(space.round_seconds);
@@ -234,17 +256,6 @@ impl Services {
         round.status = RoundStatus::Generated;
         self.store.put_generated(round, &answers)?;
         Ok(answers)
-    }
-
-    fn round_sampling(&self, space: &Space, own: &Sampling) -> Sampling {
-        let cap = self
-            .max_tokens
-            .unwrap_or(space.max_tokens)
-            .min(space.max_tokens);
-        Sampling {
-            max_tokens: own.max_tokens.min(cap),
-            ..own.clone()
-        }
     }
 
     /// Judges the answers and stores answers, judgment, pairs and ratings at once.
@@ -370,6 +381,43 @@ impl Services {
             });
         }
         self.save(round, RoundStatus::Cancelled)
+    }
+
+    /// Refuses to play on a store that lacks rounds the chain or the
+    /// settlement journal knows: rounds missing below the store's last one,
+    /// or beyond it. The store's own check ([`Store::open`]) compares it
+    /// with its high-water record; this catches what that record cannot,
+    /// such as a database directory replaced by an older copy. Playing on
+    /// would reuse the lost rounds' ids.
+    pub fn check_against_chain(&self) -> Result<()> {
+        let client = &self.chain.operator;
+        let known_elsewhere = |id: u64| -> Result<bool> {
+            let key = contracts::settle_key(client.address(), id);
+            Ok(self.block_on(client.round(id))?.state != RoundState::None
+                || self.journal.lookup(&key)?.is_some())
+        };
+        let next = self.store.next_round_id()?;
+        let mut missing = Vec::new();
+        for id in 1..next {
+            if self.store.round(id)?.is_none() && known_elsewhere(id)? {
+                missing.push(id);
+            }
+        }
+        let mut id = next;
+        while known_elsewhere(id)? {
+            missing.push(id);
+            id += 1;
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = missing.iter().map(u64::to_string).collect();
+        bail!(
+            "the database {} has lost round(s) {} that the chain or the settlement journal {} knows; nothing was played or changed. Run `arena recover` to re-create them from their seeds and the chain",
+            self.store.path().display(),
+            ids.join(", "),
+            self.journal.path().display()
+        )
     }
 
     /// Rounds of `space` that a crash left unfinished, oldest first.
@@ -574,11 +622,26 @@ pub fn judge_answers(
         checks: &checks,
         entries: &entries,
     };
-    let Some(name) = judge else {
-        return Judge::checks_only().judge(&contest);
+    with_judge(models, judge, |judge| judge.judge(&contest))
+}
+
+/// Runs `job` with the judge named `spec`: a local model, or
+/// `openai:<model>@<url>` on a server (None: verifiable checks only). The
+/// one place a judge is built from its name, for rounds, `arena verify` and
+/// `arena judge eval` alike.
+pub fn with_judge<T>(
+    models: &ModelCache,
+    spec: Option<&str>,
+    job: impl FnOnce(&Judge<'_>) -> Result<T>,
+) -> Result<T> {
+    let Some(name) = spec else {
+        return job(&Judge::checks_only());
     };
     let with = |model: &dyn ScoringModel| {
-        Judge::with_model(LlmJudge::new(model, name), JudgeConfig::default()).judge(&contest)
+        job(&Judge::with_model(
+            LlmJudge::new(model, name),
+            JudgeConfig::default(),
+        ))
     };
     match parse_remote_judge(name).map_err(anyhow::Error::msg)? {
         Some((model, endpoint)) => with(&RemoteScorer::new(RemoteModel::new(&model, &endpoint)?)),

@@ -2,8 +2,24 @@
 //! ratings and the versions of evolving agents. A judged round is written in one transaction across all trees,
 //! so a crash leaves it either complete or absent. A database that is
 //! corrupt or from a newer version is refused and never written.
+//!
+//! Damage is never silent. sled, opening a log damaged in the middle,
+//! truncated or emptied, keeps what it can read up to the damage, carries on
+//! without a word and rewrites its files, so what was lost stays lost. So
+//! every open first copies sled's files (under sled's own file lock, so no
+//! writer is half-way) to a scratch directory beside the database and lets
+//! sled open the copy; what the copy holds is compared with the
+//! [`high_water`] record. Only when nothing is missing is the database
+//! itself opened; otherwise the open is refused with the losses named and
+//! the database's files stay byte for byte as they were, for `arena
+//! recover` to keep aside. The price is one copy of the database and a
+//! second sled open per open (milliseconds for a tournament's database,
+//! about a second per gigabyte), paid for never losing data silently.
+
+pub mod high_water;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -28,9 +44,9 @@ const CACHE_BYTES: u64 = 64 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "database {path} cannot be opened: {source}. It may be corrupt or in use by another arena process; nothing was changed. Stop the other process, or move the directory aside (or restore a backup) and start again"
+        "database {path} cannot be opened: {error}. It may be corrupt or in use by another arena process; nothing was changed. Stop the other process, or move the directory aside (or restore a backup) and start again"
     )]
-    Open { path: PathBuf, source: sled::Error },
+    Open { path: PathBuf, error: sled::Error },
     #[error(
         "database {path} has schema version {found}, newer than this arena understands ({SCHEMA_VERSION}): use a newer arena; the database was not modified"
     )]
@@ -41,10 +57,38 @@ pub enum StoreError {
         key: String,
         message: String,
     },
+    #[error(
+        "database {path} has lost records it once had: {}. sled would carry on without them, so the database was not opened and its files are exactly as they were. Run `arena recover` to move it aside (it is kept, never deleted) and re-create what can be re-created from the rounds' seeds and the chain",
+        losses.iter().map(|l| l.what.as_str()).collect::<Vec<_>>().join("; ")
+    )]
+    Damaged {
+        path: PathBuf,
+        losses: Vec<high_water::Loss>,
+    },
+    #[error(
+        "the high-water record {path} is corrupt or unreadable: {message}; the database was not opened or modified. Restore the record from a backup, or move it aside to accept the database as it is (a loss, if there was one, then goes unnoticed)"
+    )]
+    HighWaterUnreadable { path: PathBuf, message: String },
+    #[error(
+        "the high-water record {path} could not be written: {error}; the database write before it was committed. Free disk space or fix the directory's permissions and start again"
+    )]
+    HighWater {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("round {0} is already judged and stored; a round is written once")]
     RoundExists(RoundId),
     #[error("database error: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(sled::Error),
+}
+
+/// sled's errors, said once: each message above already carries the cause's
+/// text, so no variant also gives it as its `source` (a printer of error
+/// chains would repeat it).
+impl From<sled::Error> for StoreError {
+    fn from(error: sled::Error) -> Self {
+        StoreError::Sled(error)
+    }
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -63,6 +107,9 @@ pub struct Store {
     rating_history: Tree,
     documents: Tree,
     agent_versions: Tree,
+    /// The high-water record and its file, shared by clones; `None` for a
+    /// salvaged copy, which records nothing.
+    high_water: Option<Arc<Mutex<(PathBuf, high_water::HighWater)>>>,
 }
 
 /// Everything a judged round adds to the store.
@@ -74,11 +121,76 @@ pub struct JudgedRound<'a> {
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path`.
+    /// Opens (or creates) the database at `path`, after checking a copy of
+    /// it against its high-water record (see the module doc). Refuses with
+    /// [`StoreError::Damaged`], naming the losses, when the store lacks
+    /// records it once had. A database without a record (from before the
+    /// record existed) is accepted and the record created from its contents.
     pub fn open(path: &Path) -> Result<Self> {
-        let open_err = |source| StoreError::Open {
-            path: path.to_owned(),
-            source,
+        let record_path = high_water::path_in(path);
+        let had =
+            high_water::load(&record_path).map_err(|message| StoreError::HighWaterUnreadable {
+                path: record_path.clone(),
+                message,
+            })?;
+        let seen = if had.is_some() || path.join("db").exists() {
+            let seen = match (contents_of_a_copy(path), &had) {
+                (Ok(seen), _) => seen,
+                // sled cannot read its log (the log emptied, or cut inside
+                // a record): as far as anyone can tell, all is lost.
+                (Err(e @ (StoreError::Open { .. } | StoreError::Sled(_))), Some(had))
+                    if !e.to_string().contains("could not acquire lock") =>
+                {
+                    let mut losses = vec![high_water::Loss {
+                        round: None,
+                        what: format!("sled cannot read its log ({e})"),
+                    }];
+                    losses.extend(had.losses(&high_water::HighWater::default()));
+                    return Err(StoreError::Damaged {
+                        path: path.to_owned(),
+                        losses,
+                    });
+                }
+                (Err(e), _) => return Err(e),
+            };
+            if let Some(had) = &had {
+                let losses = had.losses(&seen);
+                if !losses.is_empty() {
+                    return Err(StoreError::Damaged {
+                        path: path.to_owned(),
+                        losses,
+                    });
+                }
+            }
+            seen
+        } else {
+            high_water::HighWater::default()
+        };
+        let mut store = Self::open_sled(path, path)?;
+        let existed = had.is_some();
+        let mut record = had.unwrap_or_default();
+        if record.raise(&seen) || !existed {
+            save_record(&record_path, &record)?;
+        }
+        store.high_water = Some(Arc::new(Mutex::new((record_path, record))));
+        Ok(store)
+    }
+
+    /// Opens a copy of the (damaged) database at `damaged`, made in
+    /// `scratch`, to read what survived without sled touching `damaged`'s
+    /// files. The copy records no high-water; `scratch` is the caller's to
+    /// remove.
+    pub fn salvage(damaged: &Path, scratch: &Path) -> Result<Self> {
+        copy_when_unlocked(damaged, scratch)?;
+        Self::open_sled(scratch, damaged)
+    }
+
+    /// sled's open of `path` (named `shown` in errors), the schema check and
+    /// the trees; nothing compared or recorded.
+    fn open_sled(path: &Path, shown: &Path) -> Result<Self> {
+        let open_err = |error| StoreError::Open {
+            path: shown.to_owned(),
+            error,
         };
         let db = open_when_released(path).map_err(open_err)?;
         let meta = db.open_tree("meta").map_err(open_err)?;
@@ -93,7 +205,7 @@ impl Store {
                     })?;
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::NewerVersion {
-                        path: path.to_owned(),
+                        path: shown.to_owned(),
                         found,
                     });
                 }
@@ -113,9 +225,61 @@ impl Store {
             rating_history: tree("rating_history")?,
             documents: tree("documents")?,
             agent_versions: tree("agent_versions")?,
-            path: path.to_owned(),
+            path: shown.to_owned(),
+            high_water: None,
             db,
         })
+    }
+
+    /// How far every round has come in the store as it is, counted from
+    /// the keys (answers, pairs) and the round records.
+    pub fn contents(&self) -> Result<high_water::HighWater> {
+        let mut record = high_water::HighWater::default();
+        for round in self.rounds() {
+            let round = round?;
+            record.rounds.insert(round.id, mark_of(&round, 0, false, 0));
+        }
+        let mut count = |tree: &Tree, add: &mut dyn FnMut(&mut high_water::RoundMark)| {
+            for key in tree.iter().keys() {
+                if let Some(mark) = record.rounds.get_mut(&round_of(&key?)) {
+                    add(mark);
+                }
+            }
+            Ok::<_, StoreError>(())
+        };
+        count(&self.answers, &mut |m| m.answers += 1)?;
+        count(&self.pairs, &mut |m| m.pairs += 1)?;
+        count(&self.judgments, &mut |m| m.judged = true)?;
+        record.agent_versions = self.agent_versions.len();
+        Ok(record)
+    }
+
+    /// Raises the high-water record after a committed write of `round`.
+    fn record_round(&self, mark: high_water::RoundMark, id: RoundId) -> Result<()> {
+        self.record(|r| r.raise_round(id, &mark))
+    }
+
+    /// Raises the high-water record to the number of agent versions stored.
+    fn record_versions(&self) -> Result<()> {
+        let count = self.agent_versions.len();
+        self.record(|r| {
+            let rose = count > r.agent_versions;
+            r.agent_versions = r.agent_versions.max(count);
+            rose
+        })
+    }
+
+    /// Applies `raise` to the high-water record and saves it if it rose.
+    fn record(&self, raise: impl FnOnce(&mut high_water::HighWater) -> bool) -> Result<()> {
+        let Some(shared) = &self.high_water else {
+            return Ok(());
+        };
+        let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
+        let (path, record) = &mut *guard;
+        if raise(record) {
+            save_record(path, record)?;
+        }
+        Ok(())
     }
 
     /// Where the database lives.
@@ -135,7 +299,7 @@ impl Store {
     pub fn put_round(&self, round: &RoundRecord) -> Result<()> {
         self.rounds.insert(round.id.to_be_bytes(), encode(round))?;
         self.rounds.flush()?;
-        Ok(())
+        self.record_round(mark_of(round, 0, false, 0), round.id)
     }
 
     /// Saves the answers of a round together with its `Generated` status, in
@@ -155,7 +319,7 @@ impl Store {
                 TransactionError::Storage(e) => StoreError::Sled(e),
             })?;
         self.db.flush()?;
-        Ok(())
+        self.record_round(mark_of(round, answers.len(), false, 0), round.id)
     }
 
     /// Writes a judged round (answers, judgment, pairs, MMR updates) in one
@@ -196,6 +360,10 @@ impl Store {
             TransactionError::Storage(e) => StoreError::Sled(e),
         })?;
         self.db.flush()?;
+        self.record_round(
+            mark_of(round, judged.answers.len(), true, judged.pairs.len()),
+            round.id,
+        )?;
         Ok(changes)
     }
 
@@ -313,7 +481,27 @@ impl Store {
                 TransactionError::Storage(e) => StoreError::Sled(e),
             })?;
         self.agent_versions.flush()?;
-        Ok(())
+        self.record_versions()
+    }
+
+    /// Copies every document and agent version of `from` (a salvaged copy)
+    /// into this store, as they are; returns how many records were copied.
+    /// Used by recovery, so what survived is kept whole.
+    pub fn copy_documents_and_versions(&self, from: &Store) -> Result<usize> {
+        let mut copied = 0;
+        for (source, target) in [
+            (&from.documents, &self.documents),
+            (&from.agent_versions, &self.agent_versions),
+        ] {
+            for kv in source.iter() {
+                let (k, v) = kv?;
+                target.insert(k, v)?;
+                copied += 1;
+            }
+        }
+        self.db.flush()?;
+        self.record_versions()?;
+        Ok(copied)
     }
 
     /// The versions of `agent` in `space`, oldest first.
@@ -424,6 +612,105 @@ fn decode<T: DeserializeOwned>(tree: &'static str, key: &str, bytes: &[u8]) -> R
         key: key.to_owned(),
         message: e.to_string(),
     })
+}
+
+/// A round's mark in the high-water record.
+fn mark_of(
+    round: &RoundRecord,
+    answers: usize,
+    judged: bool,
+    pairs: usize,
+) -> high_water::RoundMark {
+    high_water::RoundMark {
+        space: round.space.clone(),
+        agents: round.agents.clone(),
+        status: round.status,
+        answers,
+        judged,
+        pairs,
+    }
+}
+
+fn save_record(path: &Path, record: &high_water::HighWater) -> Result<()> {
+    high_water::save(path, record).map_err(|error| StoreError::HighWater {
+        path: path.to_owned(),
+        error,
+    })
+}
+
+/// What the database at `path` holds, read from a copy so that sled's
+/// recovery cannot rewrite the original (see the module doc).
+fn contents_of_a_copy(path: &Path) -> Result<high_water::HighWater> {
+    let scratch = scratch_beside(path, "check");
+    let result = copy_when_unlocked(path, &scratch)
+        .and_then(|()| Store::open_sled(&scratch, path)?.contents());
+    // The copy was only read; a leftover one is removed by the next open.
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// A scratch directory beside the database, named after it, the purpose
+/// and this process, so that two processes never share one.
+fn scratch_beside(path: &Path, purpose: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "db".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}.{purpose}-{}", std::process::id()))
+}
+
+/// Copies the database directory `from` to `to` (replacing it) while
+/// holding sled's own lock on its log, so no writer is half-way through.
+/// A lock still held after [`LOCK_RELEASE_WAIT`] is reported as sled
+/// reports it: the database is in use.
+fn copy_when_unlocked(from: &Path, to: &Path) -> Result<()> {
+    let io = |source: std::io::Error| StoreError::Open {
+        path: from.to_owned(),
+        error: sled::Error::Io(source),
+    };
+    let lock = match std::fs::File::open(from.join("db")) {
+        Ok(file) => Some(lock_when_released(file).map_err(io)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(e)),
+    };
+    if to.exists() {
+        std::fs::remove_dir_all(to).map_err(io)?;
+    }
+    copy_dir(from, to).map_err(io)?;
+    drop(lock);
+    Ok(())
+}
+
+fn lock_when_released(file: std::fs::File) -> std::io::Result<std::fs::File> {
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_RELEASE_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::other(
+                    "could not acquire lock: another process has the database open",
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
+/// Copies the directory tree `from` to `to`.
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 /// How long opening waits for a database that was just closed.

@@ -1,0 +1,259 @@
+//! Damage is never silent: real sled databases are damaged the three ways
+//! seen in the field (256 bytes overwritten in the middle of `db/db`, the
+//! file truncated, the file emptied). Opening must refuse, name what is
+//! missing and the recovery command, and leave every file byte for byte as
+//! it was; a salvaged copy shows what survived.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use judge::pairs::preference_pairs;
+use judge::records::{AnswerRecord, RoundRecord, RoundStatus};
+use judge::store::JudgedRound;
+use judge::store::high_water;
+use judge::{Contest, Entry, Judge, Store, StoreError};
+
+const ROUNDS: u64 = 40;
+const AGENTS: usize = 6;
+
+/// A closed round of `AGENTS` agents, committed at once, with answers long
+/// enough that the log is mostly answers, each written once: the middle of
+/// the file then holds live records, as a tournament's log does.
+fn closed_round(store: &Store, id: u64) {
+    let entries: Vec<Entry> = (0..AGENTS)
+        .map(|i| Entry {
+            agent_id: format!("agent-{i}"),
+            model: "smollm2-135m".into(),
+            text: format!(
+                "The answer is {}. {}",
+                (i as u64 * 7 + id) % 50,
+                "Some working out. ".repeat(20)
+            ),
+        })
+        .collect();
+    let checks = [judge::Check::NumericAnswer {
+        expected: 42.0,
+        tolerance: 0.0,
+    }];
+    let round = RoundRecord {
+        id,
+        space: "arithmetic".into(),
+        prompt: format!("Round {id}: what is 6 times 7?"),
+        reference: Some("42".into()),
+        agents: entries.iter().map(|e| e.agent_id.clone()).collect(),
+        status: RoundStatus::Closed,
+        opened_at: 1_700_000_000 + id,
+        result_root: None,
+        transactions: vec![],
+    };
+    let answers: Vec<AnswerRecord> = entries
+        .iter()
+        .map(|e| AnswerRecord {
+            round: id,
+            agent_id: e.agent_id.clone(),
+            model: e.model.clone(),
+            text: e.text.clone(),
+            truncated: false,
+            generated_tokens: 5,
+            seed: id,
+            system_prompt: String::new(),
+            sampling: agents::Sampling::default(),
+            endpoint: None,
+        })
+        .collect();
+    let judgment = Judge::checks_only()
+        .judge(&Contest {
+            question: &round.prompt,
+            reference: None,
+            checks: &checks,
+            entries: &entries,
+        })
+        .unwrap();
+    let pairs = preference_pairs(&round, &answers, &judgment);
+    store
+        .commit_judged(&JudgedRound {
+            round: &round,
+            answers: &answers,
+            judgment: &judgment,
+            pairs: &pairs,
+        })
+        .unwrap();
+}
+
+/// A database of `ROUNDS` closed rounds in `dir/db`, closed again.
+fn database(dir: &Path) -> PathBuf {
+    let path = dir.join("db");
+    let store = Store::open(&path).unwrap();
+    for id in 1..=ROUNDS {
+        closed_round(&store, id);
+    }
+    drop(store);
+    // Reopening proves the whole database passes the check, and waits for
+    // sled to have released its files.
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.rounds().count() as u64, ROUNDS);
+    path
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(snapshot(&path));
+        } else {
+            files.insert(path.clone(), std::fs::read(&path).unwrap());
+        }
+    }
+    files
+}
+
+/// Damages `db/db`, opens the database, and checks the refusal: the
+/// losses are named with the recovery command, every file is unchanged,
+/// and a salvaged copy lacks exactly the rounds named as missing.
+fn damaged_database_is_refused(damage: impl FnOnce(&Path)) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = database(dir.path());
+    // The store above is dropped; wait for sled to let go of the files.
+    drop(Store::open(&path).unwrap());
+    damage(&path.join("db"));
+    let before = snapshot(&path);
+
+    let err = Store::open(&path)
+        .err()
+        .expect("a damaged database is refused");
+    let text = err.to_string();
+    let StoreError::Damaged { losses, .. } = &err else {
+        panic!("not reported as damage: {text}");
+    };
+    assert!(!losses.is_empty());
+    assert!(text.contains("arena recover"), "{text}");
+    assert!(losses.iter().any(|l| l.round.is_some()), "{text}");
+    for round in losses.iter().filter_map(|l| l.round) {
+        assert!(text.contains(&format!("round {round} ")), "{text}");
+    }
+    assert_eq!(snapshot(&path), before, "opening changed the damaged files");
+    // A second attempt says the same and still changes nothing.
+    let again = Store::open(&path).err().expect("refused again").to_string();
+    assert_eq!(again, text);
+    assert_eq!(snapshot(&path), before);
+
+    // What survived can be read from a copy, without touching the files.
+    let had = high_water::load(&high_water::path_in(&path))
+        .unwrap()
+        .expect("the record survived the damage");
+    assert_eq!(had.rounds.len() as u64, ROUNDS);
+    let salvaged = Store::salvage(&path, &dir.path().join("salvage"));
+    if let Ok(salvaged) = &salvaged {
+        for round in salvaged.rounds().filter_map(Result::ok) {
+            let named = losses
+                .iter()
+                .any(|l| l.round == Some(round.id) && l.what.contains("is missing"));
+            assert!(
+                !named,
+                "round {} survived but was named missing: {text}",
+                round.id
+            );
+        }
+    }
+    drop(salvaged);
+    assert_eq!(
+        snapshot(&path),
+        before,
+        "salvaging changed the damaged files"
+    );
+}
+
+#[test]
+fn overwriting_256_bytes_in_the_middle_is_detected() {
+    damaged_database_is_refused(|log| {
+        let mut bytes = std::fs::read(log).unwrap();
+        let middle = bytes.len() / 2;
+        for (i, b) in bytes[middle..middle + 256].iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(31) ^ 0xa5;
+        }
+        std::fs::write(log, bytes).unwrap();
+    });
+}
+
+#[test]
+fn truncating_the_log_is_detected() {
+    damaged_database_is_refused(|log| {
+        let len = std::fs::metadata(log).unwrap().len();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(log)
+            .unwrap()
+            .set_len(len / 2)
+            .unwrap();
+    });
+}
+
+#[test]
+fn emptying_the_log_is_detected() {
+    damaged_database_is_refused(|log| std::fs::write(log, b"").unwrap());
+}
+
+#[test]
+fn a_database_from_before_the_record_is_accepted_and_the_record_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = database(dir.path());
+    let record = high_water::path_in(&path);
+    drop(Store::open(&path).unwrap());
+    std::fs::remove_file(&record).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.rounds().count() as u64, ROUNDS);
+    let created = high_water::load(&record).unwrap().expect("record created");
+    assert_eq!(created, store.contents().unwrap());
+    assert!(
+        created
+            .rounds
+            .values()
+            .all(|m| m.status == RoundStatus::Closed
+                && m.answers == AGENTS
+                && m.judged
+                && m.pairs > 0),
+        "{created:?}"
+    );
+}
+
+#[test]
+fn a_round_that_went_back_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = Store::open(&path).unwrap();
+        closed_round(&store, 1);
+    }
+    // Write an older state of round 1 behind the store's back, as sled's
+    // recovery up to an earlier log entry would leave it.
+    {
+        let db = loop {
+            match sled::open(&path) {
+                Ok(db) => break db,
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            }
+        };
+        let rounds = db.open_tree("rounds").unwrap();
+        let mut record: RoundRecord =
+            serde_json::from_slice(&rounds.get(1u64.to_be_bytes()).unwrap().unwrap()).unwrap();
+        record.status = RoundStatus::Generated;
+        rounds
+            .insert(1u64.to_be_bytes(), serde_json::to_vec(&record).unwrap())
+            .unwrap();
+        db.open_tree("judgments")
+            .unwrap()
+            .remove(1u64.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let text = Store::open(&path)
+        .err()
+        .expect("a round that went back is refused")
+        .to_string();
+    assert!(
+        text.contains("round 1 went back from closed to generated, lost its judgment"),
+        "{text}"
+    );
+}

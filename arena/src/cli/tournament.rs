@@ -163,7 +163,9 @@ impl PlayArgs {
             judge_model: (self.judge != "none").then(|| self.judge.clone()),
             max_tokens: self.max_tokens,
             entry_window_secs: self.entry_window,
-        })
+        };
+        services.check_against_chain()?;
+        Ok(services)
     }
 }
 

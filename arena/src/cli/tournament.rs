@@ -154,7 +154,7 @@ impl PlayArgs {
         runtime: tokio::runtime::Runtime,
         models: Arc<ModelCache>,
     ) -> Result<Services> {
-        Ok(Services {
+        let services = Services {
             store: judge::Store::open(&data_dir.join("db"))?,
             journal: contracts::JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?,
             chain,

@@ -8,7 +8,11 @@
 
 pub mod bradley_terry;
 pub mod checks;
+pub mod copying;
+pub mod eval;
 pub mod export;
+mod filler;
+pub mod integrity;
 pub mod judging;
 pub mod llm_judge;
 pub mod pairs;

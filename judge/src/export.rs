@@ -1,15 +1,18 @@
 //! Dataset export, streamed straight from the store so memory stays bounded
 //! however many pairs there are: TRL preference JSONL (standard and
 //! conversational), OpenAI preference fine-tuning JSONL, and the leaderboard
-//! as CSV or JSONL.
+//! as CSV or JSONL. Every exported pair says whether its answers passed the
+//! round's checks and whether either copies the prompt.
 
 use std::io::Write;
 
 use serde_json::json;
 
-use crate::ratings::{LeaderboardRow, leaderboard};
+use crate::pairs::{PairQuality, pair_quality};
+use crate::ratings::{LeaderboardRow, Outcome, leaderboard, style};
 use crate::records::{PreferencePair, RoundId};
 use crate::store::Store;
+use crate::verdict::Judgment;
 
 /// The output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +59,11 @@ impl Format {
             .map_or("trl", |(_, n)| n)
     }
 
+    /// Whether it exports the leaderboard rather than preference pairs.
+    pub fn is_leaderboard(self) -> bool {
+        matches!(self, Self::LeaderboardCsv | Self::LeaderboardJsonl)
+    }
+
     /// The usual file extension of its output.
     pub fn extension(self) -> &'static str {
         match self {
@@ -73,13 +81,18 @@ pub struct Filter {
     pub last_round: Option<RoundId>,
     pub min_margin: Option<f64>,
     pub judge: Option<String>,
+    /// Only pairs whose chosen answer passed every check of its round.
+    /// Pairs of rounds without checks are left out too: nothing verified
+    /// their chosen answer. Pairs only; the leaderboard ignores it.
+    pub verified_only: bool,
 }
 
 impl Filter {
-    fn keeps(&self, pair: &PreferencePair) -> bool {
+    fn keeps(&self, pair: &PreferencePair, quality: &PairQuality) -> bool {
         self.space.as_ref().is_none_or(|s| *s == pair.space)
             && self.min_margin.is_none_or(|m| pair.margin >= m)
             && self.judge.as_ref().is_none_or(|j| *j == pair.judge)
+            && (!self.verified_only || quality.chosen_passes_checks == Some(true))
     }
 }
 
@@ -88,6 +101,8 @@ const LEADERBOARD_SAMPLES: usize = 200;
 
 /// Writes the export to `out`, calling `progress` with the number of records
 /// written so far every 10,000 records and at the end. Returns that number.
+/// Refuses the verified-only filter with a leaderboard format, which it
+/// would not change.
 pub fn export(
     store: &Store,
     format: Format,
@@ -95,39 +110,66 @@ pub fn export(
     out: &mut dyn Write,
     progress: &mut dyn FnMut(u64),
 ) -> anyhow::Result<u64> {
-    let written = match format {
-        Format::LeaderboardCsv | Format::LeaderboardJsonl => {
-            let rows = leaderboard_rows(store, filter)?;
-            write_leaderboard(&rows, format, out)?;
-            rows.len() as u64
-        }
-        _ => {
-            let mut n = 0u64;
-            let pairs = store.pairs(
-                filter.first_round.unwrap_or(0),
-                filter.last_round.unwrap_or(RoundId::MAX),
-            );
-            for pair in pairs {
-                let pair = pair?;
-                if !filter.keeps(&pair) {
-                    continue;
-                }
-                serde_json::to_writer(&mut *out, &pair_record(&pair, format))?;
-                out.write_all(b"\n")?;
-                n += 1;
-                if n.is_multiple_of(10_000) {
-                    progress(n);
-                }
-            }
-            n
-        }
+    if filter.verified_only && format.is_leaderboard() {
+        anyhow::bail!(
+            "verified-only keeps preference pairs, and {} exports the leaderboard over every verdict: turn verified-only off, or use a pair format (trl, trl-conversational, openai)",
+            format.name()
+        );
+    }
+    let written = if format.is_leaderboard() {
+        let rows = leaderboard_rows(store, filter)?;
+        write_leaderboard(&rows, format, out)?;
+        rows.len() as u64
+    } else {
+        write_pairs(store, format, filter, out, progress)?
     };
     out.flush()?;
     progress(written);
     Ok(written)
 }
 
-fn pair_record(pair: &PreferencePair, format: Format) -> serde_json::Value {
+/// Streams the pairs the filter keeps, each with its quality; returns how many.
+fn write_pairs(
+    store: &Store,
+    format: Format,
+    filter: &Filter,
+    out: &mut dyn Write,
+    progress: &mut dyn FnMut(u64),
+) -> anyhow::Result<u64> {
+    let mut n = 0u64;
+    let pairs = store.pairs(
+        filter.first_round.unwrap_or(0),
+        filter.last_round.unwrap_or(RoundId::MAX),
+    );
+    // Pairs come in round order: one round's judgment at a time.
+    let mut judgment: Option<(RoundId, Judgment)> = None;
+    for pair in pairs {
+        let pair = pair?;
+        if judgment.as_ref().is_none_or(|(id, _)| *id != pair.round) {
+            let stored = store.judgment(pair.round)?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "round {} has preference pairs but no stored judgment; the database is damaged (restore a backup)",
+                    pair.round
+                )
+            })?;
+            judgment = Some((pair.round, stored));
+        }
+        let (_, round_judgment) = judgment.as_ref().expect("read above");
+        let quality = pair_quality(&pair, round_judgment).map_err(anyhow::Error::msg)?;
+        if !filter.keeps(&pair, &quality) {
+            continue;
+        }
+        serde_json::to_writer(&mut *out, &pair_record(&pair, &quality, format))?;
+        out.write_all(b"\n")?;
+        n += 1;
+        if n.is_multiple_of(10_000) {
+            progress(n);
+        }
+    }
+    Ok(n)
+}
+
+fn pair_record(pair: &PreferencePair, quality: &PairQuality, format: Format) -> serde_json::Value {
     let user = json!([{"role": "user", "content": pair.prompt}]);
     let assistant = |text: &str| json!([{"role": "assistant", "content": text}]);
     match format {
@@ -135,25 +177,26 @@ fn pair_record(pair: &PreferencePair, format: Format) -> serde_json::Value {
             "prompt": pair.prompt,
             "chosen": pair.chosen,
             "rejected": pair.rejected,
-            "metadata": metadata(pair),
+            "metadata": metadata(pair, quality),
         }),
         Format::TrlConversational => json!({
             "prompt": user,
             "chosen": assistant(&pair.chosen),
             "rejected": assistant(&pair.rejected),
-            "metadata": metadata(pair),
+            "metadata": metadata(pair, quality),
         }),
         _ => json!({
             "input": {"messages": user},
             "preferred_output": assistant(&pair.chosen),
             "non_preferred_output": assistant(&pair.rejected),
-            "metadata": metadata(pair),
+            "metadata": metadata(pair, quality),
         }),
     }
 }
 
-/// Everything else a pair carries, so an export loses nothing.
-fn metadata(pair: &PreferencePair) -> serde_json::Value {
+/// Everything else a pair carries, so an export loses nothing, and its
+/// quality. In OpenAI's format too, as the record's `metadata`.
+fn metadata(pair: &PreferencePair, quality: &PairQuality) -> serde_json::Value {
     json!({
         "round": pair.round,
         "space": pair.space,
@@ -163,6 +206,10 @@ fn metadata(pair: &PreferencePair) -> serde_json::Value {
         "rejected_model": pair.rejected_model,
         "margin": pair.margin,
         "judge": pair.judge,
+        "chosen_passes_checks": quality.chosen_passes_checks,
+        "rejected_passes_checks": quality.rejected_passes_checks,
+        "chosen_copies_prompt": quality.chosen_copies_prompt,
+        "rejected_copies_prompt": quality.rejected_copies_prompt,
     })
 }
 
@@ -202,7 +249,8 @@ pub fn pair_from_record(value: &serde_json::Value) -> Option<PreferencePair> {
     })
 }
 
-/// The Bradley-Terry leaderboard over the stored verdicts the filter keeps.
+/// The Bradley-Terry leaderboard over the stored verdicts the filter keeps,
+/// with the style of both answers of each (read from the round's answers).
 pub fn leaderboard_rows(store: &Store, filter: &Filter) -> anyhow::Result<Vec<LeaderboardRow>> {
     let mut outcomes = Vec::new();
     for item in store.judgments() {
@@ -218,12 +266,27 @@ pub fn leaderboard_rows(store: &Store, filter: &Filter) -> anyhow::Result<Vec<Le
         {
             continue;
         }
-        outcomes.extend(
-            judgment
-                .verdicts
+        let answers = store.answers(id)?;
+        let style_of = |agent: &str| {
+            answers
                 .iter()
-                .map(|v| (v.a.clone(), v.b.clone(), v.score_a)),
-        );
+                .find(|a| a.agent_id == agent)
+                .map(|a| style::features(&a.text))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "round {id}: the judgment has a verdict on agent '{agent}', whose answer is not stored; the database is damaged (restore a backup)"
+                    )
+                })
+        };
+        for v in &judgment.verdicts {
+            outcomes.push(Outcome {
+                a: v.a.clone(),
+                b: v.b.clone(),
+                score_a: v.score_a,
+                style_a: style_of(&v.a)?,
+                style_b: style_of(&v.b)?,
+            });
+        }
     }
     Ok(leaderboard(&outcomes, LEADERBOARD_SAMPLES))
 }

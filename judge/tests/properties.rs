@@ -52,26 +52,29 @@ mod export_round_trip {
     use judge::export::{Filter, Format, export, pair_from_record};
     use judge::records::{PreferencePair, RoundRecord, RoundStatus};
     use judge::store::JudgedRound;
-    use judge::verdict::{Judgment, LengthBias, Ranking};
+    use judge::verdict::Judgment;
+    use judge::{Contest, Entry, Judge};
     use proptest::prelude::*;
 
+    /// The judgment of a round between agents "a" and "b" in a space
+    /// without checks, so the pairs below have scores to be read.
     fn judgment() -> Judgment {
-        Judgment {
-            judge: "j".into(),
-            answers: vec![],
-            verdicts: vec![],
-            ranking: Ranking {
-                order: vec![],
-                strengths: vec![],
-                confidence: vec![],
-                length_controlled: vec![],
-            },
-            length_bias: LengthBias {
-                decided: 0,
-                longer_won: 0,
-                effect: 0.0,
-            },
-        }
+        let entries: Vec<Entry> = ["a", "b"]
+            .iter()
+            .map(|id| Entry {
+                agent_id: (*id).into(),
+                model: "m".into(),
+                text: format!("answer of {id}"),
+            })
+            .collect();
+        Judge::checks_only()
+            .judge(&Contest {
+                question: "q",
+                reference: None,
+                checks: &[],
+                entries: &entries,
+            })
+            .unwrap()
     }
 
     proptest! {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use judge::export::{Filter, Format, export, pair_from_record};
 use judge::pairs::preference_pairs;
-use judge::records::{AnswerRecord, RoundRecord, RoundStatus};
+use judge::records::{AnswerRecord, PreferencePair, RoundRecord, RoundStatus};
 use judge::store::{JudgedRound, SCHEMA_VERSION};
 use judge::{Contest, Entry, Judge, Store, StoreError};
 
@@ -129,10 +129,200 @@ fn export_reproduces_the_stored_pairs_in_every_format() {
     .unwrap();
     let csv = String::from_utf8(csv).unwrap();
     assert!(
-        csv.starts_with("agent_id,rating,ci_low,ci_high,comparisons"),
+        csv.starts_with(
+            "agent_id,rating,ci_low,ci_high,comparisons,style_controlled,gamma_length,gamma_markdown"
+        ),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 5);
+}
+
+/// A judged round with the answers "42", "The answer is 42.", "The answer
+/// is 7." and "Say 42" (which copies the prompt). With `checks` (the
+/// answer is 42, at most 3 words) the first passes both, the second one,
+/// the third none, the fourth both. Without, nothing decides a pair, and
+/// the round gets one pair, "42" over "The answer is 7.", as a model judge
+/// might have chosen.
+fn judged_round_with_quality(store: &Store, id: u64, checks: bool) {
+    let texts = ["42", "The answer is 42.", "The answer is 7.", "Say 42"];
+    let entries: Vec<Entry> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Entry {
+            agent_id: format!("agent-{i}"),
+            model: "smollm2-135m".into(),
+            text: (*text).into(),
+        })
+        .collect();
+    let checks = if checks {
+        vec![
+            judge::Check::NumericAnswer {
+                expected: 42.0,
+                tolerance: 0.0,
+            },
+            judge::Check::MaxWords { max: 3 },
+        ]
+    } else {
+        vec![]
+    };
+    let round = RoundRecord {
+        id,
+        space: if checks.is_empty() { "free" } else { "math" }.into(),
+        prompt: "Say 42 and nothing else.".into(),
+        reference: None,
+        agents: entries.iter().map(|e| e.agent_id.clone()).collect(),
+        status: RoundStatus::Judged,
+        opened_at: 1_700_000_000 + id,
+        result_root: None,
+        transactions: vec![],
+    };
+    let judgment = Judge::checks_only()
+        .judge(&Contest {
+            question: &round.prompt,
+            reference: None,
+            checks: &checks,
+            entries: &entries,
+        })
+        .unwrap();
+    let answers: Vec<AnswerRecord> = entries
+        .iter()
+        .map(|e| AnswerRecord {
+            round: id,
+            agent_id: e.agent_id.clone(),
+            model: e.model.clone(),
+            text: e.text.clone(),
+            truncated: false,
+            generated_tokens: 2,
+            seed: id,
+            system_prompt: String::new(),
+            sampling: agents::Sampling::default(),
+            endpoint: None,
+        })
+        .collect();
+    let pairs = if checks.is_empty() {
+        let (chosen, rejected) = (&answers[0], &answers[2]);
+        vec![PreferencePair {
+            round: id,
+            space: round.space.clone(),
+            prompt: round.prompt.clone(),
+            chosen: chosen.text.clone(),
+            rejected: rejected.text.clone(),
+            chosen_agent: chosen.agent_id.clone(),
+            rejected_agent: rejected.agent_id.clone(),
+            chosen_model: chosen.model.clone(),
+            rejected_model: rejected.model.clone(),
+            margin: 0.5,
+            judge: judgment.judge.clone(),
+        }]
+    } else {
+        preference_pairs(&round, &answers, &judgment)
+    };
+    store
+        .commit_judged(&JudgedRound {
+            round: &round,
+            answers: &answers,
+            judgment: &judgment,
+            pairs: &pairs,
+        })
+        .unwrap();
+}
+
+fn exported(store: &Store, format: Format, filter: &Filter) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    export(store, format, filter, &mut out, &mut |_| {}).unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_exported_pair_says_whether_it_passed_the_checks_and_copies_the_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    judged_round_with_quality(&store, 1, true);
+    judged_round_with_quality(&store, 2, false);
+    let passes = |text: &str| match text {
+        "42" | "Say 42" => true,
+        "The answer is 42." | "The answer is 7." => false,
+        _ => unreachable!("{text}"),
+    };
+    for format in [
+        Format::TrlStandard,
+        Format::TrlConversational,
+        Format::OpenAi,
+    ] {
+        let records = exported(&store, format, &Filter::default());
+        assert!(
+            records.iter().any(|r| r["metadata"]["round"] == 1),
+            "{records:?}"
+        );
+        assert!(
+            records.iter().any(|r| r["metadata"]["round"] == 2),
+            "{records:?}"
+        );
+        for record in &records {
+            let pair = pair_from_record(record).unwrap();
+            let m = &record["metadata"];
+            if pair.round == 1 {
+                assert_eq!(m["chosen_passes_checks"], passes(&pair.chosen), "{record}");
+                assert_eq!(
+                    m["rejected_passes_checks"],
+                    passes(&pair.rejected),
+                    "{record}"
+                );
+            } else {
+                assert!(m["chosen_passes_checks"].is_null(), "{record}");
+                assert!(m["rejected_passes_checks"].is_null(), "{record}");
+            }
+            assert_eq!(
+                m["chosen_copies_prompt"],
+                pair.chosen == "Say 42",
+                "{record}"
+            );
+            assert_eq!(
+                m["rejected_copies_prompt"],
+                pair.rejected == "Say 42",
+                "{record}"
+            );
+        }
+    }
+
+    let all = exported(&store, Format::TrlStandard, &Filter::default());
+    let verified = exported(
+        &store,
+        Format::TrlStandard,
+        &Filter {
+            verified_only: true,
+            ..Filter::default()
+        },
+    );
+    let expected: Vec<_> = all
+        .iter()
+        .filter(|r| r["metadata"]["chosen_passes_checks"] == true)
+        .cloned()
+        .collect();
+    assert_eq!(verified, expected);
+    // "The answer is 42." beats "The answer is 7." on the checks, yet fails
+    // one: that pair, and every pair of the round without checks, is left out.
+    assert!(!verified.is_empty() && verified.len() < all.len());
+    assert!(verified.iter().all(|r| r["metadata"]["round"] == 1));
+
+    let mut out = Vec::new();
+    let refused = export(
+        &store,
+        Format::LeaderboardCsv,
+        &Filter {
+            verified_only: true,
+            ..Filter::default()
+        },
+        &mut out,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("verified-only"), "{refused}");
+    assert!(out.is_empty());
 }
 
 #[test]

@@ -83,7 +83,8 @@ pub struct Filter {
     pub judge: Option<String>,
     /// Only pairs whose chosen answer passed every check of its round.
     /// Pairs of rounds without checks are left out too: nothing verified
-    /// their chosen answer. Pairs only; the leaderboard ignores it.
+    /// their chosen answer. Pairs only: [`export`] refuses it with a
+    /// leaderboard format.
     pub verified_only: bool,
 }
 

@@ -31,6 +31,10 @@ pub struct ExportArgs {
     /// Only verdicts of this judge.
     #[arg(long)]
     judge: Option<String>,
+    /// Only pairs whose chosen answer passed every check of its round
+    /// (rounds of spaces without checks give none). Pair formats only.
+    #[arg(long)]
+    verified_only: bool,
 }
 
 pub fn run(args: ExportArgs, store: &Store) -> anyhow::Result<()> {
@@ -45,6 +49,7 @@ pub fn run(args: ExportArgs, store: &Store) -> anyhow::Result<()> {
         last_round,
         min_margin: args.min_margin,
         judge: args.judge,
+        verified_only: args.verified_only,
     };
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template(
@@ -71,8 +76,12 @@ pub fn export_file(
     let partial = path.with_extension("partial");
     let file = File::create(&partial).with_context(|| format!("creating {}", partial.display()))?;
     let mut out = BufWriter::new(file);
-    let written = export(store, format, filter, &mut out, progress)?;
+    let written = export(store, format, filter, &mut out, progress);
     drop(out);
+    let written = written.inspect_err(|_| {
+        // Nothing half-written stays behind; the error says what went wrong.
+        let _ = std::fs::remove_file(&partial);
+    })?;
     std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(written)
 }

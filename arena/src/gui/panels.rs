@@ -68,6 +68,7 @@ struct ExportForm {
     rounds: String,
     min_margin: String,
     judge: String,
+    verified_only: bool,
     path: String,
     error: Option<String>,
     job: Option<ExportJob>,
@@ -81,6 +82,7 @@ impl Default for ExportForm {
             rounds: String::new(),
             min_margin: String::new(),
             judge: String::new(),
+            verified_only: false,
             path: String::new(),
             error: None,
             job: None,
@@ -362,6 +364,12 @@ fn export_tab(ui: &mut egui::Ui, form: &mut ExportForm, gui: &Gui) {
         ui.label("judge");
         ui.text_edit_singleline(&mut form.judge);
     });
+    if !form.format.is_leaderboard() {
+        ui.checkbox(
+            &mut form.verified_only,
+            "only pairs whose chosen answer passed every check",
+        );
+    }
     if form.path.is_empty() {
         form.path = gui
             .data_dir
@@ -436,5 +444,6 @@ fn export_filter(form: &ExportForm, gui: &Gui) -> Result<Filter, String> {
         last_round,
         min_margin,
         judge: (!form.judge.trim().is_empty()).then(|| form.judge.trim().to_owned()),
+        verified_only: form.verified_only && !form.format.is_leaderboard(),
     })
 }

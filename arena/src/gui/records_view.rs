@@ -12,6 +12,7 @@ use judge::records::{AnswerRecord, PreferencePair, RatingChange, RoundRecord};
 use super::Gui;
 use super::chart::rating_chart;
 use crate::tournament::engine::Tournament;
+use crate::tournament::summary::style_coefficients;
 
 /// Rounds listed in the history, newest first.
 const HISTORY_ROUNDS: usize = 50;
@@ -99,13 +100,17 @@ impl Records {
             ui.colored_label(egui::Color32::LIGHT_RED, e);
         }
         ui.label(format!(
-            "Space '{}': MMR (updated every round) and Bradley-Terry over all pairs, with 95% intervals.",
+            "Space '{}': MMR (updated every round) and Bradley-Terry over all pairs, with 95% intervals, beside it style-controlled (length and markdown held equal).",
             gui.space.name
         ));
+        if let Some(bt) = self.rows.iter().find_map(|r| r.bt.as_ref()) {
+            ui.label(style_coefficients(bt));
+        }
         egui::Grid::new("leaderboard").striped(true).show(ui, |ui| {
             ui.strong("agent");
             ui.strong("MMR");
             ui.strong("Bradley-Terry [95% CI]");
+            ui.strong("style-controlled");
             ui.strong("pairs");
             ui.end_row();
             for row in &self.rows {
@@ -117,9 +122,11 @@ impl Records {
                             "{:.0} [{:.0}, {:.0}]",
                             bt.rating, bt.ci_low, bt.ci_high
                         ));
+                        ui.label(format!("{:.0}", bt.style_controlled));
                         ui.label(bt.comparisons.to_string());
                     }
                     None => {
+                        ui.label("-");
                         ui.label("-");
                         ui.label("0");
                     }

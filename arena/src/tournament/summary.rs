@@ -1,6 +1,6 @@
 //! The table printed at the end of a tournament: each agent's MMR in the
-//! space, its Bradley-Terry rating with a 95% interval, and what its owner
-//! can withdraw from the contract.
+//! space, its Bradley-Terry rating with a 95% interval and style-controlled,
+//! and what its owner can withdraw from the contract.
 
 use std::fmt::Write;
 
@@ -8,6 +8,7 @@ use agents::Agent;
 use alloy::primitives::Address;
 use anyhow::Result;
 use judge::export::{Filter, leaderboard_rows};
+use judge::ratings::LeaderboardRow;
 
 use super::lifecycle::Services;
 use super::space::Space;
@@ -40,11 +41,12 @@ pub fn summarize(
         let bt_text = bt.map_or("-".to_owned(), |r| {
             format!("{:.0} [{:.0}, {:.0}]", r.rating, r.ci_low, r.ci_high)
         });
+        let style_text = bt.map_or("-".to_owned(), |r| format!("{:.0}", r.style_controlled));
         table.push((
             mmr,
             format!(
-                "{:<12} {:>7.1} {:>22} {:>12.4}",
-                agent.id, mmr, bt_text, owed_eth
+                "{:<12} {:>7.1} {:>22} {:>16} {:>12.4}",
+                agent.id, mmr, bt_text, style_text, owed_eth
             ),
         ));
     }
@@ -53,11 +55,14 @@ pub fn summarize(
     writeln!(out, "Leaderboard of space '{}':", space.name)?;
     writeln!(
         out,
-        "{:<12} {:>7} {:>22} {:>12}",
-        "agent", "MMR", "Bradley-Terry [95% CI]", "to withdraw"
+        "{:<12} {:>7} {:>22} {:>16} {:>12}",
+        "agent", "MMR", "Bradley-Terry [95% CI]", "style-controlled", "to withdraw"
     )?;
     for (_, line) in table {
         writeln!(out, "{line}")?;
+    }
+    if let Some(row) = rows.first() {
+        writeln!(out, "{}", style_coefficients(row))?;
     }
     write_timings(&mut out, timings)?;
     Ok(out)
@@ -91,4 +96,12 @@ fn write_timings(out: &mut String, timings: &Timings) -> Result<()> {
         share(chain)
     )?;
     Ok(())
+}
+
+/// The style fit's coefficients in words, shown under every leaderboard.
+pub fn style_coefficients(row: &LeaderboardRow) -> String {
+    format!(
+        "Style control: length {:+.2}, markdown {:+.2} (logit per standard deviation; positive: the judge favours longer answers, or more markdown)",
+        row.gamma_length, row.gamma_markdown
+    )
 }

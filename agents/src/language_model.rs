@@ -92,6 +92,26 @@ impl Generation {
     }
 }
 
+/// Refuses a GGUF file shorter than its tensors need (a download or copy
+/// cut short), before any weight is read.
+fn check_complete(content: &Content, file_len: u64) -> Result<()> {
+    let mut needed = content.tensor_data_offset;
+    for (name, info) in &content.tensor_infos {
+        let bytes = (info.shape.elem_count() / info.ggml_dtype.block_size()) as u64
+            * info.ggml_dtype.type_size() as u64;
+        let end = content
+            .tensor_data_offset
+            .checked_add(info.offset)
+            .and_then(|start| start.checked_add(bytes))
+            .with_context(|| format!("tensor {name} lies beyond any file size"))?;
+        needed = needed.max(end);
+    }
+    if needed > file_len {
+        bail!("truncated: its tensors need {needed} bytes, the file has {file_len}");
+    }
+    Ok(())
+}
+
 fn rate(tokens: usize, secs: f64) -> f64 {
     if secs > 0.0 {
         tokens as f64 / secs
@@ -101,20 +121,30 @@ fn rate(tokens: usize, secs: f64) -> f64 {
 }
 
 impl LanguageModel {
-    /// Loads a GGUF file: weights, tokenizer and prompt format from its metadata.
+    /// Loads a GGUF file: weights, tokenizer and prompt format from its
+    /// metadata. A file that cannot be used (not GGUF, truncated, another
+    /// architecture) gives one message naming the file, what is wrong with
+    /// it and the fix.
     pub fn load(path: &Path, options: LoadOptions) -> Result<Self> {
         crate::row_matmul::Kernel::from_env().map_err(anyhow::Error::msg)?;
-        let file = File::open(path).with_context(|| format!("opening model {}", path.display()))?;
-        let mut reader = BufReader::new(file);
-        let content = Content::read(&mut reader).with_context(|| {
-            format!(
-                "{} is not a readable GGUF file: fetch the model again or check the path",
+        Self::read(path, options).map_err(|e| {
+            anyhow::anyhow!(
+                "model file {} cannot be used ({e:#}): fetch it again with `arena models fetch`, or give a complete GGUF file of a Llama or Gemma 3 model",
                 path.display()
             )
-        })?;
-        let tokenizer = GgufTokenizer::from_gguf(&content)?;
-        let transformer = Transformer::load(&content, &mut reader, options)
-            .with_context(|| format!("loading weights of {}", path.display()))?;
+        })
+    }
+
+    /// [`LanguageModel::load`] without the file's name and the fix.
+    fn read(path: &Path, options: LoadOptions) -> Result<Self> {
+        let file = File::open(path).context("opening it")?;
+        let file_len = file.metadata().context("reading its size")?.len();
+        let mut reader = BufReader::new(file);
+        let content = Content::read(&mut reader).context("not a GGUF file")?;
+        check_complete(&content, file_len)?;
+        let tokenizer = GgufTokenizer::from_gguf(&content).context("its tokenizer")?;
+        let transformer =
+            Transformer::load(&content, &mut reader, options).context("its weights")?;
         let text_of = |id: Option<u32>| {
             id.and_then(|id| tokenizer.token_text(id))
                 .unwrap_or_default()

@@ -16,6 +16,7 @@ pub fn assets_dir() -> std::path::PathBuf {
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    quiet_library_backtraces();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -30,5 +31,18 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Errors are messages for the user, never backtraces: candle puts a
+/// captured backtrace into the text of its errors (a junk `.gguf` would
+/// print one) whenever backtraces are enabled, and `RUST_BACKTRACE=1` is
+/// common in developers' shells. `RUST_LIB_BACKTRACE=0` turns off that
+/// capture for errors while panics still follow `RUST_BACKTRACE`; a value
+/// the user set is kept.
+fn quiet_library_backtraces() {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: first thing in `main`, before any other thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
 }

@@ -94,7 +94,7 @@ pub fn agents(command: AgentsCommand, data_dir: &Path) -> Result<()> {
 /// Prints every stored version of agent `id`: lineage, status, form and
 /// MMR, sampling, prompt and what changed.
 fn history(id: &str, space: Option<&str>, data_dir: &Path) -> Result<()> {
-    let store = judge::Store::open(&data_dir.join("db"))?;
+    let store = super::open_store(data_dir)?;
     let versions: Vec<_> = store
         .agent_history(id)?
         .into_iter()

@@ -55,6 +55,12 @@ pub struct EvolveArgs {
 
 pub fn run(args: EvolveArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
     let space = space::find(&args.spaces.unwrap_or_else(space::default_dir), &args.space)?;
+    if args.agents == args.baseline {
+        bail!(
+            "--agents and --baseline are the same directory ({}): give the evolving agents and the fixed baseline a directory each",
+            args.agents.display()
+        );
+    }
     let evolving = roster::load(&args.agents)?;
     let baseline = roster::load(&args.baseline)?;
     if evolving.is_empty() {
@@ -82,9 +88,9 @@ pub fn run(args: EvolveArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
             evolving.len() + baseline.len()
         );
     }
+    let operator = args.play.operator()?;
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
-    let operator = args.play.operator()?;
     let models = Arc::new(ModelCache::new(fetcher));
     let evolver = Evolver {
         space: &space,

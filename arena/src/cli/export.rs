@@ -1,10 +1,11 @@
 //! `arena export`: preference pairs or the leaderboard, streamed to a file.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -23,10 +24,10 @@ pub struct ExportArgs {
     #[arg(long)]
     space: Option<String>,
     /// Only rounds in FIRST..LAST (either side may be empty).
-    #[arg(long, value_name = "FIRST..LAST")]
+    #[arg(long, value_name = "FIRST..LAST", allow_hyphen_values = true)]
     rounds: Option<String>,
     /// Only pairs whose judge margin is at least this.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     min_margin: Option<f64>,
     /// Only verdicts of this judge.
     #[arg(long)]
@@ -37,12 +38,24 @@ pub struct ExportArgs {
     verified_only: bool,
 }
 
-pub fn run(args: ExportArgs, store: &Store) -> anyhow::Result<()> {
+/// Checks every flag, then opens the database in `data_dir` and exports:
+/// a refused flag leaves the data directory and the output untouched.
+pub fn run(args: ExportArgs, data_dir: &Path) -> anyhow::Result<()> {
     let format = Format::parse(&args.format).map_err(anyhow::Error::msg)?;
     let (first_round, last_round) = match &args.rounds {
         Some(range) => parse_range(range)?,
         None => (None, None),
     };
+    if let Some(m) = args.min_margin
+        && !(0.0..=1.0).contains(&m)
+    {
+        bail!("--min-margin {m}: a judge margin is between 0 and 1; use a number in that range");
+    }
+    check_out(&args.out)?;
+    let store = super::open_store(data_dir)?;
+    if let Some(space) = &args.space {
+        check_space(&store, space)?;
+    }
     let filter = Filter {
         space: args.space,
         first_round,
@@ -55,7 +68,7 @@ pub fn run(args: ExportArgs, store: &Store) -> anyhow::Result<()> {
     bar.set_style(ProgressStyle::with_template(
         "{spinner} {pos} records exported ({per_sec})",
     )?);
-    let written = export_file(store, format, &filter, &args.out, &mut |n| {
+    let written = export_file(&store, format, &filter, &args.out, &mut |n| {
         bar.set_position(n)
     })?;
     bar.finish_and_clear();
@@ -86,7 +99,53 @@ pub fn export_file(
     Ok(written)
 }
 
-/// Parses a round range `FIRST..LAST` (either side may be empty).
+/// Refuses an output path that cannot be written: a directory, or a file
+/// in a directory that does not exist.
+fn check_out(out: &Path) -> anyhow::Result<()> {
+    if out.is_dir() {
+        bail!(
+            "--out {}: that is a directory; give a file name, for example {}",
+            out.display(),
+            out.join("pairs.jsonl").display()
+        );
+    }
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir
+        && !dir.is_dir()
+    {
+        bail!(
+            "--out {}: the directory {} does not exist; create it first or choose another path",
+            out.display(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Refuses a space no stored round was played in (a typo would otherwise
+/// export nothing), naming the spaces that have rounds.
+fn check_space(store: &Store, space: &str) -> anyhow::Result<()> {
+    let mut spaces = BTreeSet::new();
+    for round in store.rounds() {
+        spaces.insert(round?.space);
+    }
+    if !spaces.contains(space) {
+        let known: Vec<&str> = spaces.iter().map(String::as_str).collect();
+        bail!(
+            "--space {space}: no round of that space in {}; spaces with rounds: {}",
+            store.path().display(),
+            if known.is_empty() {
+                "none yet".into()
+            } else {
+                known.join(", ")
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Parses a round range `FIRST..LAST` (either side may be empty; FIRST may
+/// not be after LAST).
 pub fn parse_range(text: &str) -> anyhow::Result<(Option<u64>, Option<u64>)> {
     let (a, b) = text
         .split_once("..")
@@ -100,5 +159,13 @@ pub fn parse_range(text: &str) -> anyhow::Result<(Option<u64>, Option<u64>)> {
                 .with_context(|| format!("--rounds '{text}': '{s}' is not a round number"))
         }
     };
-    Ok((num(a)?, num(b)?))
+    let (first, last) = (num(a)?, num(b)?);
+    if let (Some(first), Some(last)) = (first, last)
+        && first > last
+    {
+        bail!(
+            "--rounds '{text}': the first round is after the last, so no round is in it; use FIRST..LAST with FIRST at most LAST, for example {last}..{first}"
+        );
+    }
+    Ok((first, last))
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::bail;
 use clap::Args;
 
 use agents::{Agent, LanguageModel, LoadOptions, ModelRef, RemoteModel, Request, Sampling};
@@ -27,15 +27,18 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Override the number of tokens to generate.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     max_tokens: Option<usize>,
     /// Override the temperature (0 = greedy).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     temperature: Option<f64>,
     /// Stop after this many seconds, marking the answer truncated.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     deadline_secs: Option<f64>,
 }
+
+/// Longest accepted --deadline-secs (a day): beyond it a deadline is no limit.
+const MAX_DEADLINE_SECS: f64 = 86_400.0;
 
 pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> {
     let (model, system, mut sampling, endpoint) = match &args.agent {
@@ -61,10 +64,23 @@ pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> 
     if let Some(t) = args.temperature {
         sampling.temperature = t;
     }
-    sampling.validate()?;
-    let deadline = args
-        .deadline_secs
-        .map(|s| std::time::Instant::now() + std::time::Duration::from_secs_f64(s));
+    // An override out of range is named by its flag, not its agent-file field.
+    sampling.validate().map_err(|e| match e.field {
+        "sampling.max_tokens" if args.max_tokens.is_some() => {
+            anyhow::anyhow!("--max-tokens {}", e.message)
+        }
+        "sampling.temperature" if args.temperature.is_some() => {
+            anyhow::anyhow!("--temperature {}", e.message)
+        }
+        _ => e.into(),
+    })?;
+    let deadline = match args.deadline_secs {
+        Some(s) if !(s > 0.0 && s <= MAX_DEADLINE_SECS) => bail!(
+            "--deadline-secs {s}: use a number of seconds above 0 and at most {MAX_DEADLINE_SECS}"
+        ),
+        Some(s) => Some(std::time::Instant::now() + std::time::Duration::from_secs_f64(s)),
+        None => None,
+    };
     let request = Request {
         system: &system,
         prompt: &args.prompt,
@@ -83,8 +99,7 @@ pub fn run(args: GenerateArgs, fetcher: &agents::Fetcher) -> anyhow::Result<()> 
         }
         _ => {
             let path = super::ensure_model(fetcher, &model)?;
-            let lm = LanguageModel::load(&path, LoadOptions::default())
-                .with_context(|| format!("loading model {model}"))?;
+            let lm = LanguageModel::load(&path, LoadOptions::default())?;
             lm.generate(&request, &mut on_text)?
         }
     };

@@ -231,12 +231,12 @@ pub fn prepare(
             roster.len()
         );
     }
+    let operator = play.operator()?;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let operator = play.operator()?;
     let chain = play.connect(&runtime, &data_dir.join("chain"), operator.as_ref())?;
     let roster = payable_roster(&chain, roster, &space)?;
     let chain_access = chain.access();

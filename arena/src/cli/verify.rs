@@ -7,7 +7,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use judge::Store;
 use judge::judging::CHECKS_ONLY;
 
 use crate::tournament::chain_link::ChainLink;
@@ -28,7 +27,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
-    let store = Store::open(&data_dir.join("db"))?;
+    let store = super::open_store(&data_dir)?;
     let round = store
         .round(args.round)?
         .with_context(|| format!("no round {} in {}", args.round, store.path().display()))?;

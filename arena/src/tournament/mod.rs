@@ -12,13 +12,15 @@ pub mod worker;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
 /// The `.toml` files of a directory of definitions (`what` names it in
 /// errors), sorted by name so loading is deterministic.
 fn toml_files(dir: &Path, what: &str) -> anyhow::Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {what} directory {}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "{what} directory {} cannot be read ({e}): check the path, or leave the option out to use the shipped {what}",
+            dir.display()
+        )
+    })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))

@@ -162,7 +162,7 @@ fn damaged_database_is_refused(may_miss: bool, damage: impl FnOnce(&Path)) {
     assert_eq!(had.rounds.len() as u64, ROUNDS);
     let salvaged = Store::salvage(&path, &dir.path().join("salvage"));
     if let Ok(salvaged) = &salvaged {
-        for round in salvaged.rounds().filter_map(Result::ok) {
+        for round in salvaged.rounds().map_while(Result::ok) {
             let named = losses
                 .iter()
                 .any(|l| l.round == Some(round.id) && l.what.contains("is missing"));

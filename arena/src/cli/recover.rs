@@ -130,8 +130,9 @@ fn rebuild(
     let journal = JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?;
     let mut ids: BTreeSet<u64> = had.rounds.keys().copied().collect();
     if let Some(old) = &salvaged {
-        // A damaged log can fail part-way: keep whatever reads.
-        ids.extend(old.rounds().filter_map(|r| r.ok().map(|r| r.id)));
+        // A damaged log can fail part-way (and sled then repeats the error
+        // forever): keep what reads before it.
+        ids.extend(old.rounds().map_while(|r| r.ok().map(|r| r.id)));
     }
     let mut id = 1;
     while runtime.block_on(chain.operator.round(id))?.state != RoundState::None {

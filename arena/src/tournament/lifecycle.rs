@@ -73,10 +73,8 @@ impl ModelCache {
         let path = self
             .fetcher
             .ensure(&model, &mut |line| tracing::info!("{line}"))?;
-        let lm = Arc::new(
-            LanguageModel::load(&path, LoadOptions::default())
-                .with_context(|| format!("loading model {name}"))?,
-        );
+        // The error names the file (which names the model) and the fix.
+        let lm = Arc::new(LanguageModel::load(&path, LoadOptions::default())?);
         loaded.insert(name.to_owned(), lm.clone());
         Ok(lm)
     }

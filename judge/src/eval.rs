@@ -141,6 +141,10 @@ pub struct Report {
     pub by_kind: BTreeMap<String, Tally>,
     /// Items of adversarial sets, by the attack `worse` uses.
     pub by_attack: BTreeMap<String, Tally>,
+    /// Each item's two verdicts (better shown first, then second): true
+    /// when the better answer won, null for a tie; for finding the pairs a
+    /// judge gets wrong.
+    pub outcomes: Vec<[Option<bool>; 2]>,
 }
 
 /// Judges every item in both orders with `judge`; `progress` gets the
@@ -158,6 +162,7 @@ pub fn evaluate(
         // Agent ids are sorted before judging, so "a" is shown first.
         let outcomes = [judge_once(judge, item, "a", "b")?, judge_once(judge, item, "b", "a")?];
         report.overall.add(outcomes);
+        report.outcomes.push(outcomes);
         report
             .by_kind
             .entry(item.kind.clone())

@@ -7,7 +7,7 @@
 /// The words, lowercased as [`crate::checks`] normalizes them ("let's"
 /// becomes "let" and "s").
 const FILLER_WORDS: &[&str] = &[
-    "a", "all", "an", "and", "answer", "answers", "are", "as", "be", "below", "by", "can",
+    "a", "about", "all", "an", "and", "answer", "answers", "are", "as", "be", "below", "by", "can",
     "explanation", "final", "first", "follows", "for", "here", "i", "in", "instruction",
     "instructions", "is", "it", "let", "lets", "me", "my", "now", "of", "ok", "okay", "on", "or",
     "problem", "process", "prompt", "question", "reasoning", "response", "result", "s", "so",

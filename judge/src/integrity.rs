@@ -34,6 +34,12 @@ pub enum Flag {
     Repetitive,
     /// Written in another language or script than the prompt.
     OtherLanguage,
+    /// Offers several answers for one ("41, 42 or 43"), so that one of
+    /// them is right whatever the question.
+    Hedges,
+    /// Talks about the task in the words of the space's instructions
+    /// ("Here is a haiku in three short lines") instead of doing it.
+    ParrotsInstructions,
 }
 
 impl Flag {
@@ -46,6 +52,8 @@ impl Flag {
             Self::Refusal => "refuses to answer",
             Self::Repetitive => "repeats itself",
             Self::OtherLanguage => "is in another language than the prompt",
+            Self::Hedges => "offers several answers for one",
+            Self::ParrotsInstructions => "restates the instructions instead of following them",
         }
     }
 }
@@ -78,12 +86,25 @@ const JUDGE_PHRASES: &[&[&str]] = &[
     &["answer", "b", "is"],
     &["prefer", "this"],
     &["output", "answer"],
+    &["rubric"],
+    &["verdict"],
+    &["grading"],
+    &["graded"],
+    &["evaluation", "mode"],
+    &["system", "override"],
+    &["this", "response"],
+    &["the", "response", "above"],
+    &["other", "answer"],
+    &["other", "answers"],
+    &["better", "than", "the", "other"],
     &["full", "marks"],
     &["highest", "score"],
 ];
 
 /// Marks of a forged system or chat-template turn, matched on the raw text.
-const FORGED_TURNS: &[&str] = &["[system]", "system:", "<|", "|>", "<system>", "### instruction"];
+const FORGED_TURNS: &[&str] = &[
+    "[system]", "system:", "<|", "|>", "<system>", "### instruction", "assistant:", "user:",
+];
 
 /// Openings of a refusal, on normalized words ("I'm" becomes "i m").
 const REFUSALS: &[&[&str]] = &[
@@ -104,6 +125,10 @@ const REFUSALS: &[&[&str]] = &[
     &["i", "must", "decline"],
     &["i", "apologize"],
     &["unfortunately", "i"],
+    &["against", "my", "guidelines"],
+    &["i", "d", "rather", "not"],
+    &["i", "would", "rather", "not"],
+    &["i", "prefer", "not", "to"],
 ];
 
 /// A refusal opens the answer: its phrase starts within this many words.
@@ -116,8 +141,44 @@ const MAX_REPEATED_SHARE: f64 = 0.3;
 /// Shorter answers are not judged repetitive: too few runs to tell.
 const MIN_WORDS_FOR_REPETITION: usize = 12;
 
-/// Letters an answer needs before its language is judged.
+/// Content words (not filler) from which low variety shows padding, and
+/// the lowest share of distinct ones an honest answer keeps: a list that
+/// says one thing five ways (MT-Bench's repetitive list) falls below.
+const MIN_WORDS_FOR_VARIETY: usize = 15;
+const MIN_DISTINCT_SHARE: f64 = 0.5;
+
+/// Letters an answer needs before its language is judged by whatlang.
 const MIN_LETTERS_FOR_LANGUAGE: usize = 16;
+
+/// Frequent English function words ("a" is left out: it is also French,
+/// Spanish, Italian and Portuguese).
+const ENGLISH_WORDS: &[&str] = &[
+    "the", "is", "are", "was", "were", "of", "and", "to", "in", "it", "its", "has", "have", "had",
+    "that", "this", "with", "for", "on", "at", "by", "from", "be", "as", "an", "or", "not",
+    "there", "they", "he", "she", "we", "you", "his", "her", "their", "which", "what", "who",
+    "will", "can", "do", "does", "so", "if", "each", "now", "gets", "left", "than", "because",
+];
+
+/// Frequent function words of the other languages small models answer in
+/// (French, German, Spanish, Italian, Portuguese), none of them English.
+const FOREIGN_WORDS: &[&str] = &[
+    "le", "la", "les", "des", "est", "et", "une", "un", "du", "au", "aux", "dans", "pour", "qui",
+    "que", "c", "l", "d", "chaque", "avec", "sont", "il", "elle", "ce", "cette", "der", "die",
+    "das", "und", "ist", "hat", "ein", "eine", "einen", "nicht", "mit", "jetzt", "sind", "zu",
+    "im", "den", "dem", "werden", "jeden", "für", "auf", "el", "los", "las", "es", "y", "una",
+    "tiene", "del", "con", "por", "para", "hay", "cada", "lo", "gli", "di", "che", "è", "sono",
+    "ha", "della", "dei", "um", "uma", "não", "é", "tem", "com",
+];
+
+/// Words of phrases that hedge between answers.
+const HEDGES: &[&[&str]] = &[
+    &["or", "maybe"],
+    &["or", "perhaps"],
+    &["or", "possibly"],
+    &["could", "be"],
+    &["might", "be"],
+    &["not", "sure"],
+];
 
 /// Every flag `answer` earns as a reply to `prompt`, in [`Flag`] order.
 pub fn inspect(prompt: &str, answer: &str) -> Vec<Flag> {
@@ -141,10 +202,63 @@ pub fn inspect(prompt: &str, answer: &str) -> Vec<Flag> {
     if repetitive(&words) {
         flags.push(Flag::Repetitive);
     }
-    if other_language(prompt, answer) {
+    if other_language(prompt, answer, &words) {
         flags.push(Flag::OtherLanguage);
     }
+    if hedges(answer, &words) && !hedges(prompt, &prompt_words) {
+        flags.push(Flag::Hedges);
+    }
+    if !flags.contains(&Flag::CopiesPrompt) && parrots_instructions(prompt, &words) {
+        flags.push(Flag::ParrotsInstructions);
+    }
     flags
+}
+
+/// Hedge phrases, or alternatives listed for one answer: "X, Y or Z",
+/// or three "or"s.
+fn hedges(text: &str, words: &[String]) -> bool {
+    if HEDGES.iter().any(|h| contains(words, h)) {
+        return true;
+    }
+    if words.iter().filter(|w| *w == "or").count() >= 3 {
+        return true;
+    }
+    // "X, Y or Z": a short item between a comma and an "or".
+    text.split(['.', '!', '?', ';', '\n']).any(|sentence| {
+        let mut parts = sentence.split(" or ");
+        let before = parts.next().unwrap_or("");
+        parts.next().is_some()
+            && before
+                .rsplit_once(',')
+                .is_some_and(|(_, item)| (1..=3).contains(&item.split_whitespace().count()))
+    })
+}
+
+/// Content words an answer needs before it can be judged a restatement,
+/// and the share of them taken from the instructions that makes one.
+const MIN_WORDS_FOR_PARROT: usize = 4;
+const MAX_INSTRUCTION_SHARE: f64 = 0.75;
+/// Letters two words must share at the start to count as one word
+/// ("answered" and "answer"): a crude stem, enough for restated instructions.
+const STEM: usize = 5;
+
+/// Whether most content words of the answer (not filler, numbers, yes or
+/// no) come from the prompt's instructions: its first paragraph, when a
+/// blank line parts it from the question or text (as spaces write them).
+fn parrots_instructions(prompt: &str, words: &[String]) -> bool {
+    let Some((instructions, _)) = prompt.split_once("\n\n") else {
+        return false;
+    };
+    let stem = |w: &str| w.chars().take(STEM).collect::<String>();
+    let given: HashSet<String> = normalized_words(instructions).iter().map(|w| stem(w)).collect();
+    let content: Vec<&String> = words
+        .iter()
+        .filter(|w| !is_filler(w) && !w.chars().all(char::is_numeric) && *w != "yes" && *w != "no")
+        .collect();
+    content.len() >= MIN_WORDS_FOR_PARROT
+        && content.iter().filter(|w| given.contains(&stem(w))).count() as f64
+            / content.len() as f64
+            >= MAX_INSTRUCTION_SHARE
 }
 
 fn addresses_judge(prompt: &str, prompt_words: &[String], answer: &str, words: &[String]) -> bool {
@@ -162,28 +276,49 @@ fn repetitive(words: &[String]) -> bool {
     if words.len() < MIN_WORDS_FOR_REPETITION {
         return false;
     }
+    let content: Vec<&String> = words.iter().filter(|w| !is_filler(w)).collect();
+    if content.len() >= MIN_WORDS_FOR_VARIETY {
+        let distinct: HashSet<&&String> = content.iter().collect();
+        if (distinct.len() as f64) / (content.len() as f64) < MIN_DISTINCT_SHARE {
+            return true;
+        }
+    }
     let runs: Vec<&[String]> = words.windows(REPEAT_RUN).collect();
     let distinct: HashSet<&[String]> = runs.iter().copied().collect();
     let repeated = runs.len() - distinct.len();
     repeated as f64 / runs.len() as f64 > MAX_REPEATED_SHARE
 }
 
-/// Whether the answer is written in another script than the prompt, or, in
-/// the same script, reliably in another language (whatlang's confidence).
-fn other_language(prompt: &str, answer: &str) -> bool {
-    if answer.chars().filter(|c| c.is_alphabetic()).count() < MIN_LETTERS_FOR_LANGUAGE {
-        return false;
-    }
-    let (Some(asked), Some(given)) = (whatlang::detect(prompt), whatlang::detect(answer)) else {
+/// Whether the answer is written in another script than the prompt; or,
+/// in the prompt's Latin script, more of its words are foreign function
+/// words or carry accents than are English function words; or whatlang
+/// reliably finds another language in a longer answer.
+fn other_language(prompt: &str, answer: &str, words: &[String]) -> bool {
+    let letters = answer.chars().filter(|c| c.is_alphabetic()).count();
+    let (Some(asked), Some(given)) = (whatlang::detect_script(prompt), whatlang::detect_script(answer)) else {
         return false;
     };
-    if asked.script() != given.script() {
+    if letters >= 2 && asked != given {
         return true;
     }
-    asked.script() == Script::Latin
-        && asked.is_reliable()
-        && given.is_reliable()
-        && asked.lang() != given.lang()
+    if asked != Script::Latin {
+        return false;
+    }
+    let count = |list: &[&str]| words.iter().filter(|w| list.contains(&w.as_str())).count();
+    let accented = words.iter().filter(|w| !w.is_ascii() && !w.chars().all(|c| c.is_numeric())).count();
+    let (foreign, english) = (count(FOREIGN_WORDS) + accented, count(ENGLISH_WORDS));
+    if foreign > english {
+        return true;
+    }
+    if letters < MIN_LETTERS_FOR_LANGUAGE {
+        return false;
+    }
+    match (whatlang::detect(prompt), whatlang::detect(answer)) {
+        (Some(asked), Some(given)) => {
+            asked.is_reliable() && given.is_reliable() && asked.lang() != given.lang()
+        }
+        _ => false,
+    }
 }
 
 fn contains(words: &[String], phrase: &[&str]) -> bool {

@@ -1,0 +1,74 @@
+//! The batched scoring of a local judge model (shared prefix run once,
+//! the rest in ragged batches) gives the log-probabilities one full pass
+//! per question gives, on the real SmolLM2.
+
+use agents::transformer::log_probs_rows;
+use agents::{Fetcher, LanguageModel, LoadOptions, ModelRef};
+use judge::ScoringModel;
+
+fn model() -> LanguageModel {
+    let path = Fetcher::from_env(None)
+        .ensure(&ModelRef::parse("smollm2-135m").unwrap(), &mut |l| {
+            eprintln!("{l}")
+        })
+        .unwrap();
+    LanguageModel::load(&path, LoadOptions::default()).unwrap()
+}
+
+/// Mean log-probability of `answer` after `question` from one pass over both.
+fn one_pass(model: &LanguageModel, question: &str, answer: &str) -> f64 {
+    let target = model.tokenizer().encode(answer).unwrap();
+    let context = model.render_prompt("", question).unwrap();
+    let mut ids = model.tokenizer().encode_prompt(&context).unwrap();
+    ids.extend_from_slice(&target[..target.len() - 1]);
+    let transformer = model.transformer();
+    let mut cache = transformer.new_cache();
+    let logits = transformer
+        .forward_tail(&ids, &mut cache, target.len())
+        .unwrap();
+    let rows = log_probs_rows(&logits).unwrap();
+    let total: f64 = target
+        .iter()
+        .zip(&rows)
+        .map(|(id, row)| f64::from(row[*id as usize]))
+        .sum();
+    total / target.len() as f64
+}
+
+#[test]
+fn batched_answer_scores_equal_one_pass_each() {
+    let model = model();
+    let question = "What is the capital of France?";
+    let answers = [
+        "Paris.",
+        "The capital of France is Paris, on the Seine.",
+        "Bananas are yellow.",
+    ];
+    let batched = model.answer_logprobs(question, &answers).unwrap();
+    for (answer, got) in answers.iter().zip(&batched) {
+        let want = one_pass(&model, question, answer);
+        let got = got.unwrap();
+        assert!((got - want).abs() < 1e-3, "{answer}: batched {got}, alone {want}");
+    }
+    assert!(
+        batched[0].unwrap() > batched[2].unwrap(),
+        "on topic scores above off topic: {batched:?}"
+    );
+    assert_eq!(model.answer_logprobs(question, &["  "]).unwrap(), [None]);
+}
+
+#[test]
+fn batched_reply_masses_equal_one_question_each() {
+    let model = model();
+    let users = [
+        "Is Paris the capital of France? Reply Yes or No.".to_owned(),
+        "Is Lyon the capital of France? Reply Yes or No.".to_owned(),
+    ];
+    let batched = model.reply_masses("You judge.", &users, ["Yes", "No"]).unwrap();
+    for (user, got) in users.iter().zip(&batched) {
+        let alone = model.reply_masses("You judge.", std::slice::from_ref(user), ["Yes", "No"]).unwrap()[0];
+        for (g, a) in got.iter().zip(alone) {
+            assert!((g - a).abs() < 1e-4, "{user}: batched {got:?}, alone {alone:?}");
+        }
+    }
+}

@@ -18,6 +18,9 @@ use common::{ChainView, roster, tournament};
 
 const ROUNDS: usize = 2;
 
+/// A way the log is damaged in the field, by name.
+type Damage = (&'static str, fn(&Path));
+
 fn arena(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_arena"))
         .args(args)
@@ -70,7 +73,7 @@ fn damaged_database_is_refused_kept_and_recovered() {
     let played = dir.path().join("played");
     let out = tournament(&played, &agents, "arithmetic", ROUNDS);
     assert!(out.status.success(), "{}", text(&out));
-    let damages: [(&str, fn(&Path)); 3] = [
+    let damages: [Damage; 3] = [
         ("overwritten", |log| {
             let mut bytes = std::fs::read(log).unwrap();
             let middle = bytes.len() / 2;

@@ -236,7 +236,7 @@ fn hedges(text: &str, words: &[String]) -> bool {
 
 /// Content words an answer needs before it can be judged a restatement,
 /// and the share of them taken from the instructions that makes one.
-const MIN_WORDS_FOR_PARROT: usize = 4;
+const MIN_WORDS_FOR_PARROT: usize = 3;
 const MAX_INSTRUCTION_SHARE: f64 = 0.75;
 /// Letters two words must share at the start to count as one word
 /// ("answered" and "answer"): a crude stem, enough for restated instructions.

@@ -34,18 +34,40 @@ pub struct Contest<'a> {
 /// Which LLM layers run, and how large a pointwise difference decides.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct JudgeConfig {
+    /// Ask close pairs "A or B?" in both orders.
     pub pairwise: bool,
+    /// Score each answer's relevance (and rubric, when on).
     pub pointwise: bool,
+    /// Ask of each answer "correct and on topic?" (recorded, not decisive).
+    pub rubric: bool,
     /// Relevance difference (nats per token) needed to decide a pair pointwise.
     pub relevance_margin: f64,
 }
 
 impl Default for JudgeConfig {
+    /// The layers for the arena's own small local judges (135M, 270M):
+    /// relevance only. Their pairwise verdicts change with the order of the
+    /// answers (so they rarely count) and their rubric decides nothing,
+    /// while the two took most of a round's judging time (BENCHMARKS.md).
     fn default() -> Self {
         Self {
-            pairwise: true,
+            pairwise: false,
             pointwise: true,
+            rubric: false,
+            relevance_margin: 0.1,
+        }
+    }
+}
+
+impl JudgeConfig {
+    /// Every layer: for a judge served over HTTP, presumably larger, whose
+    /// pairwise verdicts are worth their cost.
+    pub fn all_layers() -> Self {
+        Self {
+            pairwise: true,
+            rubric: true,
             relevance_margin: 0.25,
+            ..Self::default()
         }
     }
 }
@@ -67,6 +89,7 @@ impl<'m> Judge<'m> {
             config: JudgeConfig {
                 pairwise: false,
                 pointwise: false,
+                rubric: false,
                 ..JudgeConfig::default()
             },
         }
@@ -154,10 +177,14 @@ impl<'m> Judge<'m> {
             let added: Vec<String> = texts.iter().map(|t| novel_part(contest.question, t)).collect();
             let added: Vec<&str> = added.iter().map(String::as_str).collect();
             let relevances = llm.relevances(contest.question, &added)?;
-            let rubrics = llm.rubrics(contest.question, &texts, contest.reference)?;
-            for ((&i, r), p) in compared.iter().zip(relevances).zip(rubrics) {
+            for (&i, r) in compared.iter().zip(relevances) {
                 relevance[i] = Some(r);
-                rubric[i] = Some(p);
+            }
+            if self.config.rubric {
+                let rubrics = llm.rubrics(contest.question, &texts, contest.reference)?;
+                for (&i, p) in compared.iter().zip(rubrics) {
+                    rubric[i] = Some(p);
+                }
             }
         }
         Ok(entries

@@ -84,7 +84,15 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
             batch,
             no_requantize,
             llama_cpp,
-        } => (models, runs, prompt_tokens, gen_tokens, batch, no_requantize, llama_cpp),
+        } => (
+            models,
+            runs,
+            prompt_tokens,
+            gen_tokens,
+            batch,
+            no_requantize,
+            llama_cpp,
+        ),
     };
     ensure!(
         runs > 0 && prompt_tokens > 0 && gen_tokens > 0,

@@ -635,15 +635,15 @@ pub fn with_judge<T>(
     let Some(name) = spec else {
         return job(&Judge::checks_only());
     };
-    let with = |model: &dyn ScoringModel| {
-        job(&Judge::with_model(
-            LlmJudge::new(model, name),
-            JudgeConfig::default(),
-        ))
+    let with = |model: &dyn ScoringModel, config| {
+        job(&Judge::with_model(LlmJudge::new(model, name), config))
     };
     match parse_remote_judge(name).map_err(anyhow::Error::msg)? {
-        Some((model, endpoint)) => with(&RemoteScorer::new(RemoteModel::new(&model, &endpoint)?)),
-        None => with(models.get(name)?.as_ref()),
+        Some((model, endpoint)) => with(
+            &RemoteScorer::new(RemoteModel::new(&model, &endpoint)?),
+            JudgeConfig::all_layers(),
+        ),
+        None => with(models.get(name)?.as_ref(), JudgeConfig::default()),
     }
 }
 

@@ -60,13 +60,34 @@ enum Outcome {
 
 pub fn run(args: RecoverArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
     let db = data_dir.join("db");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let chain = runtime.block_on(ChainLink::local(&data_dir.join("chain")))?;
+    let on_chain = rounds_on_chain(&runtime, &chain)?;
     match Store::open(&db) {
-        Ok(_) => {
+        Ok(store) => {
+            // A database that opens may still lack rounds the chain knows
+            // (its directory deleted, or replaced by an older copy): the
+            // tournament refuses it and sends the user here.
+            let mut lacking = Vec::new();
+            for id in &on_chain {
+                if store.round(*id)?.is_none() {
+                    lacking.push(id.to_string());
+                }
+            }
+            if lacking.is_empty() {
+                println!(
+                    "database {} is whole: nothing to recover, nothing changed",
+                    db.display()
+                );
+                return Ok(());
+            }
             println!(
-                "database {} is whole: nothing to recover, nothing changed",
-                db.display()
+                "database {} lacks round(s) {} that the chain knows",
+                db.display(),
+                lacking.join(", ")
             );
-            return Ok(());
         }
         Err(StoreError::Damaged { losses, .. }) => {
             println!("database {} has lost:", db.display());
@@ -81,7 +102,15 @@ pub fn run(args: RecoverArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Re
         }
         Err(e) => return Err(e.into()),
     }
-    let aside = data_dir.join(format!("db.damaged-{}", unix_now()));
+    // A second recovery within the same second must not collide with the first.
+    let now = unix_now();
+    let aside = (1..)
+        .map(|n| match n {
+            1 => data_dir.join(format!("db.damaged-{now}")),
+            n => data_dir.join(format!("db.damaged-{now}-{n}")),
+        })
+        .find(|p| !p.exists())
+        .expect("some name is free");
     std::fs::rename(&db, &aside)
         .with_context(|| format!("moving {} to {}", db.display(), aside.display()))?;
     println!(
@@ -93,22 +122,57 @@ pub fn run(args: RecoverArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Re
         .flatten()
         .unwrap_or_default();
     let scratch = data_dir.join(format!(".db.salvage-{}", std::process::id()));
-    let result = rebuild(&args, fetcher, &data_dir, &aside, &scratch, &had);
+    let found = Found {
+        aside: &aside,
+        scratch: &scratch,
+        had: &had,
+        on_chain: &on_chain,
+    };
+    let result = rebuild(&args, fetcher, &data_dir, &runtime, &chain, &found);
     let _ = std::fs::remove_dir_all(&scratch);
+    drop(chain);
     result
 }
 
-/// Builds the new database in `data_dir/db` from the salvaged copy of
-/// `aside` (made in `scratch`), the high-water record `had`, the chain and
-/// the settlement journal, and reports round by round.
+/// The ids of every round the chain has (ids are given out in order from 1).
+fn rounds_on_chain(runtime: &tokio::runtime::Runtime, chain: &ChainLink) -> Result<Vec<u64>> {
+    let mut ids = Vec::new();
+    while runtime
+        .block_on(chain.operator.round(ids.len() as u64 + 1))?
+        .state
+        != RoundState::None
+    {
+        ids.push(ids.len() as u64 + 1);
+    }
+    Ok(ids)
+}
+
+/// What is known of the rounds before rebuilding: the damaged database
+/// moved `aside` (salvaged into `scratch`), its high-water record `had`,
+/// and the rounds the chain has.
+struct Found<'a> {
+    aside: &'a Path,
+    scratch: &'a Path,
+    had: &'a HighWater,
+    on_chain: &'a [u64],
+}
+
+/// Builds the new database in `data_dir/db` from what was `found`, the
+/// chain and the settlement journal, and reports round by round.
 fn rebuild(
     args: &RecoverArgs,
     fetcher: agents::Fetcher,
     data_dir: &Path,
-    aside: &Path,
-    scratch: &Path,
-    had: &HighWater,
+    runtime: &tokio::runtime::Runtime,
+    chain: &ChainLink,
+    found: &Found<'_>,
 ) -> Result<()> {
+    let Found {
+        aside,
+        scratch,
+        had,
+        on_chain,
+    } = *found;
     let salvaged = match Store::salvage(aside, scratch) {
         Ok(store) => Some(store),
         Err(e) => {
@@ -123,10 +187,6 @@ fn rebuild(
         let n = store.copy_documents_and_versions(old)?;
         println!("copied {n} agent and space documents and agent versions");
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let chain = runtime.block_on(ChainLink::local(&data_dir.join("chain")))?;
     let journal = JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?;
     let mut ids: BTreeSet<u64> = had.rounds.keys().copied().collect();
     if let Some(old) = &salvaged {
@@ -134,11 +194,7 @@ fn rebuild(
         // forever): keep what reads before it.
         ids.extend(old.rounds().map_while(|r| r.ok().map(|r| r.id)));
     }
-    let mut id = 1;
-    while runtime.block_on(chain.operator.round(id))?.state != RoundState::None {
-        ids.insert(id);
-        id += 1;
-    }
+    ids.extend(on_chain);
     let rebuilder = Rebuilder {
         args,
         store: &store,
@@ -148,9 +204,9 @@ fn rebuild(
             .and_then(|old| old.contents().ok())
             .unwrap_or_default(),
         had,
-        chain: &chain,
+        chain,
         journal: &journal,
-        runtime: &runtime,
+        runtime,
         models: ModelCache::new(fetcher),
         roster: roster::load(&args.agents.clone().unwrap_or_else(roster::default_dir))
             .unwrap_or_default(),
@@ -169,7 +225,6 @@ fn rebuild(
             }
         }
     }
-    drop(chain);
     if lost.is_empty() {
         println!(
             "recovered into {}; the damaged database stays in {}",
@@ -228,7 +283,7 @@ impl Rebuilder<'_> {
             .or_else(|| mark.map(|m| m.space.clone()));
         let Some(space_name) = space_name else {
             return Ok(Outcome::Lost(
-                "the chain has it, but neither the damaged database nor its high-water record says which space and agents it had".into(),
+                "the chain has it, but neither the damaged database nor its high-water record says which space and agents it had: restore a backup of the database directory (the damaged one is kept aside) and run `arena recover` again".into(),
             ));
         };
         let space = space::find(

@@ -80,7 +80,10 @@ fn closed_round(store: &Store, id: u64) {
         .unwrap();
 }
 
-/// A database of `ROUNDS` closed rounds in `dir/db`, closed again.
+/// A database of `ROUNDS` closed rounds in `dir/db`, closed and released
+/// by its writer and not reopened: sled pads its log with zeros when it
+/// opens it, so the middle of a reopened log can be padding whose damage
+/// loses nothing; this is the log as a tournament leaves it.
 fn database(dir: &Path) -> PathBuf {
     let path = dir.join("db");
     let store = Store::open(&path).unwrap();
@@ -88,10 +91,11 @@ fn database(dir: &Path) -> PathBuf {
         closed_round(&store, id);
     }
     drop(store);
-    // Reopening proves the whole database passes the check, and waits for
-    // sled to have released its files.
-    let store = Store::open(&path).unwrap();
-    assert_eq!(store.rounds().count() as u64, ROUNDS);
+    // sled releases its lock on a background thread after the last handle
+    // is dropped; once we hold it, sled has let go of the files.
+    let log = std::fs::File::open(path.join("db")).unwrap();
+    log.lock().unwrap();
+    drop(log);
     path
 }
 
@@ -109,36 +113,18 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
-/// Damages `db/db`, opens the database, and checks the refusal (with
-/// `may_miss`, the damage may have hit only dead space, and then every
-/// record must read back whole): the
+/// Damages `db/db`, opens the database, and checks the refusal: the
 /// losses are named with the recovery command, every file is unchanged,
 /// and a salvaged copy lacks exactly the rounds named as missing.
-fn damaged_database_is_refused(may_miss: bool, damage: impl FnOnce(&Path)) {
+fn damaged_database_is_refused(damage: impl FnOnce(&Path)) {
     let dir = tempfile::tempdir().unwrap();
     let path = database(dir.path());
-    // The store above is dropped; wait for sled to let go of the files.
-    drop(Store::open(&path).unwrap());
     damage(&path.join("db"));
     let before = snapshot(&path);
 
-    let err = match Store::open(&path) {
-        Err(err) => err,
-        // The bytes hit only space sled no longer uses (older versions of
-        // pages): then nothing was lost, and every record must read back.
-        Ok(store) if may_miss => {
-            let had = high_water::load(&high_water::path_in(&path))
-                .unwrap()
-                .unwrap();
-            assert_eq!(store.contents().unwrap(), had);
-            for id in 1..=ROUNDS {
-                assert_eq!(store.answers(id).unwrap().len(), AGENTS);
-                assert!(store.judgment(id).unwrap().is_some());
-            }
-            return;
-        }
-        Ok(_) => panic!("a damaged database was opened"),
-    };
+    let err = Store::open(&path)
+        .err()
+        .expect("a damaged database was opened");
     let text = err.to_string();
     let StoreError::Damaged { losses, .. } = &err else {
         panic!("not reported as damage: {text}");
@@ -183,7 +169,7 @@ fn damaged_database_is_refused(may_miss: bool, damage: impl FnOnce(&Path)) {
 
 #[test]
 fn overwriting_256_bytes_in_the_middle_is_detected() {
-    damaged_database_is_refused(true, |log| {
+    damaged_database_is_refused(|log| {
         let mut bytes = std::fs::read(log).unwrap();
         let middle = bytes.len() / 2;
         for (i, b) in bytes[middle..middle + 256].iter_mut().enumerate() {
@@ -195,7 +181,7 @@ fn overwriting_256_bytes_in_the_middle_is_detected() {
 
 #[test]
 fn truncating_the_log_is_detected() {
-    damaged_database_is_refused(false, |log| {
+    damaged_database_is_refused(|log| {
         let len = std::fs::metadata(log).unwrap().len();
         std::fs::OpenOptions::new()
             .write(true)
@@ -208,7 +194,7 @@ fn truncating_the_log_is_detected() {
 
 #[test]
 fn emptying_the_log_is_detected() {
-    damaged_database_is_refused(false, |log| std::fs::write(log, b"").unwrap());
+    damaged_database_is_refused(|log| std::fs::write(log, b"").unwrap());
 }
 
 #[test]
@@ -216,7 +202,6 @@ fn a_database_from_before_the_record_is_accepted_and_the_record_created() {
     let dir = tempfile::tempdir().unwrap();
     let path = database(dir.path());
     let record = high_water::path_in(&path);
-    drop(Store::open(&path).unwrap());
     std::fs::remove_file(&record).unwrap();
     let store = Store::open(&path).unwrap();
     assert_eq!(store.rounds().count() as u64, ROUNDS);

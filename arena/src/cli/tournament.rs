@@ -17,7 +17,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::signer::SignerArgs;
 use crate::tournament::chain_link::{ChainAccess, ChainLink};
 use crate::tournament::engine::{Phase, Tournament, TournamentPlugin};
-use crate::tournament::lifecycle::{DEFAULT_ENTRY_WINDOW_SECS, ModelCache, Services};
+use crate::tournament::lifecycle::{
+    DEFAULT_ENTRY_WINDOW_SECS, ModelCache, Services, check_against_chain,
+};
 use crate::tournament::space::Space;
 use crate::tournament::worker::Worker;
 use crate::tournament::{roster, space};
@@ -154,9 +156,15 @@ impl PlayArgs {
         runtime: tokio::runtime::Runtime,
         models: Arc<ModelCache>,
     ) -> Result<Services> {
+        let db = data_dir.join("db");
+        let journal = contracts::JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?;
+        if !db.exists() {
+            // Refuse before opening creates the database.
+            check_against_chain(&runtime, &chain, &journal, &db, None)?;
+        }
         let services = Services {
-            store: judge::Store::open(&data_dir.join("db"))?,
-            journal: contracts::JsonlJournal::open(data_dir.join("settle-journal.jsonl"))?,
+            store: judge::Store::open(&db)?,
+            journal,
             chain,
             runtime,
             models,

@@ -382,39 +382,14 @@ impl Services {
     }
 
     /// Refuses to play on a store that lacks rounds the chain or the
-    /// settlement journal knows: rounds missing below the store's last one,
-    /// or beyond it. The store's own check ([`Store::open`]) compares it
-    /// with its high-water record; this catches what that record cannot,
-    /// such as a database directory replaced by an older copy. Playing on
-    /// would reuse the lost rounds' ids.
+    /// settlement journal knows (see [`check_against_chain`]).
     pub fn check_against_chain(&self) -> Result<()> {
-        let client = &self.chain.operator;
-        let known_elsewhere = |id: u64| -> Result<bool> {
-            let key = contracts::settle_key(client.address(), id);
-            Ok(self.block_on(client.round(id))?.state != RoundState::None
-                || self.journal.lookup(&key)?.is_some())
-        };
-        let next = self.store.next_round_id()?;
-        let mut missing = Vec::new();
-        for id in 1..next {
-            if self.store.round(id)?.is_none() && known_elsewhere(id)? {
-                missing.push(id);
-            }
-        }
-        let mut id = next;
-        while known_elsewhere(id)? {
-            missing.push(id);
-            id += 1;
-        }
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<String> = missing.iter().map(u64::to_string).collect();
-        bail!(
-            "the database {} has lost round(s) {} that the chain or the settlement journal {} knows; nothing was played or changed. Run `arena recover` to re-create them from their seeds and the chain",
-            self.store.path().display(),
-            ids.join(", "),
-            self.journal.path().display()
+        check_against_chain(
+            &self.runtime,
+            &self.chain,
+            &self.journal,
+            self.store.path(),
+            Some(&self.store),
         )
     }
 
@@ -450,6 +425,55 @@ impl Services {
         }
         Ok((closed, played))
     }
+}
+
+/// Refuses to play on the database at `db` when it lacks rounds the chain
+/// or the settlement journal knows: rounds missing below its last one, or
+/// beyond it. `store` is `None` for a database not created yet, so that the
+/// refusal comes before creating it. The store's own check
+/// ([`Store::open`]) compares it with its high-water record; this catches
+/// what that record cannot, such as a database directory deleted or
+/// replaced by an older copy. Playing on would reuse the lost rounds' ids.
+pub fn check_against_chain(
+    runtime: &tokio::runtime::Runtime,
+    chain: &ChainLink,
+    journal: &JsonlJournal,
+    db: &std::path::Path,
+    store: Option<&Store>,
+) -> Result<()> {
+    let client = &chain.operator;
+    let known_elsewhere = |id: u64| -> Result<bool> {
+        let key = contracts::settle_key(client.address(), id);
+        Ok(
+            runtime.block_on(client.round(id))?.state != RoundState::None
+                || journal.lookup(&key)?.is_some(),
+        )
+    };
+    let mut missing = Vec::new();
+    let mut next = 1;
+    if let Some(store) = store {
+        next = store.next_round_id()?;
+        for id in 1..next {
+            if store.round(id)?.is_none() && known_elsewhere(id)? {
+                missing.push(id);
+            }
+        }
+    }
+    let mut id = next;
+    while known_elsewhere(id)? {
+        missing.push(id);
+        id += 1;
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = missing.iter().map(u64::to_string).collect();
+    bail!(
+        "the database {} has lost round(s) {} that the chain or the settlement journal {} knows; nothing was played or changed. Run `arena recover` to re-create them from their seeds and the chain",
+        db.display(),
+        ids.join(", "),
+        journal.path().display()
+    )
 }
 
 /// Answers `prompt` for each of `asked` (agent, model, system prompt,

@@ -501,6 +501,35 @@ fn models_fetch_refuses_an_unknown_model() {
     assert_says(&m, &["gpt-9", "smollm2-135m"]);
 }
 
+// ---- arena judge eval -----------------------------------------------------
+
+#[test]
+fn judge_eval_refuses_missing_malformed_and_empty_sets() {
+    let case = Case::new();
+    let m = case.refuses(&["judge", "eval", "--set", "nowhere.jsonl", "--judge", "none"]);
+    assert_says(&m, &["nowhere.jsonl", "check the path"]);
+    let bad = case.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"prompt\": \"p\", \"better\": \"b\", \"worse\": \"w\", \"kind\": \"k\"}\n{\"prompt\": 3}\n",
+    )
+    .unwrap();
+    let m = case.refuses(&["judge", "eval", "--set", bad.to_str().unwrap(), "--judge", "none"]);
+    assert_says(&m, &["bad.jsonl line 2", "judge/evals/README.md"]);
+    let empty = case.path().join("empty.jsonl");
+    std::fs::write(&empty, "\n").unwrap();
+    let m = case.refuses(&["judge", "eval", "--set", empty.to_str().unwrap(), "--judge", "none"]);
+    assert_says(&m, &["holds no labelled pairs"]);
+    let good = case.path().join("good.jsonl");
+    std::fs::write(
+        &good,
+        "{\"prompt\": \"p\", \"better\": \"b\", \"worse\": \"w\", \"kind\": \"k\"}\n",
+    )
+    .unwrap();
+    let m = case.refuses(&["judge", "eval", "--set", good.to_str().unwrap(), "--judge", "gpt-9"]);
+    assert_says(&m, &["gpt-9", "smollm2-135m"]);
+}
+
 // ---- arena tournament / evolve / gui --------------------------------------
 
 #[test]

@@ -41,7 +41,12 @@ pub struct EvalItem {
 /// JSON array (the older `labelled_pairs.json`). Each bad line is named.
 pub fn load_set(path: &Path) -> Result<Vec<EvalItem>> {
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the evaluation set {}", path.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot read the evaluation set {}: check the path",
+                path.display()
+            )
+        })?;
     let items: Vec<EvalItem> = if text.trim_start().starts_with('[') {
         serde_json::from_str(&text).with_context(|| {
             format!(
@@ -56,7 +61,7 @@ pub fn load_set(path: &Path) -> Result<Vec<EvalItem>> {
             .map(|(n, line)| {
                 serde_json::from_str(line).with_context(|| {
                     format!(
-                        "{} line {}: not an item {{prompt, better, worse, kind[, attack, checks, reference]}}",
+                        "{} line {}: not an item {{prompt, better, worse, kind[, attack, checks, reference]}} (see judge/evals/README.md)",
                         path.display(),
                         n + 1
                     )
@@ -65,7 +70,10 @@ pub fn load_set(path: &Path) -> Result<Vec<EvalItem>> {
             .collect::<Result<_>>()?
     };
     if items.is_empty() {
-        bail!("{} holds no labelled pairs", path.display());
+        bail!(
+            "{} holds no labelled pairs: write one JSON object a line (see judge/evals/README.md)",
+            path.display()
+        );
     }
     for (n, item) in items.iter().enumerate() {
         for check in &item.checks {

@@ -73,7 +73,7 @@ fn a_round_in_the_window_streams_judges_and_pays() {
         .args(["--frames", "30", "--at", "tokens", "--at", "verdict"])
         .args(["--at", "payout"])
         .output()
-        .expect("xvfb-run is installed (scripts/setup.sh installs it)");
+        .expect("xvfb-run is installed (scripts/setup-tests.sh installs it)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -7,44 +7,48 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use agents::{LanguageModel, LoadOptions, ModelRef, Request, Sampling};
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Prompt processing and generation tokens/s, median over several runs.
-    Gen {
-        /// Models to measure.
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = "smollm2-135m,gemma3-270m"
-        )]
-        models: Vec<String>,
-        /// Runs per model; the median is reported.
-        #[arg(long, default_value_t = 5)]
-        runs: usize,
-        /// Prompt length in tokens.
-        #[arg(long, default_value_t = 64)]
-        prompt_tokens: usize,
-        /// Tokens generated per run and sequence (greedy, never stopped early).
-        #[arg(long, default_value_t = 64)]
-        gen_tokens: usize,
-        /// Sequences generated together, as the agents of a round (0 = skip).
-        #[arg(long, default_value_t = 8)]
-        batch: usize,
-        /// Keep the GGUF formats as stored instead of re-quantizing to Q8_0.
-        #[arg(long)]
-        no_requantize: bool,
-        /// Also run llama.cpp (scripts/bench_llama_cpp.py) after each of our
-        /// runs and report ratios.
-        #[arg(long)]
-        llama_cpp: bool,
-    },
+    Gen(GenArgs),
     /// The matrix kernels this machine runs, best first, one name a line:
     /// the values ARENA_KERNEL takes (the test script runs each).
     Kernels,
+}
+
+/// What `arena bench gen` measures.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Models to measure.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "smollm2-135m,gemma3-270m"
+    )]
+    models: Vec<String>,
+    /// Runs per model; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Prompt length in tokens.
+    #[arg(long, default_value_t = 64)]
+    prompt_tokens: usize,
+    /// Tokens generated per run and sequence (greedy, never stopped early).
+    #[arg(long, default_value_t = 64)]
+    gen_tokens: usize,
+    /// Sequences generated together, as the agents of a round (0 = skip).
+    #[arg(long, default_value_t = 8)]
+    batch: usize,
+    /// Keep the GGUF formats as stored instead of re-quantizing to Q8_0.
+    #[arg(long)]
+    no_requantize: bool,
+    /// Also run llama.cpp (scripts/bench_llama_cpp.py) after each of our
+    /// runs and report ratios.
+    #[arg(long)]
+    llama_cpp: bool,
 }
 
 const BENCH_TEXT: &str = "The arena opens at dawn. Agents read the prompt, think, and answer; \
@@ -69,30 +73,22 @@ impl Rates {
 }
 
 pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<()> {
-    let (models, runs, prompt_tokens, gen_tokens, batch, no_requantize, llama_cpp) = match command {
+    let GenArgs {
+        models,
+        runs,
+        prompt_tokens,
+        gen_tokens,
+        batch,
+        no_requantize,
+        llama_cpp,
+    } = match command {
+        BenchCommand::Gen(args) => args,
         BenchCommand::Kernels => {
             for kernel in agents::row_matmul::Kernel::available() {
                 println!("{}", kernel.name());
             }
             return Ok(());
         }
-        BenchCommand::Gen {
-            models,
-            runs,
-            prompt_tokens,
-            gen_tokens,
-            batch,
-            no_requantize,
-            llama_cpp,
-        } => (
-            models,
-            runs,
-            prompt_tokens,
-            gen_tokens,
-            batch,
-            no_requantize,
-            llama_cpp,
-        ),
     };
     ensure!(
         runs > 0 && prompt_tokens > 0 && gen_tokens > 0,

@@ -514,11 +514,25 @@ fn judge_eval_refuses_missing_malformed_and_empty_sets() {
         "{\"prompt\": \"p\", \"better\": \"b\", \"worse\": \"w\", \"kind\": \"k\"}\n{\"prompt\": 3}\n",
     )
     .unwrap();
-    let m = case.refuses(&["judge", "eval", "--set", bad.to_str().unwrap(), "--judge", "none"]);
+    let m = case.refuses(&[
+        "judge",
+        "eval",
+        "--set",
+        bad.to_str().unwrap(),
+        "--judge",
+        "none",
+    ]);
     assert_says(&m, &["bad.jsonl line 2", "judge/evals/README.md"]);
     let empty = case.path().join("empty.jsonl");
     std::fs::write(&empty, "\n").unwrap();
-    let m = case.refuses(&["judge", "eval", "--set", empty.to_str().unwrap(), "--judge", "none"]);
+    let m = case.refuses(&[
+        "judge",
+        "eval",
+        "--set",
+        empty.to_str().unwrap(),
+        "--judge",
+        "none",
+    ]);
     assert_says(&m, &["holds no labelled pairs"]);
     let good = case.path().join("good.jsonl");
     std::fs::write(
@@ -526,7 +540,14 @@ fn judge_eval_refuses_missing_malformed_and_empty_sets() {
         "{\"prompt\": \"p\", \"better\": \"b\", \"worse\": \"w\", \"kind\": \"k\"}\n",
     )
     .unwrap();
-    let m = case.refuses(&["judge", "eval", "--set", good.to_str().unwrap(), "--judge", "gpt-9"]);
+    let m = case.refuses(&[
+        "judge",
+        "eval",
+        "--set",
+        good.to_str().unwrap(),
+        "--judge",
+        "gpt-9",
+    ]);
     assert_says(&m, &["gpt-9", "smollm2-135m"]);
 }
 

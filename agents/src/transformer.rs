@@ -376,7 +376,12 @@ impl Transformer {
 
     /// Runs the new `tokens` of each sequence and returns the logits after
     /// the last `tails[i]` of each, shape (sum of tails, vocabulary).
-    fn run(&self, tokens: &[&[u32]], caches: &mut [&mut KvCache], tails: &[usize]) -> Result<Tensor> {
+    fn run(
+        &self,
+        tokens: &[&[u32]],
+        caches: &mut [&mut KvCache],
+        tails: &[usize],
+    ) -> Result<Tensor> {
         if tokens.is_empty() {
             bail!("a forward pass needs at least one sequence");
         }

@@ -18,7 +18,10 @@ const RUN: usize = 3;
 fn words_with_spans(text: &str) -> Vec<(String, Range<usize>)> {
     let mut words = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         match (c.is_alphanumeric(), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
@@ -37,7 +40,10 @@ fn words_with_spans(text: &str) -> Vec<(String, Range<usize>)> {
 /// copied whole when it has two or more words and they occur in that order
 /// in the prompt; a single word is never a copy.
 fn copied_words(prompt: &str, answer: &[(String, Range<usize>)]) -> Vec<bool> {
-    let prompt: Vec<String> = words_with_spans(prompt).into_iter().map(|(w, _)| w).collect();
+    let prompt: Vec<String> = words_with_spans(prompt)
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect();
     let answer: Vec<&str> = answer.iter().map(|(w, _)| w.as_str()).collect();
     if answer.len() < RUN {
         let copied = answer.len() >= 2
@@ -53,7 +59,9 @@ fn copied_words(prompt: &str, answer: &[(String, Range<usize>)]) -> Vec<bool> {
     let mut copied = vec![false; answer.len()];
     for (start, run) in answer.windows(RUN).enumerate() {
         if runs.contains(run) {
-            copied[start..start + RUN].iter_mut().for_each(|c| *c = true);
+            copied[start..start + RUN]
+                .iter_mut()
+                .for_each(|c| *c = true);
         }
     }
     copied
@@ -112,7 +120,10 @@ mod tests {
         assert!(copies_prompt(PROMPT, "what is the capital of france"));
         assert!(copies_prompt(PROMPT, "Answer with one word only."));
         assert!(copies_prompt(PROMPT, "The capital of France?"));
-        assert!(copies_prompt(PROMPT, "The question is: what is the capital of France?"));
+        assert!(copies_prompt(
+            PROMPT,
+            "The question is: what is the capital of France?"
+        ));
         assert!(copies_prompt(PROMPT, "capital of"));
     }
 
@@ -128,7 +139,10 @@ mod tests {
 
     #[test]
     fn the_novel_part_is_what_the_answer_adds() {
-        assert_eq!(novel_part(PROMPT, "Paris is the capital of France."), "Paris");
+        assert_eq!(
+            novel_part(PROMPT, "Paris is the capital of France."),
+            "Paris"
+        );
         assert_eq!(
             novel_part(PROMPT, "What is the capital of France? Lyon, of course."),
             "Lyon, of course"

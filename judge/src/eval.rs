@@ -40,13 +40,12 @@ pub struct EvalItem {
 /// Reads a set: JSON lines (one item a line; blank lines skipped), or one
 /// JSON array (the older `labelled_pairs.json`). Each bad line is named.
 pub fn load_set(path: &Path) -> Result<Vec<EvalItem>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| {
-            format!(
-                "cannot read the evaluation set {}: check the path",
-                path.display()
-            )
-        })?;
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the evaluation set {}: check the path",
+            path.display()
+        )
+    })?;
     let items: Vec<EvalItem> = if text.trim_start().starts_with('[') {
         serde_json::from_str(&text).with_context(|| {
             format!(
@@ -168,7 +167,10 @@ pub fn evaluate(
     };
     for (done, item) in items.iter().enumerate() {
         // Agent ids are sorted before judging, so "a" is shown first.
-        let outcomes = [judge_once(judge, item, "a", "b")?, judge_once(judge, item, "b", "a")?];
+        let outcomes = [
+            judge_once(judge, item, "a", "b")?,
+            judge_once(judge, item, "b", "a")?,
+        ];
         report.overall.add(outcomes);
         report.outcomes.push(outcomes);
         report
@@ -271,7 +273,9 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_named() {
-        let set = write("{\"prompt\": \"p\", \"better\": \"b\", \"worse\": \"w\", \"kind\": \"k\"}\n{\"prompt\": 3}\n");
+        let set = write(
+            "{\"prompt\": \"p\", \"better\": \"b\", \"worse\": \"w\", \"kind\": \"k\"}\n{\"prompt\": 3}\n",
+        );
         let err = format!("{:#}", load_set(set.path()).unwrap_err());
         assert!(err.contains("line 2"), "{err}");
     }

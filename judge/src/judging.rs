@@ -119,10 +119,8 @@ impl<'m> Judge<'m> {
         let mut close = Vec::new();
         for i in 0..entries.len() {
             for j in i + 1..entries.len() {
-                let verdict = self.pointwise_verdict(
-                    (entries[i], &answers[i]),
-                    (entries[j], &answers[j]),
-                );
+                let verdict =
+                    self.pointwise_verdict((entries[i], &answers[i]), (entries[j], &answers[j]));
                 if verdict.layer == Layer::Tie {
                     close.push((verdicts.len(), i, j));
                 }
@@ -158,7 +156,11 @@ impl<'m> Judge<'m> {
     /// Checks, flags and the model's pointwise scores of every answer. The
     /// model scores only answers it can matter for: one whose flags set it
     /// apart from every other answer is decided by the flags alone.
-    fn score_answers(&self, contest: &Contest<'_>, entries: &[&Entry]) -> Result<Vec<AnswerScores>> {
+    fn score_answers(
+        &self,
+        contest: &Contest<'_>,
+        entries: &[&Entry],
+    ) -> Result<Vec<AnswerScores>> {
         let flags: Vec<_> = entries
             .iter()
             .map(|e| inspect(contest.question, &e.text))
@@ -174,7 +176,10 @@ impl<'m> Judge<'m> {
             let texts: Vec<&str> = compared.iter().map(|&i| entries[i].text.as_str()).collect();
             // Relevance reads what an answer adds to the prompt: restated
             // prompt text is the likeliest text after the prompt.
-            let added: Vec<String> = texts.iter().map(|t| novel_part(contest.question, t)).collect();
+            let added: Vec<String> = texts
+                .iter()
+                .map(|t| novel_part(contest.question, t))
+                .collect();
             let added: Vec<&str> = added.iter().map(String::as_str).collect();
             let relevances = llm.relevances(contest.question, &added)?;
             for (&i, r) in compared.iter().zip(relevances) {

@@ -37,7 +37,12 @@ pub trait ScoringModel {
     }
 
     /// [`ScoringModel::reply_mass`] of every prompt in `users`.
-    fn reply_masses(&self, system: &str, users: &[String], words: [&str; 2]) -> Result<Vec<[f64; 2]>> {
+    fn reply_masses(
+        &self,
+        system: &str,
+        users: &[String],
+        words: [&str; 2],
+    ) -> Result<Vec<[f64; 2]>> {
         users
             .iter()
             .map(|u| self.reply_mass(system, u, words))
@@ -99,7 +104,12 @@ impl ScoringModel for LanguageModel {
     }
 
     /// The next-token distribution after each rendered chat prompt.
-    fn reply_masses(&self, system: &str, users: &[String], words: [&str; 2]) -> Result<Vec<[f64; 2]>> {
+    fn reply_masses(
+        &self,
+        system: &str,
+        users: &[String],
+        words: [&str; 2],
+    ) -> Result<Vec<[f64; 2]>> {
         let mut variants: [Vec<u32>; 2] = Default::default();
         for (ids, word) in variants.iter_mut().zip(words) {
             for variant in [word.to_owned(), format!(" {word}")] {
@@ -116,11 +126,16 @@ impl ScoringModel for LanguageModel {
             })
             .collect::<Result<Vec<_>>>()?;
         let mut masses = vec![[0.0; 2]; users.len()];
-        tail_rows(self.transformer(), &sequences, &vec![1; users.len()], &mut |s, _, lp| {
-            for (mass, ids) in masses[s].iter_mut().zip(&variants) {
-                *mass = ids.iter().map(|id| f64::from(lp[*id as usize]).exp()).sum();
-            }
-        })?;
+        tail_rows(
+            self.transformer(),
+            &sequences,
+            &vec![1; users.len()],
+            &mut |s, _, lp| {
+                for (mass, ids) in masses[s].iter_mut().zip(&variants) {
+                    *mass = ids.iter().map(|id| f64::from(lp[*id as usize]).exp()).sum();
+                }
+            },
+        )?;
         Ok(masses)
     }
 }
@@ -146,7 +161,13 @@ fn tail_rows(
         .min()
         .unwrap_or(0);
     for sequence in &sequences[1..] {
-        shared = shared.min(first.iter().zip(sequence).take_while(|(a, b)| a == b).count());
+        shared = shared.min(
+            first
+                .iter()
+                .zip(sequence)
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
     }
     let mut prefix = transformer.new_cache();
     if shared > 0 {
@@ -163,7 +184,8 @@ fn tail_rows(
         let tokens: Vec<&[u32]> = sequences[start..end].iter().map(|s| &s[shared..]).collect();
         let mut caches: Vec<KvCache> = vec![prefix.clone(); end - start];
         let mut cache_refs: Vec<&mut KvCache> = caches.iter_mut().collect();
-        let logits = transformer.forward_batch_tails(&tokens, &mut cache_refs, &tails[start..end])?;
+        let logits =
+            transformer.forward_batch_tails(&tokens, &mut cache_refs, &tails[start..end])?;
         let rows = log_probs_rows(&logits)?;
         let mut next = rows.iter();
         for (s, &tail) in (start..end).zip(&tails[start..end]) {

@@ -48,7 +48,10 @@ fn batched_answer_scores_equal_one_pass_each() {
     for (answer, got) in answers.iter().zip(&batched) {
         let want = one_pass(&model, question, answer);
         let got = got.unwrap();
-        assert!((got - want).abs() < 1e-3, "{answer}: batched {got}, alone {want}");
+        assert!(
+            (got - want).abs() < 1e-3,
+            "{answer}: batched {got}, alone {want}"
+        );
     }
     assert!(
         batched[0].unwrap() > batched[2].unwrap(),
@@ -64,11 +67,18 @@ fn batched_reply_masses_equal_one_question_each() {
         "Is Paris the capital of France? Reply Yes or No.".to_owned(),
         "Is Lyon the capital of France? Reply Yes or No.".to_owned(),
     ];
-    let batched = model.reply_masses("You judge.", &users, ["Yes", "No"]).unwrap();
+    let batched = model
+        .reply_masses("You judge.", &users, ["Yes", "No"])
+        .unwrap();
     for (user, got) in users.iter().zip(&batched) {
-        let alone = model.reply_masses("You judge.", std::slice::from_ref(user), ["Yes", "No"]).unwrap()[0];
+        let alone = model
+            .reply_masses("You judge.", std::slice::from_ref(user), ["Yes", "No"])
+            .unwrap()[0];
         for (g, a) in got.iter().zip(alone) {
-            assert!((g - a).abs() < 1e-4, "{user}: batched {got:?}, alone {alone:?}");
+            assert!(
+                (g - a).abs() < 1e-4,
+                "{user}: batched {got:?}, alone {alone:?}"
+            );
         }
     }
 }

@@ -48,6 +48,10 @@ pub enum StoreError {
     )]
     Open { path: PathBuf, error: sled::Error },
     #[error(
+        "database {path} is in use by another arena process (its lock was not released within 5 s); nothing was changed. Stop the other process and start again"
+    )]
+    InUse { path: PathBuf },
+    #[error(
         "database {path} has schema version {found}, newer than this arena understands ({SCHEMA_VERSION}): use a newer arena; the database was not modified"
     )]
     NewerVersion { path: PathBuf, found: u32 },
@@ -138,9 +142,7 @@ impl Store {
                 (Ok(seen), _) => seen,
                 // sled cannot read its log (the log emptied, or cut inside
                 // a record): as far as anyone can tell, all is lost.
-                (Err(e @ (StoreError::Open { .. } | StoreError::Sled(_))), Some(had))
-                    if !e.to_string().contains("could not acquire lock") =>
-                {
+                (Err(e @ (StoreError::Open { .. } | StoreError::Sled(_))), Some(had)) => {
                     let mut losses = vec![high_water::Loss {
                         round: None,
                         what: format!("sled cannot read its log ({e})"),
@@ -188,9 +190,14 @@ impl Store {
     /// sled's open of `path` (named `shown` in errors), the schema check and
     /// the trees; nothing compared or recorded.
     fn open_sled(path: &Path, shown: &Path) -> Result<Self> {
-        let open_err = |error| StoreError::Open {
-            path: shown.to_owned(),
-            error,
+        let open_err = |error| match is_lock_error(&error) {
+            true => StoreError::InUse {
+                path: shown.to_owned(),
+            },
+            false => StoreError::Open {
+                path: shown.to_owned(),
+                error,
+            },
         };
         let db = open_when_released(path).map_err(open_err)?;
         let meta = db.open_tree("meta").map_err(open_err)?;
@@ -668,7 +675,12 @@ fn copy_when_unlocked(from: &Path, to: &Path) -> Result<()> {
         error: sled::Error::Io(source),
     };
     let lock = match std::fs::File::open(from.join("db")) {
-        Ok(file) => Some(lock_when_released(file).map_err(io)?),
+        Ok(file) => Some(lock_when_released(file).map_err(|e| match e {
+            Some(e) => io(e),
+            None => StoreError::InUse {
+                path: from.to_owned(),
+            },
+        })?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(io(e)),
     };
@@ -680,7 +692,11 @@ fn copy_when_unlocked(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-fn lock_when_released(file: std::fs::File) -> std::io::Result<std::fs::File> {
+/// `file` locked, waiting up to [`LOCK_RELEASE_WAIT`]; `Err(None)` when it
+/// stays locked (the database is in use).
+fn lock_when_released(
+    file: std::fs::File,
+) -> std::result::Result<std::fs::File, Option<std::io::Error>> {
     let started = std::time::Instant::now();
     loop {
         match file.try_lock() {
@@ -688,12 +704,8 @@ fn lock_when_released(file: std::fs::File) -> std::io::Result<std::fs::File> {
             Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_RELEASE_WAIT => {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(std::io::Error::other(
-                    "could not acquire lock: another process has the database open",
-                ));
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+            Err(std::fs::TryLockError::WouldBlock) => return Err(None),
+            Err(std::fs::TryLockError::Error(e)) => return Err(Some(e)),
         }
     }
 }
@@ -713,6 +725,13 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Whether sled refused to open because another handle holds its file
+/// lock; sled says so only in its message, so this is the one place that
+/// reads it.
+fn is_lock_error(error: &sled::Error) -> bool {
+    matches!(error, sled::Error::Io(e) if e.to_string().contains("could not acquire lock"))
+}
+
 /// How long opening waits for a database that was just closed.
 const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -728,10 +747,7 @@ fn open_when_released(path: &Path) -> sled::Result<sled::Db> {
             .cache_capacity(CACHE_BYTES)
             .open();
         match opened {
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && started.elapsed() < LOCK_RELEASE_WAIT =>
-            {
+            Err(e) if is_lock_error(&e) && started.elapsed() < LOCK_RELEASE_WAIT => {
                 std::thread::sleep(std::time::Duration::from_millis(50));
             }
             other => return other,

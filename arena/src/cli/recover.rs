@@ -95,9 +95,7 @@ pub fn run(args: RecoverArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Re
                 println!("  {}", loss.what);
             }
         }
-        Err(e @ (StoreError::Open { .. } | StoreError::Corrupt { .. }))
-            if !e.to_string().contains("could not acquire lock") =>
-        {
+        Err(e @ (StoreError::Open { .. } | StoreError::Corrupt { .. })) => {
             println!("database {} cannot be read: {e}", db.display());
         }
         Err(e) => return Err(e.into()),

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
+# forge runs the contract's fuzz and invariant tests (contracts/tests/forge.rs).
+bash scripts/install-chain-tools.sh --with-forge
 # The GUI's window and its test: X libraries, a virtual display (Xvfb) and
 # Mesa's software Vulkan driver (lavapipe).
 bash scripts/apt-install.sh libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 \

@@ -59,6 +59,7 @@ impl Case {
                     system_prompt: "Answer with the number only.".into(),
                     sampling: agents::Sampling::default(),
                     endpoint: None,
+                    commitment: None,
                 })
                 .collect();
             store.put_round(&round).unwrap();
@@ -331,7 +332,7 @@ fn unknown_rounds_and_agents_are_named() {
     assert_says(&m, &["no round 99"]);
     let m = case.refuses_after_reading(&["verify", "99"]);
     assert_says(&m, &["no round 99"]);
-    let m = case.refuses_after_reading(&["verify", "1", "--no-replay"]);
+    let m = case.refuses_after_reading(&["verify", "1", "--roots-only"]);
     assert_says(&m, &["round 1 has not been judged yet"]);
     let m = case.refuses_after_reading(&["agents", "history", "nobody"]);
     assert_says(&m, &["no versions of agent 'nobody'", "arena evolve"]);

@@ -7,10 +7,12 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use judge::pairs::preference_pairs;
-use judge::records::{AnswerRecord, RoundRecord, RoundStatus};
-use judge::store::JudgedRound;
-use judge::{Check, Contest, Entry, Judge, Store};
+use judge::records::RoundStatus;
+use judge::{Check, Store};
+
+#[path = "../judge/tests/support/checked_round.rs"]
+mod checked_round;
+use checked_round::RoundSpec;
 
 /// Answers of a round asking for 42 in at most 3 words: the first passes
 /// both checks, the second one, the third none; the fourth passes both but
@@ -37,58 +39,16 @@ fn store_rounds(db: &Path, rounds: u64) {
         Check::MaxWords { max: 3 },
     ];
     for id in 1..=rounds {
-        let entries: Vec<Entry> = ANSWERS
-            .iter()
-            .enumerate()
-            .map(|(i, text)| Entry {
-                agent_id: format!("agent-{i}"),
-                model: "smollm2-135m".into(),
-                text: (*text).into(),
-            })
-            .collect();
-        let round = RoundRecord {
+        RoundSpec {
             id,
-            space: "arithmetic".into(),
+            space: "arithmetic",
             prompt: "Say 42 and nothing else.".into(),
             reference: None,
-            agents: entries.iter().map(|e| e.agent_id.clone()).collect(),
             status: RoundStatus::Closed,
-            opened_at: 1_700_000_000 + id,
-            result_root: None,
-            transactions: vec![],
-        };
-        let judgment = Judge::checks_only()
-            .judge(&Contest {
-                question: &round.prompt,
-                reference: None,
-                checks: &checks,
-                entries: &entries,
-            })
-            .unwrap();
-        let answers: Vec<AnswerRecord> = entries
-            .iter()
-            .map(|e| AnswerRecord {
-                round: id,
-                agent_id: e.agent_id.clone(),
-                model: e.model.clone(),
-                text: e.text.clone(),
-                truncated: false,
-                generated_tokens: 3,
-                seed: id,
-                system_prompt: String::new(),
-                sampling: agents::Sampling::default(),
-                endpoint: None,
-            })
-            .collect();
-        let pairs = preference_pairs(&round, &answers, &judgment);
-        store
-            .commit_judged(&JudgedRound {
-                round: &round,
-                answers: &answers,
-                judgment: &judgment,
-                pairs: &pairs,
-            })
-            .unwrap();
+            checks: &checks,
+        }
+        .judge(&ANSWERS)
+        .commit(&store);
     }
 }
 

@@ -115,7 +115,7 @@ fn a_round_settles_on_an_independent_chain_and_bad_connections_are_refused() {
     let client = ArenaClient::at(&chain, record.contract);
     let info = rt.block_on(client.round(rounds[0].id)).unwrap();
     assert_eq!(info.state, RoundState::Settled);
-    assert_eq!(info.entrants.len(), 4);
+    assert_eq!(info.agents.len(), 4);
     let settle = rounds[0]
         .transactions
         .iter()

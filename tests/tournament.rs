@@ -10,11 +10,23 @@ use judge::records::RoundStatus;
 
 use common::{AGENTS, ChainView, expected_credits, owner_of, roster, tournament};
 
+/// One owner enters two agents: scholar is given poet's owner, so each round has four agents of
+/// three owners, and that owner is paid both agents' rewards.
 #[test]
 fn short_tournament_on_two_spaces_settles_to_the_wei() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let agents = roster(dir.path());
+    let shared_owner = owner_of(&agents, "poet");
+    let scholar = agents.join("scholar.toml");
+    let text = std::fs::read_to_string(&scholar).unwrap();
+    let own = owner_of(&agents, "scholar").to_checksum(None);
+    assert!(text.contains(&own), "scholar.toml names its owner {own}");
+    std::fs::write(
+        &scholar,
+        text.replace(&own, &shared_owner.to_checksum(None)),
+    )
+    .unwrap();
     for (space, rounds) in [("arithmetic", 2), ("haiku", 1)] {
         let out = tournament(&data, &agents, space, rounds);
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -79,7 +91,16 @@ fn short_tournament_on_two_spaces_settles_to_the_wei() {
         );
 
         let ranking: Vec<Address> = judgment.ranking.order.iter().map(|a| owner_of(a)).collect();
-        assert_eq!(info.entrants.len(), 4);
+        assert_eq!(info.agents.len(), 4);
+        for (agent, paid_by) in info.agents.iter().zip(&info.owners) {
+            let id = AGENTS
+                .iter()
+                .find(|a| contracts::agent_key(a) == *agent)
+                .expect("every entered agent is one of the roster's");
+            assert_eq!(*paid_by, owner_of(id), "{id} paid by its owner");
+        }
+        let distinct: std::collections::BTreeSet<_> = info.owners.iter().collect();
+        assert_eq!(distinct.len(), 3, "four agents of three owners");
         for (owner, amount) in expected_credits(
             info.entry_fee,
             &info.split_bps,
@@ -113,8 +134,15 @@ fn arena_root(store: &Store, id: u64) -> B256 {
         serde_json::to_vec(&(&round.id, &round.space, &round.prompt)).unwrap(),
     )];
     for a in &answers {
+        // Local answers carry their commitment, bound with what they were
+        // generated under.
+        let commitment = a.commitment.as_ref().expect("local answers commit");
         level.push(hash(
-            serde_json::to_vec(&(&a.agent_id, &a.model, &a.text, a.truncated)).unwrap(),
+            serde_json::to_vec(&(
+                (&a.agent_id, &a.model, &a.text, a.truncated),
+                (&a.system_prompt, &a.sampling, a.seed, commitment),
+            ))
+            .unwrap(),
         ));
     }
     level.push(hash(serde_json::to_vec(&judgment).unwrap()));

@@ -77,7 +77,7 @@ fn killed_tournament_resumes_and_pays_exactly_once() {
     let view = ChainView::open(&data);
     let info = view.rt.block_on(view.client.round(round.id)).unwrap();
     assert_eq!(info.state, contracts::RoundState::Settled);
-    assert_eq!(info.entrants.len(), 4, "each entry paid once");
+    assert_eq!(info.agents.len(), 4, "each entry paid once");
     let settlements = view.rt.block_on(view.client.settlements(round.id)).unwrap();
     assert_eq!(settlements.len(), 1, "settled exactly once");
     let ranking: Vec<_> = judgment

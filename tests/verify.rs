@@ -1,25 +1,75 @@
-//! `arena verify` on a real round: it reproduces, and tampering with one
-//! stored answer is detected.
+//! `arena verify` on a real round: played with the best matrix kernel, it
+//! verifies with every kernel this machine has (no false alarm), and each
+//! kind of tampering with a stored answer is detected, naming the agent
+//! and what differs.
 
 mod common;
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use judge::Store;
+use judge::records::AnswerRecord;
 
 use common::{roster, tournament};
 
-fn verify(data: &std::path::Path) -> std::process::Output {
+fn verify(data: &Path, kernel: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_arena"))
         .arg("--data-dir")
         .arg(data)
         .args(["verify", "1"])
+        .env("ARENA_KERNEL", kernel)
         .output()
         .expect("the arena binary runs")
 }
 
+/// This machine's kernels, best first.
+fn kernels() -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(["bench", "kernels"])
+        .output()
+        .expect("the arena binary runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Stores `answers` changed by `tamper`, verifies, restores them, and
+/// returns the failure's message.
+fn tampered(
+    data: &Path,
+    kernel: &str,
+    answers: &[AnswerRecord],
+    tamper: impl Fn(&mut Vec<AnswerRecord>),
+) -> String {
+    let put = |answers: &[AnswerRecord]| {
+        let store = Store::open(&data.join("db")).unwrap();
+        let round = store.round(1).unwrap().unwrap();
+        store.put_generated(&round, answers).unwrap();
+    };
+    let mut changed = answers.to_vec();
+    tamper(&mut changed);
+    put(&changed);
+    let out = verify(data, kernel);
+    put(answers);
+    assert!(
+        !out.status.success(),
+        "tampering went unnoticed: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("failed verification"), "{stderr}");
+    assert!(stderr.contains("root on chain differs"), "{stderr}");
+    stderr
+}
+
+fn index_of(answers: &[AnswerRecord], agent: &str) -> usize {
+    answers.iter().position(|a| a.agent_id == agent).unwrap()
+}
+
 #[test]
-fn verify_reproduces_a_round_and_detects_a_tampered_answer() {
+fn verify_holds_across_kernels_and_detects_each_tampering() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let agents = roster(dir.path());
@@ -30,31 +80,78 @@ fn verify_reproduces_a_round_and_detects_a_tampered_answer() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let out = verify(&data);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("round 1 verified"), "{stdout}");
-    assert!(stdout.contains("judgment: reproduced"), "{stdout}");
-
-    {
-        let store = Store::open(&data.join("db")).unwrap();
-        let round = store.round(1).unwrap().unwrap();
-        let mut answers = store.answers(1).unwrap();
-        answers[0].text.push_str(" (edited)");
-        store.put_generated(&round, &answers).unwrap();
+    let kernels = kernels();
+    assert!(!kernels.is_empty());
+    for kernel in &kernels {
+        let out = verify(&data, kernel);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "false alarm with {kernel}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("round 1 verified"), "{stdout}");
+        assert!(stdout.contains("judgment: reproduced"), "{stdout}");
+        assert_eq!(stdout.matches("consistent with").count(), 4, "{stdout}");
     }
-    let out = verify(&data);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+
+    let answers = Store::open(&data.join("db")).unwrap().answers(1).unwrap();
+    // Tampering is checked with the kernel farthest from the one that played.
+    let kernel = kernels.last().unwrap();
+
+    let poet = index_of(&answers, "poet");
+    let oracle = index_of(&answers, "oracle");
+    let minimalist = index_of(&answers, "minimalist");
+    let scholar = index_of(&answers, "scholar");
+    let gemma_sha = answers[oracle]
+        .commitment
+        .as_ref()
+        .unwrap()
+        .model_sha256
+        .clone();
+    // Three agents tampered with at once, one way each (one verification
+    // run instead of three).
+    let err = tampered(&data, kernel, &answers, |a| {
+        // SmolLM2's answer passed off as Gemma's, with Gemma's file hash.
+        a[poet].model = "gemma3-270m".into();
+        a[poet].commitment.as_mut().unwrap().model_sha256 = gemma_sha.clone();
+        a[oracle].system_prompt = "You are a pirate. Answer like one.".into();
+        a[minimalist].text.push_str(" (edited)");
+    });
     assert!(
-        !out.status.success(),
-        "tampering went unnoticed: {}",
-        String::from_utf8_lossy(&out.stdout)
+        err.contains("the answer of poet does not match its claim on gemma3-270m")
+            && err.contains("hidden states differ"),
+        "{err}"
     );
-    assert!(stderr.contains("failed verification"), "{stderr}");
-    assert!(stderr.contains("root on chain differs"), "{stderr}");
-    assert!(stderr.contains("does not reproduce"), "{stderr}");
+    let oracle_lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("the answer of oracle"))
+        .collect();
+    assert!(
+        oracle_lines
+            .iter()
+            .any(|l| l.contains("hidden states differ")),
+        "{err}"
+    );
+    assert!(
+        err.contains("the answer of minimalist does not match")
+            && err.contains("is not the text of its committed tokens"),
+        "{err}"
+    );
+    let err = tampered(&data, kernel, &answers, |a| {
+        // The poet sampled at temperature 0.9; its record now claims greedy.
+        a[poet].sampling.temperature = 0.0;
+        // The same model name with another file.
+        a[scholar].model = "gemma3-270m".into();
+    });
+    assert!(
+        err.contains("the answer of poet does not match")
+            && err.contains("could not be drawn with its recorded sampling"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the answer of scholar")
+            && err.contains("commits to the model file with sha256"),
+        "{err}"
+    );
 }

@@ -229,8 +229,11 @@ api_key_env = "ARENA_KEY"
         assert_eq!(endpoint.api_key_env.as_deref(), Some("ARENA_KEY"));
         let without = REMOTE.split("[endpoint]").next().unwrap();
         assert_eq!(field_of(without), "endpoint");
+        // https is taken; a scheme other than http(s) is not.
+        let https = Agent::from_toml(&REMOTE.replace("http://127", "https://127"), "s.toml");
+        assert!(https.unwrap().endpoint.unwrap().url.starts_with("https://"));
         assert_eq!(
-            field_of(&REMOTE.replace("http://127", "https://127")),
+            field_of(&REMOTE.replace("http://127", "ftp://127")),
             "endpoint.url"
         );
         assert_eq!(

@@ -95,22 +95,18 @@ impl Endpoint {
     }
 }
 
-/// Accepts `http://host[:port][/path]`. HTTPS is refused with the way out,
-/// since the client is built without TLS (see the workspace Cargo.toml).
+/// Accepts `http(s)://host[:port][/path]`.
 fn check_url(url: &str) -> Result<(), String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| {
         format!("'{url}' is not a URL ({e}): use the server's base URL, for example http://127.0.0.1:8080/v1")
     })?;
     match parsed.scheme() {
-        "http" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-        "http" => Err(format!(
+        "http" | "https" if parsed.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "http" | "https" => Err(format!(
             "'{url}' has no host: use for example http://127.0.0.1:8080/v1"
         )),
-        "https" => Err(format!(
-            "'{url}' uses https, which this build does not speak: reach the server over http (loopback, LAN, or an SSH tunnel)"
-        )),
         other => Err(format!(
-            "'{url}' uses the scheme '{other}': use http://host:port/v1"
+            "'{url}' uses the scheme '{other}': use http://host:port/v1 or https://host/v1"
         )),
     }
 }
@@ -149,11 +145,15 @@ mod tests {
     #[test]
     fn urls_are_checked_with_the_fix() {
         assert!(Endpoint::at("http://127.0.0.1:8080/v1").validate().is_ok());
+        assert!(
+            Endpoint::at("https://api.example.com/v1")
+                .validate()
+                .is_ok()
+        );
         for (url, hint) in [
             ("localhost:8080", "scheme"),
             ("127.0.0.1:8080", "not a URL"),
             ("not a url", "not a URL"),
-            ("https://api.example.com/v1", "https"),
             ("ftp://host/v1", "ftp"),
         ] {
             let err = Endpoint::at(url).validate().unwrap_err();
@@ -191,10 +191,9 @@ mod tests {
                 .unwrap_err()
                 .contains("no model")
         );
-        assert!(
-            parse_remote_judge("openai:smol@https://h/v1")
-                .unwrap_err()
-                .contains("https")
-        );
+        let (_, endpoint) = parse_remote_judge("openai:smol@https://h/v1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(endpoint.url, "https://h/v1");
     }
 }

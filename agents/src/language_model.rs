@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use candle_core::Tensor;
 use candle_core::quantized::gguf_file::Content;
 
+use crate::commitment::{self, Commitment, Fingerprint};
 use crate::gguf_tokenizer::GgufTokenizer;
 use crate::prompt_format::PromptFormat;
 use crate::sampling::{Sampler, Sampling};
@@ -26,6 +27,8 @@ pub struct LanguageModel {
     tokenizer: GgufTokenizer,
     format: PromptFormat,
     stop_ids: Vec<u32>,
+    /// SHA-256 of the file, hex: what answers commit to.
+    sha256: String,
 }
 
 /// One generation: who speaks, what is asked, and under which limits.
@@ -72,6 +75,9 @@ pub struct Generation {
     pub prompt_secs: f64,
     /// Seconds spent generating after the prompt.
     pub generation_secs: f64,
+    /// What the answer commits to, for a check without generating it again;
+    /// `None` from a server, which shows no hidden states.
+    pub commitment: Option<Commitment>,
 }
 
 impl Generation {
@@ -139,6 +145,7 @@ impl LanguageModel {
     fn read(path: &Path, options: LoadOptions) -> Result<Self> {
         let file = File::open(path).context("opening it")?;
         let file_len = file.metadata().context("reading its size")?.len();
+        let sha256 = crate::fetch::sha256_file(path).context("reading it")?;
         let mut reader = BufReader::new(file);
         let content = Content::read(&mut reader).context("not a GGUF file")?;
         check_complete(&content, file_len)?;
@@ -179,7 +186,39 @@ impl LanguageModel {
             tokenizer,
             format,
             stop_ids,
+            sha256,
         })
+    }
+
+    /// SHA-256 of the model file, hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The stop strings of a request: its own and the prompt format's.
+    pub(crate) fn stops<'a>(&'a self, sampling: &'a Sampling) -> Vec<&'a str> {
+        let mut stops: Vec<&str> = sampling.stop.iter().map(String::as_str).collect();
+        stops.extend(self.format.implied_stops());
+        stops
+    }
+
+    /// The text generation gives for `tokens` under `stops`: decoded as it
+    /// streams, cut before the first stop string.
+    pub(crate) fn text_of(&self, tokens: &[u32], stops: &[&str]) -> Result<String> {
+        let mut decoder = self.tokenizer.inner().decode_stream(true);
+        let mut stream = StopScanner::new(stops);
+        for &token in tokens {
+            let piece = decoder
+                .step(token)
+                .map_err(|e| anyhow::anyhow!("decoding token {token}: {e}"))?;
+            if let Some(piece) = piece
+                && stream.push(&piece, &mut |_| {})
+            {
+                return Ok(stream.text);
+            }
+        }
+        stream.flush(&mut |_| {});
+        Ok(stream.text)
     }
 
     /// The tokenizer built from the model's metadata.
@@ -229,12 +268,7 @@ impl LanguageModel {
     ) -> Result<Vec<Generation>> {
         let stops: Vec<Vec<&str>> = requests
             .iter()
-            .map(|request| {
-                let mut stops: Vec<&str> =
-                    request.sampling.stop.iter().map(String::as_str).collect();
-                stops.extend(self.format.implied_stops());
-                stops
-            })
+            .map(|request| self.stops(request.sampling))
             .collect();
         let prompts = requests
             .iter()
@@ -247,9 +281,13 @@ impl LanguageModel {
             .collect();
         let started = Instant::now();
         let prompt_refs: Vec<&[u32]> = prompts.iter().map(Vec::as_slice).collect();
-        let logits = self
-            .transformer
-            .forward_batch(&prompt_refs, &mut caches.iter_mut().collect::<Vec<_>>())?;
+        let hidden = self.transformer.forward_batch_hidden(
+            &prompt_refs,
+            &mut caches.iter_mut().collect::<Vec<_>>(),
+            &vec![1; prompts.len()],
+        )?;
+        let logits = self.transformer.logits(&hidden)?;
+        let hidden = hidden.to_vec2::<f32>()?;
         let prompt_secs = started.elapsed().as_secs_f64();
         let mut answers = Vec::with_capacity(requests.len());
         for (row, ((request, stops), (prompt, cache))) in requests
@@ -266,6 +304,9 @@ impl LanguageModel {
                 stream: StopScanner::new(stops),
                 cache,
                 logits: logits.get(row)?,
+                hidden: hidden[row].clone(),
+                fingerprints: Vec::new(),
+                seed: request.seed,
                 generated: Vec::new(),
                 finish: None,
                 prompt_tokens: prompt.len(),
@@ -293,17 +334,27 @@ impl LanguageModel {
             let tokens: Vec<[u32; 1]> = active.iter().map(|a| [a.last_token()]).collect();
             let tokens: Vec<&[u32]> = tokens.iter().map(|t| t.as_slice()).collect();
             let mut caches: Vec<&mut KvCache> = active.iter_mut().map(|a| &mut a.cache).collect();
-            let logits = self.transformer.forward_batch(&tokens, &mut caches)?;
+            let hidden = self.transformer.forward_batch_hidden(
+                &tokens,
+                &mut caches,
+                &vec![1; tokens.len()],
+            )?;
+            let logits = self.transformer.logits(&hidden)?;
+            let mut hidden = hidden.to_vec2::<f32>()?.into_iter();
             for (row, answer) in active.into_iter().enumerate() {
                 answer.logits = logits.get(row)?;
+                answer.hidden = hidden.next().expect("one hidden row per answer");
             }
         }
-        Ok(answers.into_iter().map(Answer::into_generation).collect())
+        Ok(answers
+            .into_iter()
+            .map(|answer| answer.into_generation(&self.sha256))
+            .collect())
     }
 
     /// The tokens of a request's rendered prompt, checked against the
     /// model's context.
-    fn prompt_ids(&self, request: &Request<'_>) -> Result<Vec<u32>> {
+    pub(crate) fn prompt_ids(&self, request: &Request<'_>) -> Result<Vec<u32>> {
         let text = self.render_prompt(request.system, request.prompt)?;
         let prompt_ids = self.tokenizer.encode_prompt(&text)?;
         let limit = self.transformer.max_context();
@@ -341,6 +392,11 @@ struct Answer<'t, 's> {
     cache: KvCache,
     /// Logits predicting the next token.
     logits: Tensor,
+    /// The last hidden state those logits came from.
+    hidden: Vec<f32>,
+    /// The largest entries of `hidden` before each generated token.
+    fingerprints: Vec<Fingerprint>,
+    seed: u64,
     generated: Vec<u32>,
     finish: Option<Finish>,
     prompt_tokens: usize,
@@ -363,6 +419,10 @@ impl Answer<'_, '_> {
         if stop_ids.contains(&next) {
             return self.end(Finish::EndOfTurn, on_text);
         }
+        self.fingerprints.push(Fingerprint {
+            position: self.generated.len() as u32,
+            top: commitment::top_entries(&self.hidden),
+        });
         self.generated.push(next);
         let piece = self
             .decoder
@@ -395,8 +455,20 @@ impl Answer<'_, '_> {
             .expect("a step that continues generated a token")
     }
 
-    fn into_generation(self) -> Generation {
+    /// The finished answer, committing to the fingerprints at the
+    /// positions its seed chooses.
+    fn into_generation(self, model_sha256: &str) -> Generation {
+        let chosen = commitment::positions(self.seed, self.generated.len());
+        let fingerprints = chosen
+            .into_iter()
+            .map(|p| self.fingerprints[p].clone())
+            .collect();
         Generation {
+            commitment: Some(Commitment {
+                model_sha256: model_sha256.to_owned(),
+                tokens: self.generated.clone(),
+                fingerprints,
+            }),
             text: self.stream.text,
             finish: self.finish.expect("finished answers only"),
             prompt_tokens: self.prompt_tokens,

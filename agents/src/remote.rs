@@ -1,5 +1,6 @@
 //! A model on an OpenAI-compatible server (llama.cpp's server,
-//! llama-cpp-python's, vLLM, Ollama), local or remote, reached over HTTP.
+//! llama-cpp-python's, vLLM, Ollama), local or remote, reached over HTTP or
+//! HTTPS (certificates verified as the `tls` crate configures).
 //!
 //! Answers are streamed (`POST {url}/chat/completions` with `stream: true`,
 //! read as server-sent events) so tokens reach the round's viewers as they
@@ -68,6 +69,12 @@ pub enum RemoteError {
         "environment variable {name}, named by the endpoint's api_key_env, is not set: export the API key in it"
     )]
     MissingKey { name: String },
+    /// The server's certificate was refused; never retried.
+    #[error("the server at {url} was refused: {message}")]
+    Untrusted { url: String, message: String },
+    /// The TLS configuration (a `--ca-file`) could not be made.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 /// One token of a text scored by the server, as `echo` returns it.
@@ -101,6 +108,7 @@ impl RemoteModel {
             None => None,
         };
         let client = reqwest::blocking::Client::builder()
+            .tls_backend_preconfigured(tls::client_config()?)
             .connect_timeout(Duration::from_secs(endpoint.timeout_secs.min(10)))
             .build()
             .map_err(|e| RemoteError::Protocol {
@@ -312,7 +320,7 @@ impl RemoteModel {
                     logprob: value.as_f64(),
                 })
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, RemoteError>>()?;
         if scored.first().is_none_or(|t| t.offset != 0) {
             return Err(no_logprobs(
                 "its completions endpoint did not echo the prompt's tokens: echo is not supported",
@@ -386,6 +394,13 @@ impl RemoteModel {
                     failure
                 }
                 Err(e) if e.is_timeout() => return Err(self.timeout(url)),
+                Err(e) if let Some(problem) = tls::certificate_problem(&e) => {
+                    let host = e.url().and_then(|u| u.host_str()).unwrap_or(url);
+                    return Err(RemoteError::Untrusted {
+                        url: url.to_owned(),
+                        message: tls::untrusted_message(host, &problem),
+                    });
+                }
                 Err(e) => RemoteError::Unreachable {
                     url: url.to_owned(),
                     attempts,
@@ -443,6 +458,7 @@ impl StreamedAnswer<'_> {
             finish,
             prompt_secs: (first - self.started).as_secs_f64(),
             generation_secs: (now - first).as_secs_f64(),
+            commitment: None,
         }
     }
 }

@@ -404,16 +404,20 @@ mod tests {
 
     #[test]
     fn rows_are_computed_alike_alone_and_in_tiles() {
+        // 576 = 18 blocks (AVX-512: 4 chunks + 2 blocks; AVX2: 9 pairs),
+        // 608 = 19 blocks (4 chunks + 3; 9 pairs + 1): every leftover path.
         for (dtype, build) in formats() {
-            let q = QTensor::quantize(&random(64, 576), dtype).unwrap();
-            for kernel in Kernel::available() {
-                let matmul = build(&q, kernel);
-                let x = random(7, 576);
-                let batched: Vec<Vec<f32>> = matmul(&x).to_vec2().unwrap();
-                for (r, expected) in batched.iter().enumerate() {
-                    let alone: Vec<Vec<f32>> =
-                        matmul(&x.narrow(0, r, 1).unwrap()).to_vec2().unwrap();
-                    assert_eq!(&alone[0], expected, "{dtype:?} {kernel:?} row {r}");
+            for cols in [576, 608] {
+                let q = QTensor::quantize(&random(64, cols), dtype).unwrap();
+                for kernel in Kernel::available() {
+                    let matmul = build(&q, kernel);
+                    let x = random(7, cols);
+                    let batched: Vec<Vec<f32>> = matmul(&x).to_vec2().unwrap();
+                    for (r, expected) in batched.iter().enumerate() {
+                        let alone: Vec<Vec<f32>> =
+                            matmul(&x.narrow(0, r, 1).unwrap()).to_vec2().unwrap();
+                        assert_eq!(&alone[0], expected, "{dtype:?} {kernel:?} {cols} row {r}");
+                    }
                 }
             }
         }

@@ -118,31 +118,144 @@ pub struct Sampler {
     candidates: Vec<(f32, u32)>,
 }
 
+/// How a recorded token relates to what a sampler could draw
+/// ([`Sampler::check`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Draw {
+    /// The seeded draw on these logits gives the token.
+    Exact,
+    /// The seeded draw lands this share of the probability mass away from
+    /// the token's interval (or the token lies just outside the top-k or
+    /// top-p set, within the tolerance): logits that differ slightly
+    /// (another kernel) move a draw across a boundary.
+    Near(f32),
+    /// The settings and seed could not have drawn the token; why.
+    Implausible(String),
+}
+
 impl Sampler {
     /// Chooses the next token, penalising the last [`REPEAT_WINDOW`] of `generated`.
     pub fn next(&mut self, logits: &Tensor, generated: &[u32]) -> candle_core::Result<u32> {
         let mut logits: Vec<f32> = logits.to_vec1()?;
-        if self.penalty != 1.0 {
-            let recent = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
-            let mut seen = Vec::with_capacity(recent.len());
-            for &token in recent {
-                if seen.contains(&token) {
-                    continue;
+        self.penalize(&mut logits, generated);
+        Ok(self.pick(&logits).0)
+    }
+
+    /// Checks that `token` could follow `generated` under these settings
+    /// and seed, given `logits` that may differ from the generator's by
+    /// numeric noise. It draws as [`Sampler::next`] does, so the seeded
+    /// draws stay in step: a token outside the greedy, top-k or top-p set
+    /// by more than `logit_tolerance`, or one whose interval the seeded draw
+    /// misses by more than the noise allows, is
+    /// implausible. The miss allowed is what moving every logit by
+    /// `draw_noise` can shift an interval's boundary: `e^(2 draw_noise / T)
+    /// - 1` of the mass, so a cold sampler allows more.
+    pub fn check(
+        &mut self,
+        logits: &[f32],
+        generated: &[u32],
+        token: u32,
+        logit_tolerance: f32,
+        draw_noise: f32,
+    ) -> Draw {
+        let mass_tolerance = (2.0 * draw_noise / self.temperature).exp() - 1.0;
+        let mut logits = logits.to_vec();
+        self.penalize(&mut logits, generated);
+        let (drawn, point) = self.pick(&logits);
+        if drawn == token {
+            return Draw::Exact;
+        }
+        let Some(&own) = logits.get(token as usize) else {
+            return Draw::Implausible(format!("token {token} is outside the vocabulary"));
+        };
+        let floor = own + logit_tolerance;
+        if self.temperature <= 0.0 {
+            let max = logits[drawn as usize];
+            if floor < max {
+                return Draw::Implausible(format!(
+                    "token {token} is {:.2} logits below the most likely one, which temperature 0 picks",
+                    max - own
+                ));
+            }
+            return Draw::Near(0.0);
+        }
+        let above = logits.iter().filter(|&&l| l > floor).count();
+        if self.top_k > 0 && above >= self.top_k {
+            return Draw::Implausible(format!(
+                "token {token} is not among the top_k {}: {above} tokens are clearly more likely",
+                self.top_k
+            ));
+        }
+        // `pick` left the kept set, weights normalised, in `candidates`.
+        let mut start = 0.0;
+        for &(weight, candidate) in &self.candidates {
+            if candidate == token {
+                let miss = (start - point).max(point - (start + weight)).max(0.0);
+                if miss > mass_tolerance {
+                    return Draw::Implausible(format!(
+                        "the seeded draw lands {miss:.3} of the probability mass away from token {token}"
+                    ));
                 }
-                seen.push(token);
-                if let Some(logit) = logits.get_mut(token as usize) {
-                    *logit = if *logit >= 0.0 {
-                        *logit / self.penalty
-                    } else {
-                        *logit * self.penalty
-                    };
-                }
+                return Draw::Near(miss);
+            }
+            start += weight;
+        }
+        // Outside the kept set: the tokens clearly more likely than it must
+        // hold less than top_p of the top-k mass (give or take what the
+        // noise moves), and the draw must land near the end of the set.
+        let miss = 1.0 - point;
+        self.keep_top_k(&logits);
+        let max = self.candidates[0].0;
+        let weight = |l: f32| ((l - max) / self.temperature).exp();
+        let total: f32 = self.candidates.iter().map(|c| weight(c.0)).sum();
+        let before: f32 = self
+            .candidates
+            .iter()
+            .filter(|c| c.0 > floor)
+            .map(|c| weight(c.0))
+            .sum::<f32>()
+            / total;
+        if before >= self.top_p + mass_tolerance || miss > mass_tolerance {
+            return Draw::Implausible(format!(
+                "token {token} is outside top_p {}: the clearly more likely tokens hold {before:.3} of the mass, and the seeded draw lands {miss:.3} of it from the set's end",
+                self.top_p
+            ));
+        }
+        Draw::Near(miss)
+    }
+
+    /// Applies the repetition penalty to the tokens of the recent window.
+    fn penalize(&self, logits: &mut [f32], generated: &[u32]) {
+        if self.penalty == 1.0 {
+            return;
+        }
+        let recent = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
+        let mut seen = Vec::with_capacity(recent.len());
+        for &token in recent {
+            if seen.contains(&token) {
+                continue;
+            }
+            seen.push(token);
+            if let Some(logit) = logits.get_mut(token as usize) {
+                *logit = if *logit >= 0.0 {
+                    *logit / self.penalty
+                } else {
+                    *logit * self.penalty
+                };
             }
         }
+    }
+
+    /// The seeded draw from penalised logits: the token, and where the draw
+    /// fell as a share of the kept mass.
+    /// Leaves the kept set in `candidates`, its weights summing to 1 (greedy
+    /// draws nothing: the share is 0, the set empty).
+    fn pick(&mut self, logits: &[f32]) -> (u32, f32) {
         if self.temperature <= 0.0 {
-            return Ok(argmax(&logits));
+            self.candidates.clear();
+            return (argmax(logits), 0.0);
         }
-        self.keep_top_k(&logits);
+        self.keep_top_k(logits);
         let candidates = &mut self.candidates;
         let inverse_temperature = 1.0 / self.temperature;
         let max = candidates[0].0;
@@ -163,16 +276,22 @@ impl Sampler {
                 }
             }
         }
-        let kept = &candidates[..kept];
-        let kept_total: f32 = kept.iter().map(|(w, _)| w).sum();
-        let mut point = self.rng.random::<f32>() * kept_total;
-        for (weight, token) in kept {
+        candidates.truncate(kept);
+        let kept_total: f32 = candidates.iter().map(|(w, _)| w).sum();
+        let drawn = self.rng.random::<f32>() * kept_total;
+        let mut point = drawn;
+        let mut token = candidates[kept - 1].1;
+        for (weight, candidate) in candidates.iter() {
             if point < *weight {
-                return Ok(*token);
+                token = *candidate;
+                break;
             }
             point -= weight;
         }
-        Ok(kept[kept.len() - 1].1)
+        for (weight, _) in candidates.iter_mut() {
+            *weight /= kept_total;
+        }
+        (token, drawn / kept_total)
     }
 
     /// Fills `candidates` with the `top_k` largest logits (all when 0),

@@ -353,11 +353,15 @@ impl Transformer {
         self.run(tokens, caches, &vec![1; tokens.len()])
     }
 
-    /// [`Transformer::forward_batch`] returning the logits after the last
-    /// `tails[i]` tokens of sequence `i`, one sequence's rows after the
-    /// other, shape (sum of tails, vocabulary): a judge scores a batch of
-    /// known continuations of different lengths in one pass.
-    pub fn forward_batch_tails(
+    /// [`Transformer::forward_batch`] returning the last hidden states after
+    /// the last `tails[i]` tokens of sequence `i` (after the final norm, what
+    /// the output projection reads), one sequence's rows after the other,
+    /// shape (sum of tails, n_embd): a judge scores a batch of known
+    /// continuations of different lengths in one pass ([`crate::prefill`]),
+    /// and the rows are a fingerprint of the computation that commits an
+    /// answer to its model and context ([`crate::commitment`]). The logits
+    /// are [`Transformer::logits`] of these rows.
+    pub fn forward_batch_hidden(
         &self,
         tokens: &[&[u32]],
         caches: &mut [&mut KvCache],
@@ -365,18 +369,33 @@ impl Transformer {
     ) -> Result<Tensor> {
         if tokens.len() != caches.len() || tokens.len() != tails.len() {
             bail!(
-                "forward_batch_tails needs one token list and tail per sequence, got {} and {} for {} caches",
+                "forward_batch_hidden needs one token list and tail per sequence, got {} and {} for {} caches",
                 tokens.len(),
                 tails.len(),
                 caches.len()
             );
         }
-        self.run(tokens, caches, tails)
+        self.run_hidden(tokens, caches, tails)
+    }
+
+    /// The logits of last hidden states, shape (rows, vocabulary).
+    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        Ok(self.output.forward(hidden)?)
     }
 
     /// Runs the new `tokens` of each sequence and returns the logits after
     /// the last `tails[i]` of each, shape (sum of tails, vocabulary).
     fn run(
+        &self,
+        tokens: &[&[u32]],
+        caches: &mut [&mut KvCache],
+        tails: &[usize],
+    ) -> Result<Tensor> {
+        self.logits(&self.run_hidden(tokens, caches, tails)?)
+    }
+
+    /// [`Transformer::run`] up to the last hidden states.
+    fn run_hidden(
         &self,
         tokens: &[&[u32]],
         caches: &mut [&mut KvCache],
@@ -418,7 +437,7 @@ impl Transformer {
             last_rows.extend((end - tail..end).map(|r| r as u32));
         }
         let last = x.index_select(&Tensor::new(last_rows, &Device::Cpu)?, 0)?;
-        Ok(self.output.forward(&self.out_norm.forward(&last)?)?)
+        self.out_norm.forward(&last)
     }
 
     /// One layer for x of shape (new tokens of all sequences, n_embd), the

@@ -2,10 +2,12 @@
 pragma solidity 0.8.37;
 
 /// @title Arena: entry fees and rewards for judged agent rounds.
-/// @notice The operator (the judge's account) opens a round, agents' owners enter it by paying
-/// exactly the entry fee before the deadline, and the operator settles it with the ranked list of
-/// entrants and the Merkle root of the round's record. Rewards and refunds accrue to pull-payment
-/// balances that only their owner can withdraw.
+/// @notice The operator (the judge's account) opens a round, agents' owners enter their agents
+/// (one owner may enter several) by paying exactly the entry fee per agent before the deadline,
+/// and the operator settles it with the ranked list of agents and the Merkle root of the round's
+/// record. If the operator has not settled by the deadline plus the round's settle window, anyone
+/// can cancel it and every entry is refunded. Rewards and refunds accrue to pull-payment balances
+/// that only their owner can withdraw; an agent's reward goes to the owner that paid its entry.
 /// @dev Payout rules (see contracts/README.md):
 ///  - pot = entryFee * entrants; protocolFee = pot * protocolFeeBps / 10000 (rounded down), credited
 ///    to the operator; prize = pot - protocolFee.
@@ -26,11 +28,14 @@ contract Arena {
         State state;
         uint16 protocolFeeBps;
         uint64 deadline;
+        uint64 settleWindow;
         uint128 entryFee;
         bytes32 space;
         bytes32 resultRoot;
         uint16[] splitBps;
-        address[] entrants;
+        /// Entered agents, in entry order, and the owner that paid for each.
+        bytes32[] agents;
+        address[] owners;
     }
 
     /// Basis points in a whole.
@@ -40,13 +45,13 @@ contract Arena {
     /// At most this many paid places.
     uint256 public constant MAX_PLACES = 32;
 
-    /// The judge's account: the only one that opens, settles and cancels rounds, and the
-    /// recipient of protocol fees.
+    /// The judge's account: the only one that opens and settles rounds and cancels them before
+    /// they time out, and the recipient of protocol fees.
     address public immutable operator;
 
     mapping(uint64 => Round) private rounds;
-    /// 1-based position of an entrant in `rounds[id].entrants`; 0 means not entered.
-    mapping(uint64 => mapping(address => uint256)) private entrantSlot;
+    /// 1-based position of an agent in `rounds[id].agents`; 0 means not entered.
+    mapping(uint64 => mapping(bytes32 => uint256)) private agentSlot;
     /// Pull-payment balances: rewards, refunds and protocol fees waiting to be withdrawn.
     mapping(address => uint256) public balanceOf;
     /// Sum of all balances, so anyone can check the contract holds what it owes.
@@ -59,17 +64,20 @@ contract Arena {
         bytes32 indexed space,
         uint128 entryFee,
         uint64 deadline,
+        uint64 settleWindow,
         uint16[] splitBps,
         uint16 protocolFeeBps
     );
-    event Entered(uint64 indexed roundId, address indexed entrant, uint256 entrantCount);
+    event Entered(uint64 indexed roundId, bytes32 indexed agent, address indexed owner, uint256 entrantCount);
     event RoundSettled(
-        uint64 indexed roundId, bytes32 resultRoot, address[] ranking, uint256 pot, uint256 protocolFee
+        uint64 indexed roundId, bytes32 resultRoot, bytes32[] ranking, uint256 pot, uint256 protocolFee
     );
-    event RoundCancelled(uint64 indexed roundId, uint256 refunded);
-    /// One credit to a pull-payment balance. `place` is 1-based for rewards, 0 for a refund and
-    /// type(uint256).max for the protocol fee.
-    event Credited(uint64 indexed roundId, address indexed account, uint256 amount, uint256 place);
+    /// `by` is the operator, or anyone once the round timed out.
+    event RoundCancelled(uint64 indexed roundId, uint256 refunded, address by);
+    /// One credit to a pull-payment balance, for `agent` (zero for the protocol fee). `place` is
+    /// 1-based for rewards, 0 for a refund and type(uint256).max for the protocol fee. Credits of
+    /// nothing (free rounds, places whose share rounds to zero) are not made.
+    event Credited(uint64 indexed roundId, address indexed account, bytes32 agent, uint256 amount, uint256 place);
     event Withdrawn(address indexed account, uint256 amount);
 
     error ZeroOperator();
@@ -77,16 +85,19 @@ contract Arena {
     error RoundExists(uint64 roundId);
     error RoundNotOpen(uint64 roundId, State state);
     error DeadlineNotInFuture(uint64 deadline, uint256 now_);
+    error ZeroSettleWindow();
     error InvalidSplit(uint256 places, uint256 sumBps);
     error ProtocolFeeTooHigh(uint16 protocolFeeBps);
     error WrongEntryFee(uint256 sent, uint256 required);
     error EntriesClosed(uint64 deadline);
     error EntriesStillOpen(uint64 deadline);
-    error AlreadyEntered(address entrant);
+    error SettleWindowOver(uint64 timedOutAt);
+    error NotTimedOut(uint64 timesOutAt);
+    error AlreadyEntered(bytes32 agent);
     error RoundFull(uint256 maxEntrants);
     error RankingLengthMismatch(uint256 given, uint256 entrants);
-    error NotAnEntrant(address account);
-    error DuplicateEntrant(address account);
+    error NotAnEntrant(bytes32 agent);
+    error DuplicateEntrant(bytes32 agent);
     error NothingToWithdraw(address account);
     error TransferFailed(address to, uint256 amount);
     error Reentrancy();
@@ -108,8 +119,17 @@ contract Arena {
         operator = operator_;
     }
 
-    /// Opens round `roundId` (chosen by the operator, so a retried open cannot open twice).
-    function open(uint64 roundId, bytes32 space, uint128 entryFee, uint64 deadline, uint16[] calldata splitBps, uint16 protocolFeeBps)
+    /// Opens round `roundId` (chosen by the operator, so a retried open cannot open twice). The
+    /// operator must settle before `deadline + settleWindow`; after that anyone can cancel.
+    function open(
+        uint64 roundId,
+        bytes32 space,
+        uint128 entryFee,
+        uint64 deadline,
+        uint64 settleWindow,
+        uint16[] calldata splitBps,
+        uint16 protocolFeeBps
+    )
         external
         onlyOperator
         nonReentrant
@@ -117,6 +137,7 @@ contract Arena {
         Round storage r = rounds[roundId];
         if (r.state != State.None) revert RoundExists(roundId);
         if (deadline <= block.timestamp) revert DeadlineNotInFuture(deadline, block.timestamp);
+        if (settleWindow == 0) revert ZeroSettleWindow();
         if (protocolFeeBps > BPS) revert ProtocolFeeTooHigh(protocolFeeBps);
         uint256 sum;
         for (uint256 i; i < splitBps.length; ++i) {
@@ -128,29 +149,33 @@ contract Arena {
         r.state = State.Open;
         r.protocolFeeBps = protocolFeeBps;
         r.deadline = deadline;
+        r.settleWindow = settleWindow;
         r.entryFee = entryFee;
         r.space = space;
         r.splitBps = splitBps;
-        emit RoundOpened(roundId, space, entryFee, deadline, splitBps, protocolFeeBps);
+        emit RoundOpened(roundId, space, entryFee, deadline, settleWindow, splitBps, protocolFeeBps);
     }
 
-    /// Enters the caller in round `roundId`; the payment must be exactly the entry fee.
-    function enter(uint64 roundId) external payable nonReentrant {
+    /// Enters `agent` in round `roundId`, paid by the caller, who receives its reward or refund;
+    /// the payment must be exactly the entry fee. An agent enters a round at most once.
+    function enter(uint64 roundId, bytes32 agent) external payable nonReentrant {
         Round storage r = rounds[roundId];
         if (r.state != State.Open) revert RoundNotOpen(roundId, r.state);
         if (block.timestamp >= r.deadline) revert EntriesClosed(r.deadline);
         if (msg.value != r.entryFee) revert WrongEntryFee(msg.value, r.entryFee);
-        if (entrantSlot[roundId][msg.sender] != 0) revert AlreadyEntered(msg.sender);
-        uint256 count = r.entrants.length;
+        if (agentSlot[roundId][agent] != 0) revert AlreadyEntered(agent);
+        uint256 count = r.agents.length;
         if (count >= MAX_ENTRANTS) revert RoundFull(MAX_ENTRANTS);
-        r.entrants.push(msg.sender);
-        entrantSlot[roundId][msg.sender] = count + 1;
-        emit Entered(roundId, msg.sender, count + 1);
+        r.agents.push(agent);
+        r.owners.push(msg.sender);
+        agentSlot[roundId][agent] = count + 1;
+        emit Entered(roundId, agent, msg.sender, count + 1);
     }
 
-    /// Settles round `roundId` once, after its deadline: `ranking` must list every entrant exactly
-    /// once, best first. Rewards are credited to balances; nothing is transferred here.
-    function settle(uint64 roundId, address[] calldata ranking, bytes32 resultRoot)
+    /// Settles round `roundId` once, after its deadline and before it times out: `ranking` must
+    /// list every entered agent exactly once, best first. Each reward is credited to the balance
+    /// of the owner that paid for the agent; nothing is transferred here.
+    function settle(uint64 roundId, bytes32[] calldata ranking, bytes32 resultRoot)
         external
         onlyOperator
         nonReentrant
@@ -158,45 +183,73 @@ contract Arena {
         Round storage r = rounds[roundId];
         if (r.state != State.Open) revert RoundNotOpen(roundId, r.state);
         if (block.timestamp < r.deadline) revert EntriesStillOpen(r.deadline);
-        uint256 n = r.entrants.length;
+        uint64 timeout = r.deadline + r.settleWindow;
+        if (block.timestamp >= timeout) revert SettleWindowOver(timeout);
+        address[] memory paidBy = _payersOf(roundId, r, ranking);
+
+        r.state = State.Settled;
+        r.resultRoot = resultRoot;
+        uint256 pot = uint256(r.entryFee) * ranking.length;
+        uint256 fee = pot * r.protocolFeeBps / BPS;
+        emit RoundSettled(roundId, resultRoot, ranking, pot, fee);
+        _credit(roundId, operator, bytes32(0), fee, type(uint256).max);
+        if (ranking.length != 0) _payPlaces(roundId, r.splitBps, ranking, paidBy, pot - fee);
+    }
+
+    /// The owner that paid for each agent of `ranking`, which must list every entered agent of
+    /// the round exactly once.
+    function _payersOf(uint64 roundId, Round storage r, bytes32[] calldata ranking)
+        private
+        view
+        returns (address[] memory paidBy)
+    {
+        uint256 n = r.agents.length;
         if (ranking.length != n) revert RankingLengthMismatch(ranking.length, n);
         uint256 seen;
+        paidBy = new address[](n);
         for (uint256 i; i < n; ++i) {
-            uint256 slot = entrantSlot[roundId][ranking[i]];
+            uint256 slot = agentSlot[roundId][ranking[i]];
             if (slot == 0) revert NotAnEntrant(ranking[i]);
             uint256 bit = 1 << (slot - 1);
             if (seen & bit != 0) revert DuplicateEntrant(ranking[i]);
             seen |= bit;
+            paidBy[i] = r.owners[slot - 1];
         }
-
-        r.state = State.Settled;
-        r.resultRoot = resultRoot;
-        uint256 pot = uint256(r.entryFee) * n;
-        uint256 fee = pot * r.protocolFeeBps / BPS;
-        emit RoundSettled(roundId, resultRoot, ranking, pot, fee);
-        if (fee != 0) _credit(roundId, operator, fee, type(uint256).max);
-        if (n == 0) return;
-
-        uint256 prize = pot - fee;
-        uint256 places = r.splitBps.length < n ? r.splitBps.length : n;
-        uint256 paid;
-        for (uint256 i = 1; i < places; ++i) {
-            uint256 share = prize * r.splitBps[i] / BPS;
-            paid += share;
-            _credit(roundId, ranking[i], share, i + 1);
-        }
-        _credit(roundId, ranking[0], prize - paid, 1);
     }
 
-    /// Cancels open round `roundId` and credits every entrant its entry fee back.
-    function cancel(uint64 roundId) external onlyOperator nonReentrant {
+    /// Credits `prize` by the payout rules: places 2..m their share, first place the rest.
+    function _payPlaces(
+        uint64 roundId,
+        uint16[] storage splitBps,
+        bytes32[] calldata ranking,
+        address[] memory paidBy,
+        uint256 prize
+    ) private {
+        uint256 places = splitBps.length < ranking.length ? splitBps.length : ranking.length;
+        uint256 paid;
+        for (uint256 i = 1; i < places; ++i) {
+            uint256 share = prize * splitBps[i] / BPS;
+            paid += share;
+            _credit(roundId, paidBy[i], ranking[i], share, i + 1);
+        }
+        _credit(roundId, paidBy[0], ranking[0], prize - paid, 1);
+    }
+
+    /// Cancels open round `roundId` and credits every entry's fee back to the owner that paid it.
+    /// The operator can cancel at any time; anyone else once the round timed out (its deadline
+    /// plus its settle window passed without a settlement), so fees are never locked.
+    function cancel(uint64 roundId) external nonReentrant {
         Round storage r = rounds[roundId];
         if (r.state != State.Open) revert RoundNotOpen(roundId, r.state);
+        if (msg.sender != operator) {
+            uint64 timeout = r.deadline + r.settleWindow;
+            if (block.timestamp < timeout) revert NotTimedOut(timeout);
+        }
         r.state = State.Cancelled;
-        uint256 n = r.entrants.length;
-        emit RoundCancelled(roundId, n);
+        uint256 n = r.agents.length;
+        emit RoundCancelled(roundId, n, msg.sender);
         for (uint256 i; i < n; ++i) {
-            _credit(roundId, r.entrants[i], r.entryFee, 0);
+            _credit(roundId, r.owners[i], r.agents[i], r.entryFee, 0);
         }
     }
 
@@ -228,24 +281,31 @@ contract Arena {
             bytes32 space,
             uint128 entryFee,
             uint64 deadline,
+            uint64 settleWindow,
             uint16 protocolFeeBps,
             uint16[] memory splitBps,
-            address[] memory entrants,
             bytes32 resultRoot
         )
     {
         Round storage r = rounds[roundId];
-        return (r.state, r.space, r.entryFee, r.deadline, r.protocolFeeBps, r.splitBps, r.entrants, r.resultRoot);
+        return (r.state, r.space, r.entryFee, r.deadline, r.settleWindow, r.protocolFeeBps, r.splitBps, r.resultRoot);
     }
 
-    /// Whether `account` entered round `roundId`.
-    function isEntrant(uint64 roundId, address account) external view returns (bool) {
-        return entrantSlot[roundId][account] != 0;
+    /// The agents entered in round `roundId`, in entry order, and the owner that paid for each.
+    function entries(uint64 roundId) external view returns (bytes32[] memory agents, address[] memory owners) {
+        Round storage r = rounds[roundId];
+        return (r.agents, r.owners);
     }
 
-    function _credit(uint64 roundId, address account, uint256 amount, uint256 place) private {
+    /// Whether `agent` entered round `roundId`.
+    function isEntered(uint64 roundId, bytes32 agent) external view returns (bool) {
+        return agentSlot[roundId][agent] != 0;
+    }
+
+    function _credit(uint64 roundId, address account, bytes32 agent, uint256 amount, uint256 place) private {
+        if (amount == 0) return;
         balanceOf[account] += amount;
         totalOwed += amount;
-        emit Credited(roundId, account, amount, place);
+        emit Credited(roundId, account, agent, amount, place);
     }
 }

@@ -1,6 +1,9 @@
 //! Typed bindings generated from the committed, compiled artifact, so the Rust client always
 //! speaks the ABI of the exact bytecode it deploys.
 
+// The generated `open` takes the contract's seven parameters plus the instance.
+#![allow(clippy::too_many_arguments)]
+
 alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug, PartialEq, Eq)]

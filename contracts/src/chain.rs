@@ -1,5 +1,6 @@
 //! A connection to a node with one signing account: the provider every contract call goes
-//! through, plus the node's URL so every error can name it.
+//! through, plus the node's URL so every error can name it. Over HTTP or HTTPS, with the
+//! certificates the `tls` crate trusts.
 
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use crate::signer::parse_private_key;
 /// How often receipts are polled; anvil mines instantly, real nodes are slower.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// A node reached over HTTP with one local signing key.
+/// A node reached over HTTP(S) with one local signing key.
 #[derive(Clone)]
 pub struct Chain {
     provider: DynProvider,
@@ -38,10 +39,19 @@ impl Chain {
         rpc_url: &str,
         signer: PrivateKeySigner,
     ) -> Result<Chain, ChainError> {
-        let url = rpc_url.parse().map_err(|e| ChainError::BadUrl {
-            url: rpc_url.to_string(),
-            reason: format!("{e}"),
-        })?;
+        let url: alloy::transports::http::reqwest::Url =
+            rpc_url.parse().map_err(|e| ChainError::BadUrl {
+                url: rpc_url.to_string(),
+                reason: format!("{e}"),
+            })?;
+        let host = url.host_str().unwrap_or(rpc_url).to_owned();
+        let http = alloy::transports::http::reqwest::Client::builder()
+            .tls_backend_preconfigured(tls::client_config()?)
+            .build()
+            .map_err(|e| ChainError::BadUrl {
+                url: rpc_url.to_string(),
+                reason: format!("building the HTTP client: {e}"),
+            })?;
         let account = signer.address();
         // The nonce is read from the node for every transaction (not cached): a refused call or
         // a restart after a crash must never leave a gap that stalls the next transaction.
@@ -50,7 +60,7 @@ impl Chain {
             .with_simple_nonce_management()
             .fetch_chain_id()
             .wallet(signer)
-            .connect_http(url)
+            .connect_reqwest(http, url)
             .erased();
         provider.client().set_poll_interval(POLL_INTERVAL);
         let chain = Chain {
@@ -59,7 +69,16 @@ impl Chain {
             account,
             confirmations: 1,
         };
-        chain.chain_id().await?;
+        // The first request is where a refused certificate shows: say so, with the fix.
+        if let Err(e) = chain.provider.get_chain_id().await {
+            return Err(match tls::certificate_problem(&e) {
+                Some(problem) => ChainError::Untrusted {
+                    url: rpc_url.to_string(),
+                    message: tls::untrusted_message(&host, &problem),
+                },
+                None => rpc_error(e, rpc_url, "eth_chainId"),
+            });
+        }
         Ok(chain)
     }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use alloy::primitives::{Address, B256, TxHash, U256};
+use alloy::primitives::{Address, B256, TxHash, U256, keccak256};
 use alloy::rpc::types::TransactionReceipt;
 
 use crate::bindings::Arena::{self, ArenaInstance};
@@ -18,6 +18,12 @@ const CONFIRMATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs
 /// The reward split used when a round does not choose one: 50/30/20 for the top three.
 pub const DEFAULT_SPLIT_BPS: [u16; 3] = [5_000, 3_000, 2_000];
 
+/// How an agent is named on chain: the keccak-256 hash of its id. Entries are keyed by agent,
+/// so one owner can enter several agents in a round and the ranking names agents.
+pub fn agent_key(agent_id: &str) -> B256 {
+    keccak256(agent_id)
+}
+
 /// The parameters of a round to open.
 #[derive(Debug, Clone)]
 pub struct RoundSpec {
@@ -29,6 +35,9 @@ pub struct RoundSpec {
     pub entry_fee: u128,
     /// Unix time after which entries are refused and settlement is allowed.
     pub deadline: u64,
+    /// Seconds after the deadline in which the operator must settle; after that anyone can
+    /// cancel the round and every entry is refunded. Fixed at opening; must not be zero.
+    pub settle_window: u64,
     /// Reward per place in basis points, best first; must sum to 10000.
     pub split_bps: Vec<u16>,
     /// Share of the pot the operator keeps, in basis points.
@@ -78,10 +87,21 @@ pub struct RoundInfo {
     pub space: B256,
     pub entry_fee: u128,
     pub deadline: u64,
+    pub settle_window: u64,
     pub protocol_fee_bps: u16,
     pub split_bps: Vec<u16>,
-    pub entrants: Vec<Address>,
+    /// The entered agents' keys ([`agent_key`]), in entry order.
+    pub agents: Vec<B256>,
+    /// The owner that paid for each agent of `agents`, and receives its reward or refund.
+    pub owners: Vec<Address>,
     pub result_root: B256,
+}
+
+impl RoundInfo {
+    /// The time from which the operator can no longer settle and anyone can cancel.
+    pub fn times_out_at(&self) -> u64 {
+        self.deadline.saturating_add(self.settle_window)
+    }
 }
 
 /// What a mined transaction cost and where it landed.
@@ -166,6 +186,7 @@ impl ArenaClient {
             spec.space,
             spec.entry_fee,
             spec.deadline,
+            spec.settle_window,
             spec.split_bps.clone(),
             spec.protocol_fee_bps,
         );
@@ -173,9 +194,15 @@ impl ArenaClient {
         self.finish(call.send().await, &action).await
     }
 
-    /// Enters the sending account in a round, paying `fee` wei (must equal the entry fee).
-    pub async fn enter(&self, round_id: u64, fee: u128) -> Result<TxOutcome, ChainError> {
-        let call = self.contract.enter(round_id).value(U256::from(fee));
+    /// Enters `agent` ([`agent_key`]) in a round, paid by the sending account, which receives
+    /// its reward or refund; `fee` wei must equal the entry fee.
+    pub async fn enter(
+        &self,
+        round_id: u64,
+        agent: B256,
+        fee: u128,
+    ) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.enter(round_id, agent).value(U256::from(fee));
         let action = format!("enter round {round_id}");
         self.finish(call.send().await, &action).await
     }
@@ -185,7 +212,7 @@ impl ArenaClient {
     pub async fn settle(
         &self,
         round_id: u64,
-        ranking: &[Address],
+        ranking: &[B256],
         result_root: B256,
     ) -> Result<TxOutcome, ChainError> {
         let hash = self.send_settle(round_id, ranking, result_root).await?;
@@ -197,7 +224,7 @@ impl ArenaClient {
     pub async fn send_settle(
         &self,
         round_id: u64,
-        ranking: &[Address],
+        ranking: &[B256],
         result_root: B256,
     ) -> Result<TxHash, ChainError> {
         let call = self
@@ -210,7 +237,8 @@ impl ArenaClient {
         Ok(*pending.tx_hash())
     }
 
-    /// Cancels an open round, crediting every entrant its fee back (operator only).
+    /// Cancels an open round, crediting every entry's fee back to the owner that paid it: the
+    /// operator at any time, anyone else once the round timed out.
     pub async fn cancel(&self, round_id: u64) -> Result<TxOutcome, ChainError> {
         let call = self.contract.cancel(round_id);
         let action = format!("cancel round {round_id}");
@@ -249,14 +277,22 @@ impl ArenaClient {
             .call()
             .await
             .map_err(|e| self.err(e, &format!("roundInfo({round_id})")))?;
+        let entries = self
+            .contract
+            .entries(round_id)
+            .call()
+            .await
+            .map_err(|e| self.err(e, &format!("entries({round_id})")))?;
         Ok(RoundInfo {
             state: RoundState::from_u8(r.state),
             space: r.space,
             entry_fee: r.entryFee,
             deadline: r.deadline,
+            settle_window: r.settleWindow,
             protocol_fee_bps: r.protocolFeeBps,
             split_bps: r.splitBps,
-            entrants: r.entrants,
+            agents: entries.agents,
+            owners: entries.owners,
             result_root: r.resultRoot,
         })
     }

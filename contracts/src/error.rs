@@ -50,6 +50,12 @@ pub enum ChainError {
     /// An RPC URL that does not parse.
     #[error("invalid RPC URL {url:?}: {reason}")]
     BadUrl { url: String, reason: String },
+    /// The node's TLS certificate was refused.
+    #[error("RPC node at {url} was refused: {message}")]
+    Untrusted { url: String, message: String },
+    /// The TLS configuration (a `--ca-file`) could not be made.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     /// The node did not answer or answered with an error that is not a revert.
     #[error("RPC node at {url} failed during {action}: {reason} (is the node running?)")]
     Rpc {
@@ -110,6 +116,9 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
             "deadline {} is not after the current block time {}",
             e.deadline, e.now_
         ),
+        E::ZeroSettleWindow(_) => {
+            "the settle window must be at least one second after the deadline".into()
+        }
         E::InvalidSplit(e) => format!(
             "reward split of {} places sums to {} basis points; it needs 1 to 32 places summing to 10000",
             e.places, e.sumBps
@@ -127,14 +136,22 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
             "entries are open until {}; settle after the deadline",
             e.deadline
         ),
-        E::AlreadyEntered(e) => format!("{} has already entered this round", e.entrant),
+        E::SettleWindowOver(e) => format!(
+            "the round timed out at {} without a settlement; it can only be cancelled (refunding every entry)",
+            e.timedOutAt
+        ),
+        E::NotTimedOut(e) => format!(
+            "only the operator can cancel before the round times out at {}; cancel again after that",
+            e.timesOutAt
+        ),
+        E::AlreadyEntered(e) => format!("agent {} has already entered this round", e.agent),
         E::RoundFull(e) => format!("the round is full ({} entrants)", e.maxEntrants),
         E::RankingLengthMismatch(e) => format!(
-            "the ranking lists {} accounts but the round has {} entrants",
+            "the ranking lists {} agents but the round has {} entrants",
             e.given, e.entrants
         ),
-        E::NotAnEntrant(e) => format!("{} did not enter this round", e.account),
-        E::DuplicateEntrant(e) => format!("{} appears twice in the ranking", e.account),
+        E::NotAnEntrant(e) => format!("agent {} did not enter this round", e.agent),
+        E::DuplicateEntrant(e) => format!("agent {} appears twice in the ranking", e.agent),
         E::NothingToWithdraw(e) => format!("{} has no balance to withdraw", e.account),
         E::TransferFailed(e) => format!("sending {} wei to {} failed", e.amount, e.to),
         E::Reentrancy(_) => "reentrant call refused".into(),

@@ -20,7 +20,7 @@ pub mod signer;
 pub use anvil::{AnvilNode, locate_anvil};
 pub use bindings::Arena;
 pub use chain::Chain;
-pub use client::{ArenaClient, RoundInfo, RoundSpec, RoundState, TxOutcome};
+pub use client::{ArenaClient, RoundInfo, RoundSpec, RoundState, TxOutcome, agent_key};
 pub use deployment::Deployment;
 pub use error::{ChainError, describe_revert};
 pub use journal::{JournalEntry, JsonlJournal, TxJournal};

@@ -41,7 +41,7 @@ pub async fn settle_once(
     client: &ArenaClient,
     journal: &dyn TxJournal,
     round_id: u64,
-    ranking: &[Address],
+    ranking: &[B256],
     result_root: B256,
 ) -> Result<SettleOutcome, ChainError> {
     let key = settle_key(client.address(), round_id);

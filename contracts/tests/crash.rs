@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use alloy::primitives::{Address, B256, TxHash, U256};
-use common::{Env, FEE, PROTOCOL_FEE_BPS, expected_payout, root};
+use common::{Env, FEE, PROTOCOL_FEE_BPS, agents, expected_payout, root};
 use contracts::client::DEFAULT_SPLIT_BPS;
 use contracts::{
     ArenaClient, Chain, ChainError, JournalEntry, JsonlJournal, SettleOutcome, TxJournal,
@@ -94,7 +94,7 @@ async fn settle_child_process() {
         at: s("crash_at"),
     };
     let root: B256 = s("root").parse().unwrap();
-    settle_once(&client, &journal, 1, &ranking, root)
+    settle_once(&client, &journal, 1, &agents(&ranking), root)
         .await
         .unwrap();
     panic!("the child must be killed before it finishes");
@@ -145,7 +145,7 @@ fn settle_and_kill(env: &Env, ranking: &[Address], journal: &Path, at: CrashAt) 
 /// Settles again as a fresh client would after a restart.
 async fn restart(env: &Env, ranking: &[Address], journal: &Path) -> SettleOutcome {
     let journal = JsonlJournal::open(journal).unwrap();
-    settle_once(&env.operator, &journal, 1, ranking, root("record"))
+    settle_once(&env.operator, &journal, 1, &agents(ranking), root("record"))
         .await
         .expect("settlement after restart")
 }
@@ -260,7 +260,7 @@ async fn killed_with_the_transaction_pending_waits_for_it_instead_of_resending()
         let (operator, ranking, path) = (env.operator.clone(), ranking.clone(), journal_path(&dir));
         tokio::spawn(async move {
             let journal = JsonlJournal::open(path).unwrap();
-            settle_once(&operator, &journal, 1, &ranking, root("record")).await
+            settle_once(&operator, &journal, 1, &agents(&ranking), root("record")).await
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -332,7 +332,7 @@ async fn settling_again_with_another_result_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     restart(&env, &ranking, &journal_path(&dir)).await;
     let journal = JsonlJournal::open(journal_path(&dir)).unwrap();
-    let err = settle_once(&env.operator, &journal, 1, &ranking, root("other"))
+    let err = settle_once(&env.operator, &journal, 1, &agents(&ranking), root("other"))
         .await
         .unwrap_err();
     assert!(

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Env, FEE};
+use common::{Env, FEE, agent};
 use contracts::client::DEFAULT_SPLIT_BPS;
 use contracts::{Chain, ChainError};
 
@@ -34,7 +34,10 @@ async fn bad_keys_and_urls_are_refused_before_any_request() {
 async fn a_wrong_fee_reads_as_a_sentence_with_both_amounts() {
     let env = Env::start(2).await;
     env.open(1, &DEFAULT_SPLIT_BPS).await;
-    let err = env.players[0].enter(1, FEE - 7).await.unwrap_err();
+    let err = env.players[0]
+        .enter(1, agent(env.players[0].chain().account()), FEE - 7)
+        .await
+        .unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains(&format!(

@@ -4,7 +4,7 @@
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::{Env, FEE, root};
+use common::{Env, FEE, agent, agents, root};
 use contracts::Arena::ArenaErrors;
 use contracts::client::DEFAULT_SPLIT_BPS;
 use contracts::{ArenaClient, ChainError, RoundSpec};
@@ -64,6 +64,8 @@ async fn open_refuses_outsiders_bad_splits_fees_deadlines_and_reuse() {
         f(&mut s);
         s
     };
+    let no_window = with(&|s| s.settle_window = 0);
+    refused!(env, env.operator.open(&no_window), ZeroSettleWindow);
     let short = with(&|s| s.split_bps = vec![5_000, 3_000, 1_999]);
     refused!(env, env.operator.open(&short), InvalidSplit);
     let over = with(&|s| s.split_bps = vec![5_000, 5_001]);
@@ -93,25 +95,59 @@ async fn open_refuses_outsiders_bad_splits_fees_deadlines_and_reuse() {
 async fn enter_refuses_wrong_fees_repeats_unknown_closed_and_finished_rounds() {
     let env = Env::start(4).await;
     let p = &env.players[0];
-    refused!(env, p.enter(9, FEE), RoundNotOpen);
+    refused!(
+        env,
+        p.enter(9, agent(p.chain().account()), FEE),
+        RoundNotOpen
+    );
     env.open(1, &DEFAULT_SPLIT_BPS).await;
-    refused!(env, p.enter(1, FEE - 1), WrongEntryFee);
-    refused!(env, p.enter(1, FEE + 1), WrongEntryFee);
-    refused!(env, p.enter(1, 0), WrongEntryFee);
-    p.enter(1, FEE).await.expect("enter");
-    refused!(env, p.enter(1, FEE), AlreadyEntered);
+    refused!(
+        env,
+        p.enter(1, agent(p.chain().account()), FEE - 1),
+        WrongEntryFee
+    );
+    refused!(
+        env,
+        p.enter(1, agent(p.chain().account()), FEE + 1),
+        WrongEntryFee
+    );
+    refused!(
+        env,
+        p.enter(1, agent(p.chain().account()), 0),
+        WrongEntryFee
+    );
+    p.enter(1, agent(p.chain().account()), FEE)
+        .await
+        .expect("enter");
+    refused!(
+        env,
+        p.enter(1, agent(p.chain().account()), FEE),
+        AlreadyEntered
+    );
     env.pass_deadline().await;
-    refused!(env, env.players[1].enter(1, FEE), EntriesClosed);
+    refused!(
+        env,
+        env.players[1].enter(1, agent(env.players[1].chain().account()), FEE),
+        EntriesClosed
+    );
 
     env.operator
-        .settle(1, &[p.chain().account()], root("x"))
+        .settle(1, &agents(&[p.chain().account()]), root("x"))
         .await
         .unwrap();
-    refused!(env, env.players[1].enter(1, FEE), RoundNotOpen);
+    refused!(
+        env,
+        env.players[1].enter(1, agent(env.players[1].chain().account()), FEE),
+        RoundNotOpen
+    );
 
     env.open(2, &DEFAULT_SPLIT_BPS).await;
     env.operator.cancel(2).await.unwrap();
-    refused!(env, env.players[1].enter(2, FEE), RoundNotOpen);
+    refused!(
+        env,
+        env.players[1].enter(2, agent(env.players[1].chain().account()), FEE),
+        RoundNotOpen
+    );
 }
 
 #[tokio::test]
@@ -122,9 +158,15 @@ async fn enter_refuses_the_entrant_after_the_last_slot() {
     spec.entry_fee = 0;
     env.operator.open(&spec).await.unwrap();
     for p in &env.players[..MAX] {
-        p.enter(1, 0).await.expect("enter");
+        p.enter(1, agent(p.chain().account()), 0)
+            .await
+            .expect("enter");
     }
-    refused!(env, env.players[MAX].enter(1, 0), RoundFull);
+    refused!(
+        env,
+        env.players[MAX].enter(1, agent(env.players[MAX].chain().account()), 0),
+        RoundFull
+    );
     // A full round still settles: the ranking check covers all 256 slots.
     env.pass_deadline().await;
     let ranking: Vec<Address> = env.players[..MAX]
@@ -132,7 +174,7 @@ async fn enter_refuses_the_entrant_after_the_last_slot() {
         .map(|p| p.chain().account())
         .collect();
     env.operator
-        .settle(1, &ranking, root("full"))
+        .settle(1, &agents(&ranking), root("full"))
         .await
         .expect("settle a full round");
 }
@@ -144,34 +186,58 @@ async fn settle_refuses_bad_rankings_outsiders_early_and_repeated_settlement() {
     let entrants = env.enter(1, 4).await;
     let outsider = env.players[4].chain().account();
     let op = &env.operator;
-    refused!(env, op.settle(1, &entrants, root("r")), EntriesStillOpen);
+    refused!(
+        env,
+        op.settle(1, &agents(&entrants), root("r")),
+        EntriesStillOpen
+    );
     env.pass_deadline().await;
 
     refused!(
         env,
-        env.players[0].settle(1, &entrants, root("r")),
+        env.players[0].settle(1, &agents(&entrants), root("r")),
         NotOperator
     );
-    refused!(env, op.settle(2, &entrants, root("r")), RoundNotOpen);
     refused!(
         env,
-        op.settle(1, &entrants[..3], root("r")),
+        op.settle(2, &agents(&entrants), root("r")),
+        RoundNotOpen
+    );
+    refused!(
+        env,
+        op.settle(1, &agents(&entrants[..3]), root("r")),
         RankingLengthMismatch
     );
     let mut extra = entrants.clone();
     extra.push(outsider);
-    refused!(env, op.settle(1, &extra, root("r")), RankingLengthMismatch);
+    refused!(
+        env,
+        op.settle(1, &agents(&extra), root("r")),
+        RankingLengthMismatch
+    );
     let mut stranger = entrants.clone();
     stranger[2] = outsider;
-    refused!(env, op.settle(1, &stranger, root("r")), NotAnEntrant);
+    refused!(
+        env,
+        op.settle(1, &agents(&stranger), root("r")),
+        NotAnEntrant
+    );
     let mut duplicate = entrants.clone();
     duplicate[3] = entrants[0];
-    refused!(env, op.settle(1, &duplicate, root("r")), DuplicateEntrant);
+    refused!(
+        env,
+        op.settle(1, &agents(&duplicate), root("r")),
+        DuplicateEntrant
+    );
 
-    op.settle(1, &entrants, root("r"))
+    op.settle(1, &agents(&entrants), root("r"))
         .await
         .expect("valid settle");
-    refused!(env, op.settle(1, &entrants, root("r")), RoundNotOpen);
+    refused!(
+        env,
+        op.settle(1, &agents(&entrants), root("r")),
+        RoundNotOpen
+    );
     refused!(env, op.cancel(1), RoundNotOpen);
     assert_eq!(op.settlements(1).await.unwrap().len(), 1);
 }
@@ -181,7 +247,7 @@ async fn cancel_refuses_outsiders_and_finished_rounds() {
     let env = Env::start(3).await;
     env.open(1, &DEFAULT_SPLIT_BPS).await;
     env.enter(1, 2).await;
-    refused!(env, env.players[0].cancel(1), NotOperator);
+    refused!(env, env.players[0].cancel(1), NotTimedOut);
     refused!(env, env.operator.cancel(7), RoundNotOpen);
     env.operator.cancel(1).await.unwrap();
     refused!(env, env.operator.cancel(1), RoundNotOpen);
@@ -192,7 +258,7 @@ async fn cancel_refuses_outsiders_and_finished_rounds() {
         .collect();
     refused!(
         env,
-        env.operator.settle(1, &entrants, root("r")),
+        env.operator.settle(1, &agents(&entrants), root("r")),
         RoundNotOpen
     );
 }
@@ -215,7 +281,7 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
         .expect("deploy attacker");
     env.open(1, &DEFAULT_SPLIT_BPS).await;
     attacker
-        .enter(1)
+        .enter(1, agent(*attacker.address()))
         .value(U256::from(FEE))
         .send()
         .await
@@ -226,7 +292,10 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
     let honest = env.enter(1, 2).await; // players 0 and 1
     env.pass_deadline().await;
     let ranking = [*attacker.address(), honest[0], honest[1]];
-    env.operator.settle(1, &ranking, root("r")).await.unwrap();
+    env.operator
+        .settle(1, &agents(&ranking), root("r"))
+        .await
+        .unwrap();
     let owed = env.operator.balance_of(*attacker.address()).await.unwrap();
     assert!(owed > U256::ZERO);
     let contract_before = chain.balance(env.operator.address()).await.unwrap();

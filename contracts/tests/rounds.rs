@@ -4,7 +4,7 @@
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::{Env, FEE, PROTOCOL_FEE_BPS, expected_payout, root};
+use common::{Env, FEE, PROTOCOL_FEE_BPS, agent, agents, expected_payout, root};
 use contracts::RoundState;
 use contracts::client::DEFAULT_SPLIT_BPS;
 
@@ -16,7 +16,10 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
     let mut enter_gas = Vec::new();
     let mut entrants = Vec::new();
     for p in &env.players[..n] {
-        let out = p.enter(1, FEE).await.expect("enter");
+        let out = p
+            .enter(1, agent(p.chain().account()), FEE)
+            .await
+            .expect("enter");
         enter_gas.push(out.gas_used);
         entrants.push(p.chain().account());
     }
@@ -27,7 +30,10 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
 
     // Ranking: reverse entry order, so position in the ranking, not entry order, decides.
     let ranking: Vec<Address> = entrants.iter().rev().copied().collect();
-    let settled = c.settle(1, &ranking, root("record")).await.expect("settle");
+    let settled = c
+        .settle(1, &agents(&ranking), root("record"))
+        .await
+        .expect("settle");
 
     let (protocol, rewards) = expected_payout(n, FEE, &spec.split_bps, PROTOCOL_FEE_BPS);
     assert_eq!(
@@ -54,7 +60,7 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
     assert_eq!(info.result_root, root("record"));
     let events = c.settlements(1).await.unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].ranking, ranking);
+    assert_eq!(events[0].ranking, agents(&ranking));
     assert_eq!(events[0].pot, pot);
     assert_eq!(events[0].protocolFee, U256::from(protocol));
 
@@ -115,7 +121,7 @@ async fn payout_arithmetic_for_1_to_8_entrants() {
             let mut ranking = entrants.clone();
             ranking.rotate_left(round_id as usize % n);
             let before = env.snapshot().await;
-            c.settle(round_id, &ranking, root("r"))
+            c.settle(round_id, &agents(&ranking), root("r"))
                 .await
                 .expect("settle");
             let after = env.snapshot().await;
@@ -160,7 +166,7 @@ async fn settling_a_round_nobody_entered_pays_nothing() {
     env.pass_deadline().await;
     let before = env.snapshot().await;
     env.operator
-        .settle(1, &[], root("empty"))
+        .settle(1, &agents(&[]), root("empty"))
         .await
         .expect("settle");
     assert_eq!(env.snapshot().await, before);
@@ -197,4 +203,54 @@ async fn cancel_refunds_every_entrant_exactly_its_fee() {
         p.withdraw().await.expect("withdraw refund");
     }
     assert_eq!(c.chain().balance(c.address()).await.unwrap(), U256::ZERO);
+}
+
+/// The gas of every state-changing call, for BENCHMARKS.md (lines starting `GAS`): one owner
+/// with two agents and one with one, a settled round, a round the operator cancels and one an
+/// outsider cancels after it timed out, and the withdrawals.
+#[tokio::test]
+async fn gas_of_every_call() {
+    let env = Env::start(4).await;
+    let c = &env.operator;
+    let (p0, p1, outsider) = (&env.players[0], &env.players[1], &env.players[2]);
+    let mut gas: Vec<(String, u64)> = Vec::new();
+    for id in 1..=3 {
+        let spec = env.spec(id, &DEFAULT_SPLIT_BPS).await;
+        let open = c.open(&spec).await.unwrap().gas_used;
+        let own = |name: &str| contracts::agent_key(&format!("{id}-{name}"));
+        let e1 = p0.enter(id, own("a"), FEE).await.unwrap().gas_used;
+        let e2 = p0.enter(id, own("b"), FEE).await.unwrap().gas_used;
+        let e3 = p1.enter(id, own("c"), FEE).await.unwrap().gas_used;
+        if id == 1 {
+            gas.push(("open".into(), open));
+            gas.push(("enter, first agent of a round".into(), e1));
+            gas.push(("enter, second agent of the same owner".into(), e2));
+            gas.push(("enter, agent of another owner".into(), e3));
+        }
+    }
+    env.pass_deadline().await;
+    let ranked = ["c", "a", "b"].map(|n| contracts::agent_key(&format!("1-{n}")));
+    gas.push((
+        "settle, 3 agents of 2 owners".into(),
+        c.settle(1, &ranked, root("r")).await.unwrap().gas_used,
+    ));
+    gas.push((
+        "cancel by the operator, 3 agents".into(),
+        c.cancel(2).await.unwrap().gas_used,
+    ));
+    let info = c.round(3).await.unwrap();
+    let now = c.chain().latest_timestamp().await.unwrap();
+    c.chain()
+        .advance_time(info.times_out_at() - now)
+        .await
+        .unwrap();
+    gas.push((
+        "cancel by anyone after the timeout, 3 agents".into(),
+        outsider.cancel(3).await.unwrap().gas_used,
+    ));
+    gas.push(("withdraw".into(), p0.withdraw().await.unwrap().gas_used));
+    for (call, used) in gas {
+        assert!(used > 21_000, "{call} did real work");
+        println!("GAS {call} = {used}");
+    }
 }

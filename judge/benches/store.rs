@@ -64,6 +64,7 @@ fn main() {
             system_prompt: String::new(),
             sampling: agents::Sampling::default(),
             endpoint: None,
+            commitment: None,
         })
         .collect();
     let started = Instant::now();

@@ -154,24 +154,35 @@ impl<'m> Judge<'m> {
     }
 
     /// Checks, flags and the model's pointwise scores of every answer. The
-    /// model scores only answers it can matter for: one whose flags set it
-    /// apart from every other answer is decided by the flags alone.
+    /// model scores only answers it can matter for: one whose flags or
+    /// check score set it apart from every other answer is decided by them
+    /// alone, as [`Judge::pointwise_verdict`] decides.
     fn score_answers(
         &self,
         contest: &Contest<'_>,
         entries: &[&Entry],
     ) -> Result<Vec<AnswerScores>> {
-        let flags: Vec<_> = entries
+        let mut answers: Vec<AnswerScores> = entries
             .iter()
-            .map(|e| inspect(contest.question, &e.text))
-            .collect();
-        let compared: Vec<usize> = (0..entries.len())
-            .filter(|&i| {
-                (0..entries.len()).any(|j| j != i && flags[j].is_empty() == flags[i].is_empty())
+            .map(|entry| {
+                let (check_score, checks) = run_checks(contest.checks, &entry.text);
+                AnswerScores {
+                    agent_id: entry.agent_id.clone(),
+                    check_score,
+                    checks,
+                    flags: inspect(contest.question, &entry.text),
+                    relevance: None,
+                    rubric: None,
+                    length: entry.text.chars().count(),
+                }
             })
             .collect();
-        let mut relevance = vec![None; entries.len()];
-        let mut rubric = vec![None; entries.len()];
+        let compared: Vec<usize> = (0..answers.len())
+            .filter(|&i| {
+                (0..answers.len())
+                    .any(|j| j != i && undecided_before_model(&answers[i], &answers[j]))
+            })
+            .collect();
         if let (Some(llm), true, false) = (&self.llm, self.config.pointwise, compared.is_empty()) {
             let texts: Vec<&str> = compared.iter().map(|&i| entries[i].text.as_str()).collect();
             // Relevance reads what an answer adds to the prompt: restated
@@ -183,32 +194,16 @@ impl<'m> Judge<'m> {
             let added: Vec<&str> = added.iter().map(String::as_str).collect();
             let relevances = llm.relevances(contest.question, &added)?;
             for (&i, r) in compared.iter().zip(relevances) {
-                relevance[i] = Some(r);
+                answers[i].relevance = Some(r);
             }
             if self.config.rubric {
                 let rubrics = llm.rubrics(contest.question, &texts, contest.reference)?;
                 for (&i, p) in compared.iter().zip(rubrics) {
-                    rubric[i] = Some(p);
+                    answers[i].rubric = Some(p);
                 }
             }
         }
-        Ok(entries
-            .iter()
-            .zip(flags)
-            .zip(relevance.into_iter().zip(rubric))
-            .map(|((entry, flags), (relevance, rubric))| {
-                let (check_score, checks) = run_checks(contest.checks, &entry.text);
-                AnswerScores {
-                    agent_id: entry.agent_id.clone(),
-                    check_score,
-                    checks,
-                    flags,
-                    relevance,
-                    rubric,
-                    length: entry.text.chars().count(),
-                }
-            })
-            .collect())
+        Ok(answers)
     }
 
     /// The verdict of the layers that need no pairwise question: integrity
@@ -229,9 +224,7 @@ impl<'m> Judge<'m> {
         if sa.flags.is_empty() != sb.flags.is_empty() {
             return decide(verdict, sa.flags.is_empty(), 1.0, Layer::Integrity);
         }
-        if let (Some(x), Some(y)) = (sa.check_score, sb.check_score)
-            && x != y
-        {
+        if let Some((x, y)) = differing_checks(sa, sb) {
             return decide(verdict, x > y, (x - y).abs(), Layer::Checks);
         }
         if let (Some(x), Some(y)) = (sa.relevance, sb.relevance)
@@ -240,6 +233,20 @@ impl<'m> Judge<'m> {
             return decide(verdict, x > y, (x - y).abs().tanh(), Layer::Pointwise);
         }
         verdict
+    }
+}
+
+/// Whether neither the integrity flags nor the checks decide between two
+/// answers, so the model's scores are needed.
+fn undecided_before_model(a: &AnswerScores, b: &AnswerScores) -> bool {
+    a.flags.is_empty() == b.flags.is_empty() && differing_checks(a, b).is_none()
+}
+
+/// The two answers' check scores when both were checked and they differ.
+fn differing_checks(a: &AnswerScores, b: &AnswerScores) -> Option<(f64, f64)> {
+    match (a.check_score, b.check_score) {
+        (Some(x), Some(y)) if x != y => Some((x, y)),
+        _ => None,
     }
 }
 

@@ -70,6 +70,12 @@ pub struct AnswerRecord {
     /// absent (and not written) for local models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<agents::Endpoint>,
+    /// What a local model's answer committed to as it was generated (model
+    /// file, tokens, hidden-state fingerprints), so `arena verify` checks
+    /// it with one prefill pass; absent for served answers and in records
+    /// made before commitments existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<agents::commitment::Commitment>,
 }
 
 /// A chosen/rejected pair for preference training.

@@ -6,16 +6,13 @@
 //! A round asks the same model about many answers to one question, so the
 //! batch methods are the ones judging calls: a local model runs the
 //! questions' shared token prefix once and the rest of every question in
-//! ragged batches ([`Transformer::forward_batch_tails`]), instead of one
+//! ragged batches ([`agents::prefill`]), instead of one
 //! full pass per question.
 
 use agents::LanguageModel;
-use agents::transformer::{KvCache, Transformer, log_probs_rows};
+use agents::prefill::tail_passes;
+use agents::transformer::{Transformer, log_probs_rows};
 use anyhow::{Result, bail};
-
-/// Logit rows computed in one pass at most: bounds the memory of a batch
-/// (Gemma 3's vocabulary makes a row 1 MB).
-const MAX_ROWS_PER_PASS: usize = 256;
 
 /// A model the judge can read log-probabilities from.
 pub trait ScoringModel {
@@ -141,59 +138,22 @@ impl ScoringModel for LanguageModel {
 }
 
 /// Runs `sequences` and passes the log-probability rows after the last
-/// `tails[i]` tokens of each to `visit(i, row, log_probs)`. The tokens all
-/// sequences share at the start (up to the first row needed) are run once;
-/// the rest of the sequences run in ragged batches of at most
-/// [`MAX_ROWS_PER_PASS`] rows, each from a copy of the shared cache.
+/// `tails[i]` tokens of each to `visit(i, row, log_probs)`, in ragged
+/// batches ([`agents::prefill::tail_passes`]).
 fn tail_rows(
     transformer: &Transformer,
     sequences: &[Vec<u32>],
     tails: &[usize],
     visit: &mut dyn FnMut(usize, usize, &[f32]),
 ) -> Result<()> {
-    let Some(first) = sequences.first() else {
-        return Ok(());
-    };
-    let mut shared = sequences
-        .iter()
-        .zip(tails)
-        .map(|(s, t)| s.len() - t)
-        .min()
-        .unwrap_or(0);
-    for sequence in &sequences[1..] {
-        shared = shared.min(
-            first
-                .iter()
-                .zip(sequence)
-                .take_while(|(a, b)| a == b)
-                .count(),
-        );
-    }
-    let mut prefix = transformer.new_cache();
-    if shared > 0 {
-        transformer.forward(&first[..shared], &mut prefix)?;
-    }
-    let mut start = 0;
-    while start < sequences.len() {
-        let mut end = start + 1;
-        let mut rows = tails[start];
-        while end < sequences.len() && rows + tails[end] <= MAX_ROWS_PER_PASS {
-            rows += tails[end];
-            end += 1;
-        }
-        let tokens: Vec<&[u32]> = sequences[start..end].iter().map(|s| &s[shared..]).collect();
-        let mut caches: Vec<KvCache> = vec![prefix.clone(); end - start];
-        let mut cache_refs: Vec<&mut KvCache> = caches.iter_mut().collect();
-        let logits =
-            transformer.forward_batch_tails(&tokens, &mut cache_refs, &tails[start..end])?;
-        let rows = log_probs_rows(&logits)?;
+    tail_passes(transformer, sequences, tails, &mut |pass| {
+        let rows = log_probs_rows(&pass.logits)?;
         let mut next = rows.iter();
-        for (s, &tail) in (start..end).zip(&tails[start..end]) {
-            for row in 0..tail {
+        for s in pass.sequences {
+            for row in 0..tails[s] {
                 visit(s, row, next.next().expect("one row per tail token"));
             }
         }
-        start = end;
-    }
-    Ok(())
+        Ok(())
+    })
 }

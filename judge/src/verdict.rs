@@ -118,3 +118,82 @@ pub struct Judgment {
     pub ranking: Ranking,
     pub length_bias: LengthBias,
 }
+
+/// Largest difference between two judgings' pointwise scores (check score,
+/// relevance, rubric) that still counts as the same judgment: another
+/// kernel moves a judge's log-probabilities slightly. Measured: the
+/// portable kernel moved a relevance by 0.053, the two-block AVX2 kernel
+/// one of a short answer by 0.147 (e2e_verify, 2026-12-02); about twice
+/// the largest seen, as for the hidden states.
+pub const SCORE_TOLERANCE: f64 = 0.3;
+
+impl Judgment {
+    /// How `again` (the same answers judged a second time, perhaps on
+    /// another machine) differs from this judgment, in words: the ranking,
+    /// a decided pair, or a score beyond [`SCORE_TOLERANCE`]. Empty when it
+    /// reproduces.
+    pub fn differences(&self, again: &Judgment) -> Vec<String> {
+        let mut found = Vec::new();
+        if self.ranking.order != again.ranking.order {
+            found.push(format!(
+                "stored ranking {}, judged again {}",
+                self.ranking.order.join(" > "),
+                again.ranking.order.join(" > ")
+            ));
+        }
+        for stored in &self.verdicts {
+            let same = again
+                .verdicts
+                .iter()
+                .find(|v| v.a == stored.a && v.b == stored.b);
+            match same {
+                None => found.push(format!(
+                    "the pair {} / {} was not judged again",
+                    stored.a, stored.b
+                )),
+                Some(v) if v.decided() != stored.decided() => found.push(format!(
+                    "the pair {} / {}: stored {}, judged again {}",
+                    stored.a,
+                    stored.b,
+                    outcome(stored),
+                    outcome(v)
+                )),
+                Some(_) => {}
+            }
+        }
+        for stored in &self.answers {
+            let Some(other) = again.answers.iter().find(|a| a.agent_id == stored.agent_id) else {
+                found.push(format!(
+                    "the answer of {} was not judged again",
+                    stored.agent_id
+                ));
+                continue;
+            };
+            for (name, a, b) in [
+                ("check score", stored.check_score, other.check_score),
+                ("relevance", stored.relevance, other.relevance),
+                ("rubric", stored.rubric, other.rubric),
+            ] {
+                let close = match (a, b) {
+                    (Some(a), Some(b)) => (a - b).abs() <= SCORE_TOLERANCE,
+                    (a, b) => a == b,
+                };
+                if !close {
+                    found.push(format!(
+                        "the {name} of {}: stored {a:?}, judged again {b:?}",
+                        stored.agent_id
+                    ));
+                }
+            }
+        }
+        found
+    }
+}
+
+/// A verdict in words: who won, or a tie.
+fn outcome(verdict: &PairVerdict) -> String {
+    match verdict.decided() {
+        Some((winner, _)) => format!("{winner} won"),
+        None => "a tie".to_owned(),
+    }
+}

@@ -7,11 +7,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use judge::pairs::preference_pairs;
-use judge::records::{AnswerRecord, RoundRecord, RoundStatus};
-use judge::store::JudgedRound;
+use judge::records::{RoundRecord, RoundStatus};
 use judge::store::high_water;
-use judge::{Contest, Entry, Judge, Store, StoreError};
+use judge::{Store, StoreError};
+
+#[path = "support/checked_round.rs"]
+mod checked_round;
+use checked_round::RoundSpec;
 
 const ROUNDS: u64 = 40;
 const AGENTS: usize = 6;
@@ -20,64 +22,28 @@ const AGENTS: usize = 6;
 /// enough that the log is mostly answers, each written once: the middle of
 /// the file then holds live records, as a tournament's log does.
 fn closed_round(store: &Store, id: u64) {
-    let entries: Vec<Entry> = (0..AGENTS)
-        .map(|i| Entry {
-            agent_id: format!("agent-{i}"),
-            model: "smollm2-135m".into(),
-            text: format!(
-                "The answer is {}. {}",
-                (i as u64 * 7 + id) % 50,
+    let texts: Vec<String> = (0..AGENTS)
+        .map(|i| {
+            let number = (i as u64 * 7 + id) % 50;
+            format!(
+                "The answer is {number}. {}",
                 "Some working out. ".repeat(20)
-            ),
+            )
         })
         .collect();
-    let checks = [judge::Check::NumericAnswer {
-        expected: 42.0,
-        tolerance: 0.0,
-    }];
-    let round = RoundRecord {
+    RoundSpec {
         id,
-        space: "arithmetic".into(),
+        space: "arithmetic",
         prompt: format!("Round {id}: what is 6 times 7?"),
-        reference: Some("42".into()),
-        agents: entries.iter().map(|e| e.agent_id.clone()).collect(),
+        reference: Some("42"),
         status: RoundStatus::Closed,
-        opened_at: 1_700_000_000 + id,
-        result_root: None,
-        transactions: vec![],
-    };
-    let answers: Vec<AnswerRecord> = entries
-        .iter()
-        .map(|e| AnswerRecord {
-            round: id,
-            agent_id: e.agent_id.clone(),
-            model: e.model.clone(),
-            text: e.text.clone(),
-            truncated: false,
-            generated_tokens: 5,
-            seed: id,
-            system_prompt: String::new(),
-            sampling: agents::Sampling::default(),
-            endpoint: None,
-        })
-        .collect();
-    let judgment = Judge::checks_only()
-        .judge(&Contest {
-            question: &round.prompt,
-            reference: None,
-            checks: &checks,
-            entries: &entries,
-        })
-        .unwrap();
-    let pairs = preference_pairs(&round, &answers, &judgment);
-    store
-        .commit_judged(&JudgedRound {
-            round: &round,
-            answers: &answers,
-            judgment: &judgment,
-            pairs: &pairs,
-        })
-        .unwrap();
+        checks: &[judge::Check::NumericAnswer {
+            expected: 42.0,
+            tolerance: 0.0,
+        }],
+    }
+    .judge(&texts)
+    .commit(store);
 }
 
 /// A database of `ROUNDS` closed rounds in `dir/db`, closed and released

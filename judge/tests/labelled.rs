@@ -26,6 +26,11 @@ fn load_judge_model() -> LanguageModel {
     LanguageModel::load(&path, LoadOptions::default()).expect("loading the judge model")
 }
 
+/// The arena's default judge on `model`.
+fn default_judge(model: &LanguageModel) -> Judge<'_> {
+    Judge::with_model(LlmJudge::new(model, "smollm2-135m"), JudgeConfig::default())
+}
+
 /// Judges one item with `better` under the agent id `first_id`, returns
 /// (winner is the better answer: Some(true/false), None for a tie, layer,
 /// pairwise flipped).
@@ -67,10 +72,7 @@ fn default_judge_is_accurate_and_position_invariant() {
     let items: Vec<Item> = serde_json::from_str(include_str!("data/labelled_pairs.json")).unwrap();
     assert!(items.len() >= 40);
     let model = load_judge_model();
-    let judge = Judge::with_model(
-        LlmJudge::new(&model, "smollm2-135m"),
-        JudgeConfig::default(),
-    );
+    let judge = default_judge(&model);
     let (mut decided, mut correct, mut ties, mut flips) = (0, 0, 0, 0);
     let (mut pairwise_runs, mut pairwise_flips) = (0, 0);
     let mut by_category: std::collections::BTreeMap<&str, (u32, u32, u32)> = Default::default();
@@ -166,10 +168,7 @@ fn report_pairwise_alone(items: &[Item], model: &LanguageModel) {
 #[test]
 fn empty_answer_loses_and_its_judgment_reads_back() {
     let model = load_judge_model();
-    let judge = Judge::with_model(
-        LlmJudge::new(&model, "smollm2-135m"),
-        JudgeConfig::default(),
-    );
+    let judge = default_judge(&model);
     let entries = [
         Entry {
             agent_id: "a".into(),
@@ -193,4 +192,43 @@ fn empty_answer_loses_and_its_judgment_reads_back() {
     let text = serde_json::to_string(&judgment).unwrap();
     let back: judge::Judgment = serde_json::from_str(&text).unwrap();
     assert_eq!(back, judgment);
+}
+
+/// The model scores only answers whose flags and checks leave them level
+/// with another: of three answers to a checked sum, the two right ones are
+/// scored against each other and the wrong one, set apart by its check,
+/// is ranked last without a model pass.
+#[test]
+fn model_scores_only_answers_the_checks_leave_level() {
+    let model = load_judge_model();
+    let judge = default_judge(&model);
+    let entries = [
+        ("a", "12 + 30 = 42."),
+        ("b", "The sum is 41."),
+        ("c", "It is 42."),
+    ]
+    .map(|(id, text)| Entry {
+        agent_id: id.into(),
+        model: "m".into(),
+        text: text.into(),
+    });
+    let checks: Vec<Check> =
+        serde_json::from_str(r#"[{"kind": "numeric_answer", "expected": 42.0}]"#).unwrap();
+    let contest = Contest {
+        question: "What is 12 + 30?",
+        reference: None,
+        checks: &checks,
+        entries: &entries,
+    };
+    let judgment = judge.judge(&contest).unwrap();
+    let scored: Vec<(&str, bool)> = judgment
+        .answers
+        .iter()
+        .map(|a| (a.agent_id.as_str(), a.relevance.is_some()))
+        .collect();
+    assert_eq!(scored, [("a", true), ("b", false), ("c", true)]);
+    assert_eq!(judgment.ranking.order.last().map(String::as_str), Some("b"));
+    let level = &judgment.verdicts[1];
+    assert_eq!((level.a.as_str(), level.b.as_str()), ("a", "c"));
+    assert_ne!(level.layer, Layer::Checks, "{level:?}");
 }

@@ -5,74 +5,39 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use judge::export::{Filter, Format, export, pair_from_record};
-use judge::pairs::preference_pairs;
-use judge::records::{AnswerRecord, PreferencePair, RoundRecord, RoundStatus};
+use judge::records::{PreferencePair, RoundStatus};
 use judge::store::{JudgedRound, SCHEMA_VERSION};
-use judge::{Contest, Entry, Judge, Store, StoreError};
+use judge::{Check, Store, StoreError};
+
+#[path = "support/checked_round.rs"]
+mod checked_round;
+use checked_round::RoundSpec;
 
 /// A judged round of `n` agents whose answers are numbers; the check prefers 42.
 fn judged_round(store: &Store, id: u64, space: &str, n: usize) {
-    let entries: Vec<Entry> = (0..n)
-        .map(|i| Entry {
-            agent_id: format!("agent-{i}"),
-            model: "smollm2-135m".into(),
-            text: format!(
-                "The answer is {}.",
-                if (i + id as usize).is_multiple_of(2) {
-                    42
-                } else {
-                    i
-                }
-            ),
+    let texts: Vec<String> = (0..n)
+        .map(|i| {
+            let number = if (i + id as usize).is_multiple_of(2) {
+                42
+            } else {
+                i
+            };
+            format!("The answer is {number}.")
         })
         .collect();
-    let checks = [judge::Check::NumericAnswer {
-        expected: 42.0,
-        tolerance: 0.0,
-    }];
-    let round = RoundRecord {
+    RoundSpec {
         id,
-        space: space.into(),
+        space,
         prompt: format!("Round {id}: what is 6 times 7?"),
-        reference: Some("42".into()),
-        agents: entries.iter().map(|e| e.agent_id.clone()).collect(),
+        reference: Some("42"),
         status: RoundStatus::Judged,
-        opened_at: 1_700_000_000 + id,
-        result_root: None,
-        transactions: vec![],
-    };
-    let judgment = Judge::checks_only()
-        .judge(&Contest {
-            question: &round.prompt,
-            reference: None,
-            checks: &checks,
-            entries: &entries,
-        })
-        .unwrap();
-    let answers: Vec<AnswerRecord> = entries
-        .iter()
-        .map(|e| AnswerRecord {
-            round: id,
-            agent_id: e.agent_id.clone(),
-            model: e.model.clone(),
-            text: e.text.clone(),
-            truncated: false,
-            generated_tokens: 5,
-            seed: id,
-            system_prompt: String::new(),
-            sampling: agents::Sampling::default(),
-            endpoint: None,
-        })
-        .collect();
-    let pairs = preference_pairs(&round, &answers, &judgment);
-    store
-        .commit_judged(&JudgedRound {
-            round: &round,
-            answers: &answers,
-            judgment: &judgment,
-            pairs: &pairs,
-        })
-        .unwrap();
+        checks: &[Check::NumericAnswer {
+            expected: 42.0,
+            tolerance: 0.0,
+        }],
+    }
+    .judge(&texts)
+    .commit(store);
 }
 
 #[test]
@@ -144,67 +109,32 @@ fn export_reproduces_the_stored_pairs_in_every_format() {
 /// the round gets one pair, "42" over "The answer is 7.", as a model judge
 /// might have chosen.
 fn judged_round_with_quality(store: &Store, id: u64, checks: bool) {
-    let texts = ["42", "The answer is 42.", "The answer is 7.", "Say 42"];
-    let entries: Vec<Entry> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, text)| Entry {
-            agent_id: format!("agent-{i}"),
-            model: "smollm2-135m".into(),
-            text: (*text).into(),
-        })
-        .collect();
     let checks = if checks {
         vec![
-            judge::Check::NumericAnswer {
+            Check::NumericAnswer {
                 expected: 42.0,
                 tolerance: 0.0,
             },
-            judge::Check::MaxWords { max: 3 },
+            Check::MaxWords { max: 3 },
         ]
     } else {
         vec![]
     };
-    let round = RoundRecord {
+    let round = RoundSpec {
         id,
-        space: if checks.is_empty() { "free" } else { "math" }.into(),
+        space: if checks.is_empty() { "free" } else { "math" },
         prompt: "Say 42 and nothing else.".into(),
         reference: None,
-        agents: entries.iter().map(|e| e.agent_id.clone()).collect(),
         status: RoundStatus::Judged,
-        opened_at: 1_700_000_000 + id,
-        result_root: None,
-        transactions: vec![],
-    };
-    let judgment = Judge::checks_only()
-        .judge(&Contest {
-            question: &round.prompt,
-            reference: None,
-            checks: &checks,
-            entries: &entries,
-        })
-        .unwrap();
-    let answers: Vec<AnswerRecord> = entries
-        .iter()
-        .map(|e| AnswerRecord {
-            round: id,
-            agent_id: e.agent_id.clone(),
-            model: e.model.clone(),
-            text: e.text.clone(),
-            truncated: false,
-            generated_tokens: 2,
-            seed: id,
-            system_prompt: String::new(),
-            sampling: agents::Sampling::default(),
-            endpoint: None,
-        })
-        .collect();
+        checks: &checks,
+    }
+    .judge(&["42", "The answer is 42.", "The answer is 7.", "Say 42"]);
     let pairs = if checks.is_empty() {
-        let (chosen, rejected) = (&answers[0], &answers[2]);
+        let (chosen, rejected) = (&round.answers[0], &round.answers[2]);
         vec![PreferencePair {
             round: id,
-            space: round.space.clone(),
-            prompt: round.prompt.clone(),
+            space: round.round.space.clone(),
+            prompt: round.round.prompt.clone(),
             chosen: chosen.text.clone(),
             rejected: rejected.text.clone(),
             chosen_agent: chosen.agent_id.clone(),
@@ -212,19 +142,12 @@ fn judged_round_with_quality(store: &Store, id: u64, checks: bool) {
             chosen_model: chosen.model.clone(),
             rejected_model: rejected.model.clone(),
             margin: 0.5,
-            judge: judgment.judge.clone(),
+            judge: round.judgment.judge.clone(),
         }]
     } else {
-        preference_pairs(&round, &answers, &judgment)
+        round.pairs()
     };
-    store
-        .commit_judged(&JudgedRound {
-            round: &round,
-            answers: &answers,
-            judgment: &judgment,
-            pairs: &pairs,
-        })
-        .unwrap();
+    round.commit_with(store, &pairs);
 }
 
 fn exported(store: &Store, format: Format, filter: &Filter) -> Vec<serde_json::Value> {

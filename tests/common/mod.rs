@@ -16,6 +16,27 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The shipped arithmetic space with two agents per round, in `dir/spaces`
+/// (for `--spaces`): rounds of a two-agent roster.
+pub fn two_agent_arithmetic_spaces(dir: &Path) -> PathBuf {
+    let spaces = dir.join("spaces");
+    std::fs::create_dir_all(&spaces).unwrap();
+    let space = std::fs::read_to_string(repo().join("assets/spaces/arithmetic.toml"))
+        .unwrap()
+        .replace("agents_per_round = 4", "agents_per_round = 2");
+    std::fs::write(spaces.join("arithmetic.toml"), space).unwrap();
+    spaces
+}
+
+/// The GGUF of the catalogue model `name`, fetched on first use.
+pub fn model_path(name: &str) -> PathBuf {
+    agents::Fetcher::from_env(None)
+        .ensure(&agents::ModelRef::parse(name).unwrap(), &mut |l| {
+            eprintln!("{l}")
+        })
+        .expect("fetching the model")
+}
+
 /// A roster of [`AGENTS`] in `dir/agents`.
 pub fn roster(dir: &Path) -> PathBuf {
     let agents = dir.join("agents");

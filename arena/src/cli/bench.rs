@@ -18,6 +18,9 @@ pub enum BenchCommand {
     /// The matrix kernels this machine runs, best first, one name a line:
     /// the values ARENA_KERNEL takes (the test script runs each).
     Kernels,
+    /// Checking a round's answers against their commitments against
+    /// generating them again, for a round of the shipped agents.
+    Verify(super::bench_verify::VerifyBenchArgs),
 }
 
 /// What `arena bench gen` measures.
@@ -83,6 +86,7 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
         llama_cpp,
     } = match command {
         BenchCommand::Gen(args) => args,
+        BenchCommand::Verify(args) => return super::bench_verify::run(args, fetcher),
         BenchCommand::Kernels => {
             for kernel in agents::row_matmul::Kernel::available() {
                 println!("{}", kernel.name());

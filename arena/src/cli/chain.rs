@@ -1,5 +1,6 @@
-//! `arena chain up|deploy|status|balances`: run a local chain for entry fees and rewards, deploy
-//! the Arena contract on it, and look at its rounds and balances.
+//! `arena chain up|deploy|status|balances|cancel`: run a local chain for entry fees and rewards,
+//! deploy the Arena contract on it, look at its rounds and balances, and cancel a round the
+//! operator left unsettled.
 //!
 //! `up` writes the node's URL and operator key to `<state-dir>/node.json` and `deploy` writes
 //! the contract address and chain id to `<state-dir>/deployment.json`, so the other commands
@@ -54,6 +55,15 @@ pub enum ChainCommand {
         /// Accounts to show (default: the local chain's accounts).
         accounts: Vec<Address>,
     },
+    /// Cancel an open round, refunding every entry to the owner that paid it. The operator can
+    /// cancel at any time; any other key once the round timed out (its deadline plus settle
+    /// window passed without a settlement), so an operator that vanished cannot keep the fees.
+    Cancel {
+        #[command(flatten)]
+        conn: Connection,
+        /// The round to cancel.
+        round: u64,
+    },
     /// Encrypt the key in ARENA_PRIVATE_KEY into a new keystore file (password from
     /// ARENA_KEYSTORE_PASSWORD, else asked for twice).
     Keystore {
@@ -99,6 +109,7 @@ pub fn run(cmd: ChainCommand) -> anyhow::Result<()> {
         ChainCommand::Deploy { conn } => block_on(deploy(&conn)),
         ChainCommand::Status { conn } => block_on(status(&conn)),
         ChainCommand::Balances { conn, accounts } => block_on(balances(&conn, accounts)),
+        ChainCommand::Cancel { conn, round } => block_on(cancel(&conn, round)),
         ChainCommand::Keystore { file } => keystore(&file),
     }
 }
@@ -198,16 +209,35 @@ async fn status(conn: &Connection) -> anyhow::Result<()> {
     for id in ids {
         let r = client.round(id).await?;
         println!(
-            "round {id}: {}, {} entrants, fee {} wei, deadline {}, split {:?} bps, protocol fee {} bps, result root {}",
+            "round {id}: {}, {} agents of {} owners, fee {} wei, deadline {}, times out {}, split {:?} bps, protocol fee {} bps, result root {}",
             r.state,
-            r.entrants.len(),
+            r.agents.len(),
+            r.owners
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
             r.entry_fee,
             r.deadline,
+            r.times_out_at(),
             r.split_bps,
             r.protocol_fee_bps,
             r.result_root
         );
     }
+    Ok(())
+}
+
+async fn cancel(conn: &Connection, round: u64) -> anyhow::Result<()> {
+    let chain = connect(conn).await?;
+    let client = arena(conn, &chain).await?;
+    let tx = client.cancel(round).await?;
+    let info = client.round(round).await?;
+    println!(
+        "round {round} cancelled by {} in {}: {} entries refunded to their owners; withdraw with each owner's key",
+        chain.account(),
+        tx.hash,
+        info.agents.len()
+    );
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch, one module per subcommand.
 
 mod bench;
+mod bench_verify;
 mod catalog;
 mod chain;
 mod evolve;
@@ -29,6 +30,10 @@ pub struct Cli {
     /// Where the database, chain state and journal live (default: the user data dir).
     #[arg(long, global = true, value_name = "DIR", env = "ARENA_DATA")]
     data_dir: Option<PathBuf>,
+    /// Also trust the CA certificates in this PEM file for https RPC nodes and model servers
+    /// (a private CA); the system's roots are always trusted.
+    #[arg(long, global = true, value_name = "PEM", env = "ARENA_CA_FILE")]
+    ca_file: Option<PathBuf>,
     /// Without a command: the desktop app if a display is present, else this help.
     #[command(subcommand)]
     command: Option<Command>,
@@ -89,6 +94,9 @@ enum Command {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(path) = &cli.ca_file {
+        tls::trust_ca_file(path)?;
+    }
     let fetcher = agents::Fetcher::from_env(cli.model_dir);
     let data_dir = cli.data_dir.unwrap_or_else(|| {
         dirs::data_dir()

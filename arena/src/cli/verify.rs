@@ -1,13 +1,21 @@
-//! `arena verify ROUND`: anyone holding the database can check a round. The
-//! result root is recomputed from the stored record and compared with the
-//! one settled on chain; the answers are generated again from their seeds
-//! and the verdicts judged again, and whatever does not reproduce is named.
+//! `arena verify ROUND`: anyone holding the database can check a round, on
+//! any machine. The result root is recomputed from the stored record and
+//! compared with the one settled on chain; every answer is checked against
+//! the commitment it made as it was generated, with one batched prefill
+//! pass per model ([`agents::verification`]); the verdicts are judged
+//! again and compared within tolerances. `--replay` generates the answers
+//! again from their seeds instead, which costs as much as the round and
+//! reproduces only with the kernel that played it.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
+use agents::Request;
+use agents::verification::Claim;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use judge::judging::CHECKS_ONLY;
+use judge::records::{AnswerRecord, RoundRecord};
 
 use crate::tournament::chain_link::ChainLink;
 use crate::tournament::lifecycle::{ModelCache, generate_answers, judge_answers};
@@ -21,9 +29,14 @@ pub struct VerifyArgs {
     /// Directory of space files (default: the shipped spaces).
     #[arg(long)]
     spaces: Option<PathBuf>,
-    /// Only compare result roots; do not replay generation and judging.
+    /// Only compare result roots; check neither answers nor judgment.
+    #[arg(long, conflicts_with = "replay")]
+    roots_only: bool,
+    /// Generate the answers again from their seeds and compare texts,
+    /// instead of checking their commitments: as slow as the round, and
+    /// exact only with the matrix kernel that played it.
     #[arg(long)]
-    no_replay: bool,
+    replay: bool,
 }
 
 pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
@@ -57,40 +70,39 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
     }
     drop(chain);
 
-    if !args.no_replay {
+    if !args.roots_only {
         let space = space::find(
             &args.spaces.unwrap_or_else(space::default_dir),
             &round.space,
         )?;
         let models = ModelCache::new(fetcher);
-        let replayed = generate_answers(&models, &round.prompt, &answers, None, &mut |_, _| {})?;
-        for (stored, again) in answers.iter().zip(&replayed) {
-            if stored.truncated {
-                println!(
-                    "answer of {}: cut by the round's deadline, not replayable",
-                    stored.agent_id
-                );
-            } else if stored.text == again.text {
-                println!("answer of {}: reproduced", stored.agent_id);
-            } else {
-                problems.push(format!(
-                    "the answer of {} does not reproduce: stored {:?}, generated {:?}",
-                    stored.agent_id, stored.text, again.text
-                ));
-            }
+        let started = Instant::now();
+        if args.replay {
+            problems.extend(replay(&models, &round, &answers)?);
+        } else {
+            problems.extend(check_commitments(
+                &models,
+                &round.prompt,
+                &answers,
+                &mut |line| println!("{line}"),
+            )?);
         }
+        println!(
+            "answers checked in {:.2} s",
+            started.elapsed().as_secs_f64()
+        );
         let judge = (judgment.judge != CHECKS_ONLY).then_some(judgment.judge.as_str());
         let rejudged = judge_answers(&models, judge, &space, &round, &answers)?;
-        if rejudged == judgment {
+        let differences = judgment.differences(&rejudged);
+        if differences.is_empty() {
             println!(
                 "judgment: reproduced (ranking {})",
                 judgment.ranking.order.join(" > ")
             );
         } else {
             problems.push(format!(
-                "the judgment does not reproduce: stored ranking {}, judged again {}",
-                judgment.ranking.order.join(" > "),
-                rejudged.ranking.order.join(" > ")
+                "the judgment does not reproduce: {}",
+                differences.join("; ")
             ));
         }
     }
@@ -104,4 +116,102 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
             problems.join("\n- ")
         )
     }
+}
+
+/// Checks every answer to `prompt` against its commitment, the answers of
+/// one model in one batched prefill; returns what does not hold, naming
+/// the agent, and tells `report` what holds. `arena bench verify` times it.
+pub(crate) fn check_commitments(
+    models: &ModelCache,
+    prompt: &str,
+    answers: &[AnswerRecord],
+    report: &mut dyn FnMut(String),
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut model_names: Vec<&str> = Vec::new();
+    for answer in answers {
+        if answer.commitment.is_some() {
+            model_names.push(&answer.model);
+        } else if answer.endpoint.is_some() {
+            report(format!(
+                "answer of {}: served by {}, which shows no hidden states; not checked",
+                answer.agent_id, answer.model
+            ));
+        } else {
+            problems.push(format!(
+                "the answer of {} has no commitment (recorded before commitments existed): check it with --replay",
+                answer.agent_id
+            ));
+        }
+    }
+    model_names.sort_unstable();
+    model_names.dedup();
+    for name in model_names {
+        let model = models.get(name)?;
+        let group: Vec<&AnswerRecord> = answers
+            .iter()
+            .filter(|a| a.model == name && a.commitment.is_some())
+            .collect();
+        let claims: Vec<Claim> = group
+            .iter()
+            .map(|a| Claim {
+                request: Request {
+                    system: &a.system_prompt,
+                    prompt,
+                    sampling: &a.sampling,
+                    seed: a.seed,
+                    deadline: None,
+                },
+                text: &a.text,
+                commitment: a.commitment.as_ref().expect("filtered on commitments"),
+            })
+            .collect();
+        for (answer, check) in group.iter().zip(model.check_answers(&claims)?) {
+            if check.problems.is_empty() {
+                report(format!(
+                    "answer of {}: consistent with {} (hidden-state distance {:.4}, {} of {} draws exact, the others within {:.3} of the mass)",
+                    answer.agent_id,
+                    answer.model,
+                    check.hidden_distance,
+                    check.exact,
+                    check.tokens,
+                    check.largest_miss
+                ));
+            } else {
+                problems.extend(check.problems.iter().map(|p| {
+                    format!(
+                        "the answer of {} does not match its claim on {}: {p}",
+                        answer.agent_id, answer.model
+                    )
+                }));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// Generates the answers again from their seeds and compares the texts.
+fn replay(
+    models: &ModelCache,
+    round: &RoundRecord,
+    answers: &[AnswerRecord],
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let replayed = generate_answers(models, &round.prompt, answers, None, &mut |_, _| {})?;
+    for (stored, again) in answers.iter().zip(&replayed) {
+        if stored.truncated {
+            println!(
+                "answer of {}: cut by the round's deadline, not replayable",
+                stored.agent_id
+            );
+        } else if stored.text == again.text {
+            println!("answer of {}: reproduced", stored.agent_id);
+        } else {
+            problems.push(format!(
+                "the answer of {} does not reproduce: stored {:?}, generated {:?}",
+                stored.agent_id, stored.text, again.text
+            ));
+        }
+    }
+    Ok(problems)
 }

@@ -15,9 +15,11 @@ use agents::endpoint::parse_remote_judge;
 use agents::{
     Agent, Fetcher, Generation, LanguageModel, LoadOptions, RemoteModel, Request, Sampling,
 };
-use alloy::primitives::{Address, B256, keccak256};
+use alloy::primitives::{B256, keccak256};
 use anyhow::{Context, Result, bail};
-use contracts::{JsonlJournal, RoundSpec, RoundState, SettleOutcome, TxJournal, settle_once};
+use contracts::{
+    JsonlJournal, RoundSpec, RoundState, SettleOutcome, TxJournal, agent_key, settle_once,
+};
 use judge::pairs::preference_pairs;
 use judge::records::{AnswerRecord, RoundRecord, RoundStatus, TxRecord};
 use judge::store::JudgedRound;
@@ -33,6 +35,11 @@ use super::worker::Payout;
 /// Time agents' owners have to pay their entry after a round opens, unless
 /// the run chooses another.
 pub const DEFAULT_ENTRY_WINDOW_SECS: u64 = 120;
+
+/// Time the operator has to settle after a round's entry deadline. After it, anyone can cancel
+/// the round and every entry is refunded, so a tournament that dies for good never locks the
+/// fees; a day leaves room to restart and finish a round after a crash.
+pub const SETTLE_WINDOW_SECS: u64 = 86_400;
 
 /// Everything the steps need, owned by the worker thread.
 pub struct Services {
@@ -126,6 +133,7 @@ pub fn asked_of(space: &Space, id: u64, agent: &Agent, max_tokens: Option<usize>
             ..agent.sampling.clone()
         },
         endpoint: agent.endpoint.clone(),
+        commitment: None,
     }
 }
 
@@ -177,6 +185,7 @@ impl Services {
             space: space_id(space),
             entry_fee: space.entry_fee()?,
             deadline: now + self.entry_window_secs,
+            settle_window: SETTLE_WINDOW_SECS,
             split_bps: space.reward_split_bps.clone(),
             protocol_fee_bps: space.protocol_fee_bps,
         };
@@ -201,17 +210,14 @@ impl Services {
         let fee = space.entry_fee()?;
         for agent_id in round.agents.clone() {
             let agent = find_agent(roster, &agent_id)?;
-            let owner: Address = agent
-                .owner
-                .parse()
-                .with_context(|| format!("agent {agent_id}: owner"))?;
-            if info.entrants.contains(&owner) {
+            let key = agent_key(&agent_id);
+            if info.agents.contains(&key) {
                 continue;
             }
             if now >= info.deadline {
                 return Ok(false);
             }
-            let tx = self.block_on(self.chain.owner(&agent.owner)?.enter(round.id, fee))?;
+            let tx = self.block_on(self.chain.owner(&agent.owner)?.enter(round.id, key, fee))?;
             round.transactions.push(TxRecord {
                 action: format!("enter {agent_id}"),
                 hash: tx.hash.to_string(),
@@ -279,25 +285,21 @@ impl Services {
         Ok(judgment)
     }
 
-    /// Settles the round on chain exactly once with its ranking and result root, then closes it.
-    pub fn settle(&self, round: &mut RoundRecord, roster: &[Agent]) -> Result<()> {
+    /// Settles the round on chain exactly once with its ranking of agents and result root, then
+    /// closes it. Each agent's reward goes to the owner that paid its entry.
+    pub fn settle(&self, round: &mut RoundRecord) -> Result<()> {
         let answers = self.store.answers(round.id)?;
         let judgment = self
             .store
             .judgment(round.id)?
             .context("settling a round that has no judgment")?;
         let root = result_root(round, &answers, &judgment);
-        let ranking = judgment
+        let ranking: Vec<B256> = judgment
             .ranking
             .order
             .iter()
-            .map(|id| {
-                find_agent(roster, id)?
-                    .owner
-                    .parse::<Address>()
-                    .context("owner address")
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .map(|id| agent_key(id))
+            .collect();
         self.wait_for_deadline(round.id)?;
         let outcome = self.block_on(settle_once(
             &self.chain.operator,
@@ -609,6 +611,7 @@ fn answered(asked: &AnswerRecord, generation: Generation) -> AnswerRecord {
         truncated: generation.truncated(),
         text: generation.text,
         generated_tokens: generation.generated_tokens,
+        commitment: generation.commitment,
         ..asked.clone()
     }
 }

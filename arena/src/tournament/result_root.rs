@@ -1,6 +1,7 @@
 //! The result root settled on chain: a SHA-256 Merkle root over the round's
-//! record (prompt, every answer, the judgment), so anyone holding the
-//! record can recompute it and compare it with the contract.
+//! record (prompt, every answer with its commitment, the judgment), so
+//! anyone holding the record can recompute it and compare it with the
+//! contract, and the chain binds each answer to its model.
 
 use judge::Judgment;
 use judge::records::{AnswerRecord, RoundRecord};
@@ -12,11 +13,16 @@ pub fn result_root(round: &RoundRecord, answers: &[AnswerRecord], judgment: &Jud
     let mut sorted: Vec<&AnswerRecord> = answers.iter().collect();
     sorted.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
     let mut leaves = vec![leaf(&(&round.id, &round.space, &round.prompt))];
-    leaves.extend(
-        sorted
-            .iter()
-            .map(|a| leaf(&(&a.agent_id, &a.model, &a.text, a.truncated))),
-    );
+    // An answer with a commitment binds its model file, tokens, hidden
+    // states, system prompt, sampling and seed too; older records keep
+    // their leaf, so their settled roots still verify.
+    leaves.extend(sorted.iter().map(|a| match &a.commitment {
+        None => leaf(&(&a.agent_id, &a.model, &a.text, a.truncated)),
+        Some(c) => leaf(&(
+            (&a.agent_id, &a.model, &a.text, a.truncated),
+            (&a.system_prompt, &a.sampling, a.seed, c),
+        )),
+    }));
     leaves.push(leaf(judgment));
     merkle(leaves)
 }

@@ -272,7 +272,7 @@ fn run(
             Outcome::Judged(round, Box::new(judgment))
         }
         Job::Settle(mut round) => {
-            services.settle(&mut round, roster)?;
+            services.settle(&mut round)?;
             let payouts = services.payouts(&round)?;
             Outcome::Settled(round, payouts)
         }

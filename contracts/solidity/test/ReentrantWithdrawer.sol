@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 /// The slice of Arena this attacker calls.
 interface IArena {
-    function enter(uint64 roundId) external payable;
+    function enter(uint64 roundId, bytes32 agent) external payable;
     function withdraw() external;
 }
 
@@ -26,8 +26,8 @@ contract ReentrantWithdrawer {
         arena = arena_;
     }
 
-    function enter(uint64 roundId) external payable {
-        arena.enter{value: msg.value}(roundId);
+    function enter(uint64 roundId, bytes32 agent) external payable {
+        arena.enter{value: msg.value}(roundId, agent);
     }
 
     function setMode(Mode mode_) external {

@@ -12,6 +12,8 @@ pub const FEE: u128 = 1_000_000_000_000_000_007;
 pub const PROTOCOL_FEE_BPS: u16 = 250;
 /// How long rounds in tests take entries.
 pub const ENTRY_WINDOW: u64 = 3_600;
+/// How long after the deadline the operator may settle in tests.
+pub const SETTLE_WINDOW: u64 = 600;
 
 /// A running chain with a deployed Arena.
 pub struct Env {
@@ -61,6 +63,7 @@ impl Env {
             space: keccak256(format!("space-{round_id}")),
             entry_fee: FEE,
             deadline: now + ENTRY_WINDOW,
+            settle_window: SETTLE_WINDOW,
             split_bps: split_bps.to_vec(),
             protocol_fee_bps: PROTOCOL_FEE_BPS,
         }
@@ -70,7 +73,9 @@ impl Env {
     pub async fn enter(&self, round_id: u64, n: usize) -> Vec<Address> {
         let mut entrants = Vec::new();
         for p in &self.players[..n] {
-            p.enter(round_id, FEE).await.expect("enter");
+            p.enter(round_id, agent(p.chain().account()), FEE)
+                .await
+                .expect("enter");
             entrants.push(p.chain().account());
         }
         entrants
@@ -98,6 +103,16 @@ impl Env {
         }
         s
     }
+}
+
+/// The key of the one agent each test account enters: its address as 32 bytes.
+pub fn agent(owner: Address) -> B256 {
+    owner.into_word()
+}
+
+/// The agent keys of `owners`, in order.
+pub fn agents(owners: &[Address]) -> Vec<B256> {
+    owners.iter().map(|o| agent(*o)).collect()
 }
 
 /// A result root standing in for the Merkle root of a round's record.

@@ -604,13 +604,15 @@ fn tournament_refuses_bad_flags_before_touching_the_data_directory() {
 }
 
 #[test]
-fn tournament_refuses_a_dead_rpc_node() {
+fn tournament_refuses_a_dead_rpc_node_without_printing_its_key() {
+    // Hosted providers put the account's key in the URL's path.
     let case = Case::new();
     let m = case.refused(
-        case.command(&["tournament", "--rpc", "http://127.0.0.1:9"])
+        case.command(&["tournament", "--rpc", "http://127.0.0.1:9/v2/k3yInTheUrl"])
             .env("ARENA_PRIVATE_KEY", DEV_KEY),
     );
-    assert_says(&m, &["127.0.0.1:9", "is the node running?"]);
+    assert_says(&m, &["http://127.0.0.1:9/…", "is the node running?"]);
+    assert!(!m.contains("k3yInTheUrl"), "the URL's key was printed: {m}");
 }
 
 /// The shipped `arithmetic` space with `from` replaced by `to`, alone in a

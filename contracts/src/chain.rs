@@ -10,6 +10,7 @@ use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
 
 use crate::error::{ChainError, rpc_error};
+use crate::node_url::NodeUrl;
 use crate::signer::parse_private_key;
 
 /// How often receipts are polled; anvil mines instantly, real nodes are slower.
@@ -19,7 +20,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 #[derive(Clone)]
 pub struct Chain {
     provider: DynProvider,
-    url: String,
+    url: NodeUrl,
     account: Address,
     /// Blocks (the including one counted) a transaction needs before it counts as done.
     confirmations: u64,
@@ -39,9 +40,10 @@ impl Chain {
         rpc_url: &str,
         signer: PrivateKeySigner,
     ) -> Result<Chain, ChainError> {
+        let node = NodeUrl::new(rpc_url);
         let url: alloy::transports::http::reqwest::Url =
             rpc_url.parse().map_err(|e| ChainError::BadUrl {
-                url: rpc_url.to_string(),
+                url: node.to_string(),
                 reason: format!("{e}"),
             })?;
         let host = url.host_str().unwrap_or(rpc_url).to_owned();
@@ -49,7 +51,7 @@ impl Chain {
             .tls_backend_preconfigured(tls::client_config()?)
             .build()
             .map_err(|e| ChainError::BadUrl {
-                url: rpc_url.to_string(),
+                url: node.to_string(),
                 reason: format!("building the HTTP client: {e}"),
             })?;
         let account = signer.address();
@@ -65,7 +67,7 @@ impl Chain {
         provider.client().set_poll_interval(POLL_INTERVAL);
         let chain = Chain {
             provider,
-            url: rpc_url.to_string(),
+            url: node,
             account,
             confirmations: 1,
         };
@@ -73,10 +75,10 @@ impl Chain {
         if let Err(e) = chain.provider.get_chain_id().await {
             return Err(match tls::certificate_problem(&e) {
                 Some(problem) => ChainError::Untrusted {
-                    url: rpc_url.to_string(),
+                    url: chain.url.to_string(),
                     message: tls::untrusted_message(&host, &problem),
                 },
-                None => rpc_error(e, rpc_url, "eth_chainId"),
+                None => rpc_error(e, &chain.url, "eth_chainId"),
             });
         }
         Ok(chain)
@@ -144,8 +146,8 @@ impl Chain {
         &self.provider
     }
 
-    /// The node's URL.
-    pub fn url(&self) -> &str {
+    /// The node's URL: shown without secrets, whole only through [`NodeUrl::secret`].
+    pub fn url(&self) -> &NodeUrl {
         &self.url
     }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use alloy::primitives::{B256, TxHash};
 
 use crate::bindings::Arena::ArenaErrors;
+use crate::node_url::NodeUrl;
 
 /// Everything that can go wrong talking to the chain.
 #[derive(Debug, thiserror::Error)]
@@ -161,7 +162,7 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
 /// Turns an alloy contract error into a [`ChainError`], decoding the revert when there is one.
 pub(crate) fn from_contract_error(
     err: alloy::contract::Error,
-    url: &str,
+    url: &NodeUrl,
     action: &str,
 ) -> ChainError {
     if let Some(decoded) = err.as_decoded_interface_error::<ArenaErrors>() {
@@ -181,15 +182,15 @@ pub(crate) fn from_contract_error(
     ChainError::Rpc {
         url: url.to_string(),
         action: action.to_string(),
-        reason: err.to_string(),
+        reason: url.scrub(&err.to_string()),
     }
 }
 
 /// Turns a transport error into a [`ChainError`] naming the node.
-pub(crate) fn rpc_error(err: impl std::fmt::Display, url: &str, action: &str) -> ChainError {
+pub(crate) fn rpc_error(err: impl std::fmt::Display, url: &NodeUrl, action: &str) -> ChainError {
     ChainError::Rpc {
         url: url.to_string(),
         action: action.to_string(),
-        reason: err.to_string(),
+        reason: url.scrub(&err.to_string()),
     }
 }

@@ -4,7 +4,7 @@
 //! node from the pinned npm package, [`chain`] connects to a node with a signing key,
 //! [`client`] deploys the contract and sends its calls, and [`settle`] settles a round exactly
 //! once across crashes by recording every transaction in a [`journal`] before and after sending.
-//! [`signer`] reads the signing key from the environment or an encrypted keystore, and
+//! [`node_url`] keeps the node's URL out of messages with its secrets, [`signer`] reads the signing key from the environment or an encrypted keystore, and
 //! [`deployment`] remembers where the contract lives and refuses a node of another chain.
 
 pub mod anvil;
@@ -14,6 +14,7 @@ pub mod client;
 pub mod deployment;
 pub mod error;
 pub mod journal;
+pub mod node_url;
 pub mod settle;
 pub mod signer;
 
@@ -24,4 +25,5 @@ pub use client::{ArenaClient, RoundInfo, RoundSpec, RoundState, TxOutcome, agent
 pub use deployment::Deployment;
 pub use error::{ChainError, describe_revert};
 pub use journal::{JournalEntry, JsonlJournal, TxJournal};
+pub use node_url::NodeUrl;
 pub use settle::{SettleOutcome, settle_key, settle_once};

@@ -19,6 +19,21 @@ async fn a_dead_node_is_named_by_its_url() {
 }
 
 #[tokio::test]
+async fn a_key_in_the_node_url_is_never_in_an_error() {
+    let key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    for url in [
+        "http://127.0.0.1:1/v3/k3yInTheUrl",
+        "http://127.0.0.1:1/?apikey=k3yInTheUrl",
+        "http://user:k3yInTheUrl@127.0.0.1:1/",
+    ] {
+        let err = Chain::connect(url, key).await.err().expect("a dead node");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("k3yInTheUrl"), "{shown}");
+        assert!(shown.contains("http://127.0.0.1:1"), "{shown}");
+    }
+}
+
+#[tokio::test]
 async fn bad_keys_and_urls_are_refused_before_any_request() {
     let err = Chain::connect("http://127.0.0.1:1", "0x1234")
         .await

@@ -52,13 +52,25 @@ impl<'m> LlmJudge<'m> {
     }
 
     /// [`LlmJudge::relevance`] of every answer to `question`, scored in batches.
+    /// Agents on one model often give the same answer: each distinct text is
+    /// scored once, and the same text always gets the same score.
     pub fn relevances(&self, question: &str, answers: &[&str]) -> Result<Vec<f64>> {
-        let on_topic = self.model.answer_logprobs(question, answers)?;
-        let baseline = self.model.answer_logprobs(NEUTRAL_QUESTION, answers)?;
-        Ok(on_topic
+        let mut distinct: Vec<&str> = Vec::new();
+        let slots: Vec<usize> = answers
             .iter()
-            .zip(&baseline)
-            .map(|pair| match pair {
+            .map(|answer| match distinct.iter().position(|d| d == answer) {
+                Some(slot) => slot,
+                None => {
+                    distinct.push(*answer);
+                    distinct.len() - 1
+                }
+            })
+            .collect();
+        let on_topic = self.model.answer_logprobs(question, &distinct)?;
+        let baseline = self.model.answer_logprobs(NEUTRAL_QUESTION, &distinct)?;
+        Ok(slots
+            .iter()
+            .map(|&slot| match (on_topic[slot], baseline[slot]) {
                 (Some(on), Some(base)) => on - base,
                 _ => EMPTY_ANSWER_RELEVANCE,
             })

@@ -82,7 +82,7 @@ fn serve(access: &ChainAccess, inbox: &Receiver<Address>, shared: &Mutex<Snapsho
     };
     let link = match runtime.block_on(access.connect()) {
         Ok(link) => link,
-        Err(e) => return set_error(format!("connecting to {}: {e:#}", access.rpc_url)),
+        Err(e) => return set_error(format!("connecting to {}: {e:#}", access.node)),
     };
     loop {
         match inbox.recv_timeout(REFRESH) {
@@ -103,7 +103,7 @@ fn serve(access: &ChainAccess, inbox: &Receiver<Address>, shared: &Mutex<Snapsho
                 snap.accounts = accounts;
                 snap.ready = true;
             }
-            Err(e) => set_error(format!("reading balances from {}: {e:#}", access.rpc_url)),
+            Err(e) => set_error(format!("reading balances from {}: {e:#}", access.node)),
         }
     }
 }

@@ -11,17 +11,17 @@ use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, bail};
 use contracts::signer::parse_private_key;
-use contracts::{AnvilNode, ArenaClient, Chain, ChainError, Deployment};
+use contracts::{AnvilNode, ArenaClient, Chain, ChainError, Deployment, NodeUrl};
 
 /// Funded accounts of the tournament's own node: operator plus owners.
 const LOCAL_ACCOUNTS: usize = 10;
 
 /// How to reach the chain again from another thread: the node's URL, the
 /// operator's signer, the owners' keys, the confirmations to wait for and
-/// the deployment directory. Its `Debug` shows no key.
+/// the deployment directory. Its `Debug` shows no key, not even one in the URL.
 #[derive(Clone)]
 pub struct ChainAccess {
-    pub rpc_url: String,
+    pub node: NodeUrl,
     signer: PrivateKeySigner,
     owner_keys: Vec<String>,
     confirmations: u64,
@@ -31,14 +31,14 @@ pub struct ChainAccess {
 
 impl std::fmt::Debug for ChainAccess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ChainAccess({})", self.rpc_url)
+        write!(f, "ChainAccess({})", self.node)
     }
 }
 
 impl ChainAccess {
     /// A new link to the same node and contract (no node of its own).
     pub async fn connect(&self) -> Result<ChainLink> {
-        let chain = Chain::connect_with(&self.rpc_url, self.signer.clone())
+        let chain = Chain::connect_with(self.node.secret(), self.signer.clone())
             .await?
             .with_confirmations(self.confirmations);
         ChainLink::attach_as(
@@ -112,7 +112,7 @@ impl ChainLink {
         local: bool,
     ) -> Result<Self> {
         let access = ChainAccess {
-            rpc_url: chain.url().to_owned(),
+            node: chain.url().clone(),
             signer,
             owner_keys: owner_keys.to_vec(),
             confirmations: chain.confirmations(),
@@ -126,7 +126,7 @@ impl ChainLink {
             let signer = parse_private_key(k)
                 .with_context(|| format!("owner key on line {} of --owner-keys", line + 1))?;
             let address = signer.address();
-            let owner_chain = Chain::connect_with(chain.url(), signer)
+            let owner_chain = Chain::connect_with(chain.url().secret(), signer)
                 .await?
                 .with_confirmations(chain.confirmations());
             owners.insert(address, operator.with_chain(&owner_chain));

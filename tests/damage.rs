@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use judge::Store;
 use judge::records::RoundStatus;
 
-use common::{ChainView, roster, tournament};
+use common::{ChainView, output_text, roster, tournament};
 
 const ROUNDS: usize = 2;
 
@@ -58,21 +58,13 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn damaged_database_is_refused_kept_and_recovered() {
     let dir = tempfile::tempdir().unwrap();
     let agents = roster(dir.path());
     let played = dir.path().join("played");
     let out = tournament(&played, &agents, "arithmetic", ROUNDS);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let damages: [Damage; 3] = [
         ("overwritten", |log| {
             let mut bytes = std::fs::read(log).unwrap();
@@ -128,7 +120,7 @@ fn damaged_database_is_refused_kept_and_recovered() {
             &["export", "--out", "/dev/null"][..],
         ] {
             let out = arena(&data, command);
-            let said = text(&out);
+            let said = output_text(&out);
             assert!(
                 !out.status.success(),
                 "{name}: {command:?} accepted it: {said}"
@@ -149,12 +141,12 @@ fn damaged_database_is_refused_kept_and_recovered() {
         assert!(
             !out.status.success(),
             "{name}: the tournament played on: {}",
-            text(&out)
+            output_text(&out)
         );
         assert!(
-            text(&out).contains("arena recover"),
+            output_text(&out).contains("arena recover"),
             "{name}: {}",
-            text(&out)
+            output_text(&out)
         );
         assert_eq!(
             snapshot(&data.join("db")),
@@ -169,7 +161,7 @@ fn damaged_database_is_refused_kept_and_recovered() {
             .arg(&data)
             .output()
             .unwrap();
-        let said = text(&out);
+        let said = output_text(&out);
         assert!(out.status.success(), "{name}: recover failed: {said}");
         assert!(said.contains("re-created"), "{name}: {said}");
         let aside: Vec<PathBuf> = std::fs::read_dir(&data)
@@ -192,7 +184,7 @@ fn damaged_database_is_refused_kept_and_recovered() {
         // The recovered database plays on (before the chain is read here:
         // the tournament's node saves the chain state this reads).
         let out = tournament(&data, &agents, "arithmetic", ROUNDS + 1);
-        assert!(out.status.success(), "{name}: {}", text(&out));
+        assert!(out.status.success(), "{name}: {}", output_text(&out));
         let store = Store::open(&data.join("db")).unwrap();
         let view = ChainView::open(&data);
         for (round, answers, judgment) in &original {

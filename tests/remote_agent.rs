@@ -15,7 +15,7 @@ use std::process::Output;
 use judge::Store;
 use judge::records::RoundStatus;
 
-use common::{model_path, repo};
+use common::{model_path, output_text, repo};
 use llama_server::{LlamaServer, free_port};
 
 /// The local agent of the round (SmolLM2 on candle).
@@ -66,14 +66,6 @@ fn run(data: &Path, agents: &Path, spaces: &Path, judge: &str) -> Output {
         .expect("the arena binary runs")
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn a_served_agent_and_a_candle_agent_play_one_round() {
     let server = LlamaServer::start(&model_path("smollm2-135m"), "smollm2", &[]);
@@ -82,11 +74,16 @@ fn a_served_agent_and_a_candle_agent_play_one_round() {
     let (agents, spaces) = setup(dir.path(), &server.url);
 
     let out = run(&data, &agents, &spaces, "smollm2-135m");
-    assert!(out.status.success(), "{}\n{}", text(&out), server.log());
     assert!(
-        text(&out).contains("Leaderboard of space"),
+        out.status.success(),
+        "{}\n{}",
+        output_text(&out),
+        server.log()
+    );
+    assert!(
+        output_text(&out).contains("Leaderboard of space"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
     assert!(
         server.log().contains("/v1/chat/completions"),
@@ -149,12 +146,12 @@ fn a_served_agent_and_a_candle_agent_play_one_round() {
         .arg(agents.join(format!("{SERVED}.toml")))
         .output()
         .unwrap();
-    assert!(generated.status.success(), "{}", text(&generated));
+    assert!(generated.status.success(), "{}", output_text(&generated));
     assert!(
         !String::from_utf8_lossy(&generated.stdout).trim().is_empty()
             && String::from_utf8_lossy(&generated.stderr).contains("[openai:smollm2]"),
         "{}",
-        text(&generated)
+        output_text(&generated)
     );
 
     // The replay asks the same server again. Greedy, so that llama.cpp's
@@ -167,7 +164,7 @@ fn a_served_agent_and_a_candle_agent_play_one_round() {
         .arg(&spaces)
         .output()
         .unwrap();
-    let verified = text(&verify);
+    let verified = output_text(&verify);
     assert!(verify.status.success(), "{verified}");
     assert!(
         verified.contains(&format!("answer of {SERVED}: reproduced"))
@@ -184,7 +181,7 @@ fn an_unreachable_server_fails_the_round_naming_its_url_and_keeps_it_resumable()
     let (agents, spaces) = setup(dir.path(), &url);
     let out = run(&data, &agents, &spaces, "none");
     assert!(!out.status.success());
-    let said = text(&out);
+    let said = output_text(&out);
     assert!(
         said.contains(&format!("{url}/chat/completions"))
             && said.contains("unreachable after 2 attempt(s)")
@@ -210,7 +207,7 @@ fn a_judge_server_without_logprobs_is_refused_with_the_fix() {
     let judge = format!("openai:smollm2@{}", server.url);
     let out = run(&data, &agents, &spaces, &judge);
     assert!(!out.status.success());
-    let said = text(&out);
+    let said = output_text(&out);
     assert!(
         said.contains(&server.url)
             && said.contains("gives no log-probabilities")
@@ -223,5 +220,9 @@ fn a_judge_server_without_logprobs_is_refused_with_the_fix() {
 
     let bad = run(&data, &agents, &spaces, "openai:smollm2");
     assert!(!bad.status.success());
-    assert!(text(&bad).contains("names no server"), "{}", text(&bad));
+    assert!(
+        output_text(&bad).contains("names no server"),
+        "{}",
+        output_text(&bad)
+    );
 }

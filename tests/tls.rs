@@ -12,12 +12,13 @@ mod llama_server;
 mod tls_proxy;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use contracts::{AnvilNode, ArenaClient, Chain, Deployment, RoundState};
+use contracts::{AnvilNode, Deployment, RoundState};
 use judge::Store;
 use judge::records::RoundStatus;
 
+use common::output_text;
 use llama_server::LlamaServer;
 use tls_proxy::{TestCa, TlsProxy};
 
@@ -101,14 +102,6 @@ fn tournament(
     command
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 #[test]
 fn a_round_settles_and_a_served_agent_and_judge_answer_over_https() {
     // Gemma adds a BOS token, so llama-cpp-python's echoed log-probabilities
@@ -142,8 +135,17 @@ fn a_round_settles_and_a_served_agent_and_judge_answer_over_https() {
     .arg(&ca_file)
     .output()
     .unwrap();
-    assert!(out.status.success(), "{}\n{}", text(&out), server.log());
-    assert!(!text(&out).contains(API_KEY), "{}", text(&out));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        output_text(&out),
+        server.log()
+    );
+    assert!(
+        !output_text(&out).contains(API_KEY),
+        "{}",
+        output_text(&out)
+    );
     assert!(rpc.handshakes() > 0 && api.handshakes() > 0);
 
     let store = Store::open(&data.join("db")).unwrap();
@@ -177,16 +179,8 @@ fn a_round_settles_and_a_served_agent_and_judge_answer_over_https() {
         .unwrap()
         .expect("recorded");
     assert_eq!(record.chain_id, 31338);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let chain = rt
-        .block_on(Chain::connect(node.rpc_url(), &node.private_keys()[0]))
-        .unwrap();
-    let info = rt
-        .block_on(ArenaClient::at(&chain, record.contract).round(rounds[0].id))
-        .unwrap();
+    let view = common::ChainView::on(node, &data);
+    let info = view.rt.block_on(view.client.round(rounds[0].id)).unwrap();
     assert_eq!(info.state, RoundState::Settled);
     assert_eq!(info.agents.len(), 2);
 }
@@ -205,7 +199,7 @@ fn a_certificate_that_is_not_trusted_is_refused_with_the_host_and_the_fix() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let said = text(&out);
+    let said = output_text(&out);
     assert!(
         said.contains(&stranger.url)
             && said.contains("certificate of localhost is not trusted")
@@ -227,7 +221,7 @@ fn a_certificate_that_is_not_trusted_is_refused_with_the_host_and_the_fix() {
     };
     let out = generate(&[]);
     assert!(!out.status.success());
-    let said = text(&out);
+    let said = output_text(&out);
     assert!(
         said.contains(&format!("{url}/chat/completions"))
             && said.contains("certificate of localhost is not trusted")
@@ -242,8 +236,8 @@ fn a_certificate_that_is_not_trusted_is_refused_with_the_host_and_the_fix() {
     let out = generate(&["--ca-file", junk.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(
-        text(&out).contains("junk.pem") && text(&out).contains("PEM"),
+        output_text(&out).contains("junk.pem") && output_text(&out).contains("PEM"),
         "{}",
-        text(&out)
+        output_text(&out)
     );
 }

@@ -116,9 +116,15 @@ pub struct ChainView {
 }
 
 impl ChainView {
+    /// A node of its own, restarted from the state the tournament saved.
     pub fn open(data: &Path) -> Self {
         let state = data.join("chain/anvil-state.json");
         let node = AnvilNode::start(10, &["--state", state.to_str().unwrap()]).unwrap();
+        Self::on(node, data)
+    }
+
+    /// The contract recorded in `data`, read on the running `node`.
+    pub fn on(node: AnvilNode, data: &Path) -> Self {
         let deployment: serde_json::Value =
             serde_json::from_slice(&std::fs::read(data.join("chain/deployment.json")).unwrap())
                 .unwrap();
@@ -136,4 +142,14 @@ impl ChainView {
             _node: node,
         }
     }
+}
+
+/// What a run of the binary printed, stdout then stderr, for assertions and
+/// failure messages.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }

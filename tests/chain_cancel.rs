@@ -93,7 +93,10 @@ fn a_player_cancels_a_round_the_operator_never_settled() {
         rt.block_on(operator.round(1)).unwrap().state,
         RoundState::Cancelled
     );
-    let owed = |c: &Chain| rt.block_on(operator.balance_of(contracts::NATIVE, c.account())).unwrap();
+    let owed = |c: &Chain| {
+        rt.block_on(operator.balance_of(contracts::NATIVE, c.account()))
+            .unwrap()
+    };
     assert_eq!(
         owed(&chains[1]),
         U256::from(2 * FEE),

@@ -11,7 +11,9 @@ use alloy::primitives::{Address, B256, U256};
 use contracts::{NATIVE, RoundState};
 use judge::Store;
 
-use common::{ChainView, expected_credits, owner_of, roster, tournament_command, two_agent_arithmetic_spaces};
+use common::{
+    ChainView, expected_credits, owner_of, roster, tournament_command, two_agent_arithmetic_spaces,
+};
 
 fn arena(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_arena"))
@@ -116,7 +118,11 @@ fn token_and_free_tiers_pay_in_their_asset() {
     let free_round = rt.block_on(client.round(2)).unwrap();
     assert_eq!(free_round.state, RoundState::Settled);
     assert_eq!(free_round.entry_fee, 0);
-    assert_ne!(free_round.result_root, B256::ZERO, "a free round records its root");
+    assert_ne!(
+        free_round.result_root,
+        B256::ZERO,
+        "a free round records its root"
+    );
     assert!(rt.block_on(client.credits(2)).unwrap().is_empty());
 
     let refused = run_tier_refused(&data, dir.path(), "gold");

@@ -289,8 +289,11 @@ impl ArenaClient {
     /// [`NATIVE`] for ETH).
     pub async fn withdraw(&self, asset: Address) -> Result<TxOutcome, ChainError> {
         let call = self.contract.withdraw(asset);
-        self.finish(call.send().await, &format!("withdraw {}", asset_name(asset)))
-            .await
+        self.finish(
+            call.send().await,
+            &format!("withdraw {}", asset_name(asset)),
+        )
+        .await
     }
 
     /// The pull-payment balance of `account` in `asset` ([`NATIVE`]: ETH): rewards, refunds and

@@ -24,7 +24,8 @@ pub use anvil::{AnvilNode, locate_anvil};
 pub use bindings::Arena;
 pub use chain::Chain;
 pub use client::{
-    ArenaClient, EntryPaid, NATIVE, RoundInfo, RoundSpec, RoundState, TxOutcome, agent_key, asset_name,
+    ArenaClient, EntryPaid, NATIVE, RoundInfo, RoundSpec, RoundState, TxOutcome, agent_key,
+    asset_name,
 };
 pub use deployment::Deployment;
 pub use error::{ChainError, describe_revert};

@@ -40,7 +40,10 @@ const EXPECTED: &[(&str, &str)] = &[
         "testFuzz_shortAllowanceOrBalanceIsRefused(uint128,uint128)",
         "runs: 256",
     ),
-    ("testFuzz_ethSentToATokenRoundIsRefused(uint96)", "runs: 256"),
+    (
+        "testFuzz_ethSentToATokenRoundIsRefused(uint96)",
+        "runs: 256",
+    ),
     ("testFuzz_feeOnTransferTokenIsRefused(uint96)", "runs: 256"),
     ("testFuzz_falseReturningTokenIsRefused(uint96)", "runs: 256"),
     (

@@ -37,7 +37,9 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
 
     let (protocol, rewards) = expected_payout(n, FEE, &spec.split_bps, PROTOCOL_FEE_BPS);
     assert_eq!(
-        c.balance_of(contracts::NATIVE, c.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, c.chain().account())
+            .await
+            .unwrap(),
         U256::from(protocol)
     );
     for (i, who) in ranking.iter().enumerate() {
@@ -75,7 +77,10 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
         let out = player.withdraw(contracts::NATIVE).await.expect("withdraw");
         let after = c.chain().balance(*who).await.unwrap();
         assert_eq!(after + out.fee_paid, before + U256::from(rewards[i]));
-        assert_eq!(c.balance_of(contracts::NATIVE, *who).await.unwrap(), U256::ZERO);
+        assert_eq!(
+            c.balance_of(contracts::NATIVE, *who).await.unwrap(),
+            U256::ZERO
+        );
     }
     c.withdraw(contracts::NATIVE)
         .await
@@ -184,10 +189,15 @@ async fn cancel_refunds_every_entrant_exactly_its_fee() {
     let c = &env.operator;
     c.cancel(1).await.expect("cancel");
     for who in &entrants {
-        assert_eq!(c.balance_of(contracts::NATIVE, *who).await.unwrap(), U256::from(FEE));
+        assert_eq!(
+            c.balance_of(contracts::NATIVE, *who).await.unwrap(),
+            U256::from(FEE)
+        );
     }
     assert_eq!(
-        c.balance_of(contracts::NATIVE, c.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, c.chain().account())
+            .await
+            .unwrap(),
         U256::ZERO,
         "no fee on cancel"
     );
@@ -200,7 +210,9 @@ async fn cancel_refunds_every_entrant_exactly_its_fee() {
             .all(|e| e.place == U256::ZERO && e.amount == U256::from(FEE))
     );
     for p in &env.players[..5] {
-        p.withdraw(contracts::NATIVE).await.expect("withdraw refund");
+        p.withdraw(contracts::NATIVE)
+            .await
+            .expect("withdraw refund");
     }
     assert_eq!(c.chain().balance(c.address()).await.unwrap(), U256::ZERO);
 }
@@ -248,7 +260,10 @@ async fn gas_of_every_call() {
         "cancel by anyone after the timeout, 3 agents".into(),
         outsider.cancel(3).await.unwrap().gas_used,
     ));
-    gas.push(("withdraw".into(), p0.withdraw(contracts::NATIVE).await.unwrap().gas_used));
+    gas.push((
+        "withdraw".into(),
+        p0.withdraw(contracts::NATIVE).await.unwrap().gas_used,
+    ));
     for (call, used) in gas {
         assert!(used > 21_000, "{call} did real work");
         println!("GAS {call} = {used}");

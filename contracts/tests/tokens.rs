@@ -45,7 +45,10 @@ async fn a_token_round_is_entered_settled_and_withdrawn_in_the_token() {
             .pay_entry(1, agent_key(name), tusd.address(), TOKEN_FEE)
             .await
             .expect("approve and enter");
-        assert!(paid.approve.is_some(), "an approval is sent when none is left");
+        assert!(
+            paid.approve.is_some(),
+            "an approval is sent when none is left"
+        );
         assert_eq!(
             tusd.allowance(player.chain().account(), c.address())
                 .await
@@ -71,8 +74,12 @@ async fn a_token_round_is_entered_settled_and_withdrawn_in_the_token() {
     let ranking = ["d", "a", "c", "b"].map(agent_key);
     c.settle(1, &ranking, root("token")).await.expect("settle");
     assert_eq!(c.round(1).await.unwrap().state, RoundState::Settled);
-    let (protocol, rewards) =
-        expected_payout(entries.len(), TOKEN_FEE, &DEFAULT_SPLIT_BPS, PROTOCOL_FEE_BPS);
+    let (protocol, rewards) = expected_payout(
+        entries.len(),
+        TOKEN_FEE,
+        &DEFAULT_SPLIT_BPS,
+        PROTOCOL_FEE_BPS,
+    );
     let owner = |p: usize| env.players[p].chain().account();
     // d (player 2) first, a (player 0) second, c (player 1) third, b unpaid.
     let want = [
@@ -103,7 +110,10 @@ async fn a_token_round_is_entered_settled_and_withdrawn_in_the_token() {
     ] {
         let wallet = operator_token.balance_of(who).await.unwrap();
         let owed = c.balance_of(tusd.address(), who).await.unwrap();
-        client.withdraw(tusd.address()).await.expect("withdraw token");
+        client
+            .withdraw(tusd.address())
+            .await
+            .expect("withdraw token");
         assert_eq!(operator_token.balance_of(who).await.unwrap(), wallet + owed);
     }
     assert_eq!(c.holdings(tusd.address()).await.unwrap(), U256::ZERO);
@@ -181,7 +191,10 @@ async fn a_short_allowance_or_balance_or_eth_sent_along_is_refused_with_the_fix(
         "{text}"
     );
     // ETH sent to a token round.
-    let err = player.enter(1, agent_key("a"), TOKEN_FEE).await.unwrap_err();
+    let err = player
+        .enter(1, agent_key("a"), TOKEN_FEE)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("send no ETH"), "{err}");
     // The operator holds no TUSD: approving is not enough.
     let err = c
@@ -245,9 +258,18 @@ async fn gas_of_every_token_call() {
         if id == 1 {
             gas.push(("open, token round".into(), open));
             gas.push(("approve (TUSD)".into(), e1.approve.unwrap().gas_used));
-            gas.push(("enter, token, first agent of a round".into(), e1.enter.gas_used));
-            gas.push(("enter, token, second agent of the same owner".into(), e2.enter.gas_used));
-            gas.push(("enter, token, agent of another owner".into(), e3.enter.gas_used));
+            gas.push((
+                "enter, token, first agent of a round".into(),
+                e1.enter.gas_used,
+            ));
+            gas.push((
+                "enter, token, second agent of the same owner".into(),
+                e2.enter.gas_used,
+            ));
+            gas.push((
+                "enter, token, agent of another owner".into(),
+                e3.enter.gas_used,
+            ));
         }
     }
     env.pass_deadline().await;

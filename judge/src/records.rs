@@ -234,10 +234,7 @@ mod tests {
             decimals: 6,
             amount: "1000000".into(),
         };
-        assert_eq!(
-            fee.describe(),
-            "1 TUSD per agent (tier usd-1, token 0xabc)"
-        );
+        assert_eq!(fee.describe(), "1 TUSD per agent (tier usd-1, token 0xabc)");
         let free = RoundFee {
             tier: "free".into(),
             token: None,

@@ -160,7 +160,10 @@ async fn deploy(conn: &Connection) -> anyhow::Result<()> {
     let chain = connect(conn).await?;
     // On the chain `arena chain up` started, Test USD goes next to the arena, minted to its
     // accounts; another node gets no worthless token unless it is asked for.
-    let holders = match (&conn.rpc_url, read_json::<NodeFile>(&conn.state_dir.join("node.json"))) {
+    let holders = match (
+        &conn.rpc_url,
+        read_json::<NodeFile>(&conn.state_dir.join("node.json")),
+    ) {
         (None, Ok(node)) => Some(node.accounts),
         _ if conn.test_usd => Some(vec![chain.account()]),
         _ => None,

@@ -101,6 +101,11 @@ pub struct PlayArgs {
 const REMOTE_CONFIRMATIONS: u64 = 3;
 
 impl PlayArgs {
+    /// The fee tier asked for with --tier, if any.
+    pub fn tier(&self) -> Option<&str> {
+        self.tier.as_deref()
+    }
+
     /// The operator's signer for --rpc (read once: a keystore may ask for its
     /// password), `None` on the local anvil; also checks the other flags.
     pub fn operator(&self) -> Result<Option<PrivateKeySigner>> {

@@ -216,11 +216,7 @@ impl Services {
     /// Pays every missing entry, in the asset and amount the chain has for the round (approving
     /// a token first when needed). Returns false when the entry deadline has
     /// passed with entries missing: the round must then be cancelled.
-    pub fn pay_entries(
-        &self,
-        round: &mut RoundRecord,
-        roster: &[Agent],
-    ) -> Result<bool> {
+    pub fn pay_entries(&self, round: &mut RoundRecord, roster: &[Agent]) -> Result<bool> {
         let info = self.block_on(self.chain.operator.round(round.id))?;
         let now = self.block_on(self.chain.operator.chain().latest_timestamp())?;
         for agent_id in round.agents.clone() {

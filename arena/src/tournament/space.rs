@@ -235,7 +235,9 @@ impl Space {
             fee: self.entry_fee_wei.clone(),
             token: None,
         };
-        std::iter::once(eth).chain(self.tiers.iter().cloned()).collect()
+        std::iter::once(eth)
+            .chain(self.tiers.iter().cloned())
+            .collect()
     }
 
     /// The tier called `name`, or the first ("eth") when `name` is `None`; an unknown name is an
@@ -339,9 +341,15 @@ mod tests {
     fn tiers_follow_the_eth_tier_and_bad_ones_are_refused_by_name() {
         let mut space = find(&default_dir(), "arithmetic").unwrap();
         let names: Vec<String> = space.all_tiers().into_iter().map(|t| t.name).collect();
-        assert_eq!(names[0], ETH_TIER, "entry_fee_wei stays the first, default tier");
+        assert_eq!(
+            names[0], ETH_TIER,
+            "entry_fee_wei stays the first, default tier"
+        );
         assert!(names.contains(&"free".to_owned()) && names.contains(&"usd-1".to_owned()));
-        assert_eq!(space.tier(None).unwrap().fee().unwrap(), space.entry_fee().unwrap());
+        assert_eq!(
+            space.tier(None).unwrap().fee().unwrap(),
+            space.entry_fee().unwrap()
+        );
         let usd = space.tier(Some("usd-1")).unwrap();
         assert_eq!(usd.token().unwrap(), TierToken::Stablecoin);
         assert_eq!(usd.fee().unwrap(), 1_000_000);
@@ -353,7 +361,10 @@ mod tests {
         space.tiers[0].name = "free".into();
         space.tiers[0].token = Some("dollars".into());
         let err = format!("{:#}", space.validate().unwrap_err());
-        assert!(err.contains("dollars") && err.contains("stablecoin"), "{err}");
+        assert!(
+            err.contains("dollars") && err.contains("stablecoin"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -10,14 +10,13 @@ use alloy::primitives::Address;
 use anyhow::Result;
 use contracts::{NATIVE, TokenClient};
 use judge::export::{Filter, leaderboard_rows};
-use judge::records::decimal_amount;
 use judge::ratings::LeaderboardRow;
+use judge::records::decimal_amount;
 
 use super::fee_tier::ETH_DECIMALS;
 use super::lifecycle::Services;
 use super::space::Space;
 use super::worker::Timings;
-
 
 /// Wei per ether, for display.
 pub const WEI_PER_ETH: f64 = 1e18;
@@ -45,7 +44,11 @@ pub fn summarize(
             let units = services
                 .runtime
                 .block_on(services.chain.operator.balance_of(*asset, owner))?;
-            write!(owed, " {:>16}", decimal_amount(&units.to_string(), *decimals))?;
+            write!(
+                owed,
+                " {:>16}",
+                decimal_amount(&units.to_string(), *decimals)
+            )?;
         }
         let bt_text = bt.map_or("-".to_owned(), |r| {
             format!("{:.0} [{:.0}, {:.0}]", r.rating, r.ci_low, r.ci_high)

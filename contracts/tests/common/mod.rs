@@ -105,10 +105,16 @@ impl Env {
         let mut s = vec![
             c.chain().balance(c.address()).await.unwrap(),
             c.total_owed(contracts::NATIVE).await.unwrap(),
-            c.balance_of(contracts::NATIVE, c.chain().account()).await.unwrap(),
+            c.balance_of(contracts::NATIVE, c.chain().account())
+                .await
+                .unwrap(),
         ];
         for p in &self.players {
-            s.push(c.balance_of(contracts::NATIVE, p.chain().account()).await.unwrap());
+            s.push(
+                c.balance_of(contracts::NATIVE, p.chain().account())
+                    .await
+                    .unwrap(),
+            );
         }
         s
     }

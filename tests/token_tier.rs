@@ -125,6 +125,8 @@ fn token_and_free_tiers_pay_in_their_asset() {
     );
     assert!(rt.block_on(client.credits(2)).unwrap().is_empty());
 
+    // The tournament needs the database and the chain state to itself.
+    drop((store, view));
     let refused = run_tier_refused(&data, dir.path(), "gold");
     assert!(
         refused.contains("no tier 'gold'") && refused.contains("eth, free, usd-1"),

@@ -44,6 +44,7 @@ impl Case {
                 opened_at: 1_700_000_000 + id,
                 result_root: None,
                 transactions: Vec::new(),
+                fee: None,
             };
             let answers: Vec<AnswerRecord> = round
                 .agents

@@ -46,6 +46,7 @@ fn a_player_cancels_a_round_the_operator_never_settled() {
     let spec = RoundSpec {
         round_id: 1,
         space: keccak256("arithmetic"),
+        fee_token: contracts::NATIVE,
         entry_fee: FEE,
         deadline: now + 100,
         settle_window: 50,
@@ -92,7 +93,10 @@ fn a_player_cancels_a_round_the_operator_never_settled() {
         rt.block_on(operator.round(1)).unwrap().state,
         RoundState::Cancelled
     );
-    let owed = |c: &Chain| rt.block_on(operator.balance_of(c.account())).unwrap();
+    let owed = |c: &Chain| {
+        rt.block_on(operator.balance_of(contracts::NATIVE, c.account()))
+            .unwrap()
+    };
     assert_eq!(
         owed(&chains[1]),
         U256::from(2 * FEE),

@@ -112,7 +112,9 @@ fn short_tournament_on_two_spaces_settles_to_the_wei() {
     }
     for agent in AGENTS {
         let owner = owner_of(agent);
-        let owed = rt.block_on(client.balance_of(owner)).unwrap();
+        let owed = rt
+            .block_on(client.balance_of(contracts::NATIVE, owner))
+            .unwrap();
         assert_eq!(
             owed,
             expected.get(&owner).copied().unwrap_or_default(),

@@ -99,7 +99,9 @@ fn killed_tournament_resumes_and_pays_exactly_once() {
             .find(|(a, _)| *a == owner)
             .map_or(U256::ZERO, |(_, v)| *v);
         assert_eq!(
-            view.rt.block_on(view.client.balance_of(owner)).unwrap(),
+            view.rt
+                .block_on(view.client.balance_of(contracts::NATIVE, owner))
+                .unwrap(),
             want,
             "{agent}"
         );

@@ -20,7 +20,7 @@ contract ArenaAccessTest is ForgeTest {
     function _open(uint64 id) internal {
         uint16[] memory split = new uint16[](1);
         split[0] = 10_000;
-        arena.open(id, bytes32(0), FEE, uint64(block.timestamp + 100), 50, split, 0);
+        arena.open(id, bytes32(0), address(0), FEE, uint64(block.timestamp + 100), 50, split, 0);
     }
 
     function testFuzz_nonOperatorCannotOpenSettleOrCancel(address caller, uint64 id) public {
@@ -31,7 +31,7 @@ contract ArenaAccessTest is ForgeTest {
         split[0] = 10_000;
         vm.prank(caller);
         vm.expectRevert(abi.encodeWithSelector(Arena.NotOperator.selector, caller));
-        arena.open(id ^ 1, bytes32(0), FEE, uint64(block.timestamp + 100), 50, split, 0);
+        arena.open(id ^ 1, bytes32(0), address(0), FEE, uint64(block.timestamp + 100), 50, split, 0);
         vm.prank(caller);
         vm.expectRevert(abi.encodeWithSelector(Arena.NotOperator.selector, caller));
         arena.settle(id, new bytes32[](0), bytes32(0));
@@ -39,7 +39,7 @@ contract ArenaAccessTest is ForgeTest {
         vm.prank(caller);
         vm.expectRevert(abi.encodeWithSelector(Arena.NotTimedOut.selector, uint64(block.timestamp + 50)));
         arena.cancel(id);
-        (Arena.State state,,,,,,,) = arena.roundInfo(id);
+        (Arena.State state,,,,,,,,) = arena.roundInfo(id);
         if (state != Arena.State.Open) revert("round no longer open");
     }
 
@@ -60,7 +60,7 @@ contract ArenaAccessTest is ForgeTest {
         vm.expectRevert(abi.encodeWithSelector(Arena.Reentrancy.selector));
         attacker.withdraw();
         assertEq(address(arena).balance, held, "contract balance after the attack");
-        assertEq(arena.balanceOf(address(attacker)), FEE, "attacker still owed its refund, once");
+        assertEq(arena.balanceOf(address(0), address(attacker)), FEE, "attacker still owed its refund, once");
         assertEq(attacker.received(), 0, "attacker received nothing");
         attacker.setMode(ReentrantWithdrawer.Mode.Accept);
         attacker.withdraw();

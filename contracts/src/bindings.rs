@@ -1,7 +1,7 @@
-//! Typed bindings generated from the committed, compiled artifact, so the Rust client always
+//! Typed bindings generated from the committed, compiled artifacts, so the Rust client always
 //! speaks the ABI of the exact bytecode it deploys.
 
-// The generated `open` takes the contract's seven parameters plus the instance.
+// The generated `open` takes the contract's eight parameters plus the instance.
 #![allow(clippy::too_many_arguments)]
 
 alloy::sol!(
@@ -11,6 +11,14 @@ alloy::sol!(
     "artifacts/Arena.json"
 );
 
-// `sol!` reads the artifact without telling cargo; including it makes a recompiled artifact
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    TestUSD,
+    "artifacts/TestUSD.json"
+);
+
+// `sol!` reads the artifacts without telling cargo; including them makes a recompiled artifact
 // rebuild the bindings instead of leaving stale bytecode in the client.
 const _: &[u8] = include_bytes!("../artifacts/Arena.json");
+const _: &[u8] = include_bytes!("../artifacts/TestUSD.json");

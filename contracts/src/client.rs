@@ -1,5 +1,5 @@
-//! The Arena contract seen from one account: deploy it, open, enter, settle, cancel, withdraw,
-//! and read rounds, balances and events.
+//! The Arena contract seen from one account: deploy it, open, enter (in ETH or approving a
+//! token), settle, cancel, withdraw per asset, and read rounds, balances and events.
 
 use std::fmt;
 
@@ -9,11 +9,16 @@ use alloy::rpc::types::TransactionReceipt;
 use crate::bindings::Arena::{self, ArenaInstance};
 use crate::chain::Chain;
 use crate::error::{ChainError, from_contract_error, rpc_error};
+use crate::token::TokenClient;
 
 /// How long a sent transaction may take to be mined before the client gives up waiting.
 const RECEIPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 /// How long each required confirmation may take (public chains make a block every few seconds).
 const CONFIRMATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The asset address that means native ETH, in [`RoundSpec::fee_token`], balances and
+/// withdrawals (the contract's `NATIVE`).
+pub const NATIVE: Address = Address::ZERO;
 
 /// The reward split used when a round does not choose one: 50/30/20 for the top three.
 pub const DEFAULT_SPLIT_BPS: [u16; 3] = [5_000, 3_000, 2_000];
@@ -31,7 +36,9 @@ pub struct RoundSpec {
     pub round_id: u64,
     /// The round's space, as 32 bytes (e.g. the hash of its name).
     pub space: B256,
-    /// Exact entry fee in wei.
+    /// The ERC-20 token the fee is paid in, or [`NATIVE`] for ETH.
+    pub fee_token: Address,
+    /// Exact entry fee, in wei or in the token's smallest unit.
     pub entry_fee: u128,
     /// Unix time after which entries are refused and settlement is allowed.
     pub deadline: u64,
@@ -85,6 +92,8 @@ impl fmt::Display for RoundState {
 pub struct RoundInfo {
     pub state: RoundState,
     pub space: B256,
+    /// The token entries are paid, rewarded and refunded in ([`NATIVE`]: ETH).
+    pub fee_token: Address,
     pub entry_fee: u128,
     pub deadline: u64,
     pub settle_window: u64,
@@ -184,6 +193,7 @@ impl ArenaClient {
         let call = self.contract.open(
             spec.round_id,
             spec.space,
+            spec.fee_token,
             spec.entry_fee,
             spec.deadline,
             spec.settle_window,
@@ -205,6 +215,36 @@ impl ArenaClient {
         let call = self.contract.enter(round_id, agent).value(U256::from(fee));
         let action = format!("enter round {round_id}");
         self.finish(call.send().await, &action).await
+    }
+
+    /// Enters `agent` in a round whose fee is `fee` of `fee_token`, paid by the sending account:
+    /// with ETH for a [`NATIVE`] round; for a token round, first approving the contract for the
+    /// fee when the account's allowance is short, then entering without ETH (the contract pulls
+    /// the fee).
+    pub async fn pay_entry(
+        &self,
+        round_id: u64,
+        agent: B256,
+        fee_token: Address,
+        fee: u128,
+    ) -> Result<EntryPaid, ChainError> {
+        if fee_token == NATIVE {
+            let enter = self.enter(round_id, agent, fee).await?;
+            return Ok(EntryPaid {
+                approve: None,
+                enter,
+            });
+        }
+        let token = TokenClient::at(&self.chain, fee_token);
+        let payer = self.chain.account();
+        let approve = if fee != 0 && token.allowance(payer, self.address()).await? < U256::from(fee)
+        {
+            Some(token.approve(self.address(), U256::from(fee)).await?)
+        } else {
+            None
+        };
+        let enter = self.enter(round_id, agent, 0).await?;
+        Ok(EntryPaid { approve, enter })
     }
 
     /// Sends a settlement without any journal; see [`crate::settle_once`] for the
@@ -245,28 +285,45 @@ impl ArenaClient {
         self.finish(call.send().await, &action).await
     }
 
-    /// Withdraws the sending account's whole pull-payment balance.
-    pub async fn withdraw(&self) -> Result<TxOutcome, ChainError> {
-        let call = self.contract.withdraw();
-        self.finish(call.send().await, "withdraw").await
+    /// Withdraws the sending account's whole pull-payment balance of `asset` (a token, or
+    /// [`NATIVE`] for ETH).
+    pub async fn withdraw(&self, asset: Address) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.withdraw(asset);
+        self.finish(
+            call.send().await,
+            &format!("withdraw {}", asset_name(asset)),
+        )
+        .await
     }
 
-    /// The pull-payment balance of `account`: rewards, refunds and fees not yet withdrawn.
-    pub async fn balance_of(&self, account: Address) -> Result<U256, ChainError> {
+    /// The pull-payment balance of `account` in `asset` ([`NATIVE`]: ETH): rewards, refunds and
+    /// fees not yet withdrawn.
+    pub async fn balance_of(&self, asset: Address, account: Address) -> Result<U256, ChainError> {
         self.contract
-            .balanceOf(account)
+            .balanceOf(asset, account)
             .call()
             .await
             .map_err(|e| self.err(e, "balanceOf"))
     }
 
-    /// The sum of all pull-payment balances.
-    pub async fn total_owed(&self) -> Result<U256, ChainError> {
+    /// The sum of all pull-payment balances in `asset`.
+    pub async fn total_owed(&self, asset: Address) -> Result<U256, ChainError> {
         self.contract
-            .totalOwed()
+            .totalOwed(asset)
             .call()
             .await
             .map_err(|e| self.err(e, "totalOwed"))
+    }
+
+    /// What the contract holds of `asset`: its ETH balance, or its balance of the token.
+    pub async fn holdings(&self, asset: Address) -> Result<U256, ChainError> {
+        if asset == NATIVE {
+            self.chain.balance(self.address()).await
+        } else {
+            TokenClient::at(&self.chain, asset)
+                .balance_of(self.address())
+                .await
+        }
     }
 
     /// A round as stored on chain (state `None` if never opened).
@@ -286,6 +343,7 @@ impl ArenaClient {
         Ok(RoundInfo {
             state: RoundState::from_u8(r.state),
             space: r.space,
+            fee_token: r.feeToken,
             entry_fee: r.entryFee,
             deadline: r.deadline,
             settle_window: r.settleWindow,
@@ -343,34 +401,7 @@ impl ArenaClient {
         hash: TxHash,
         action: &str,
     ) -> Result<TxOutcome, ChainError> {
-        let confirmation_time = CONFIRMATION_TIMEOUT * self.chain.confirmations() as u32;
-        let receipt = loop {
-            let mined = self
-                .chain
-                .wait_for_receipt(hash, RECEIPT_TIMEOUT)
-                .await?
-                .ok_or_else(|| {
-                    rpc_error(
-                        format!("transaction {hash} not mined within {RECEIPT_TIMEOUT:?}"),
-                        self.chain.url(),
-                        action,
-                    )
-                })?;
-            if let Some(confirmed) = self
-                .chain
-                .wait_for_confirmations(mined, action, confirmation_time)
-                .await?
-            {
-                break confirmed;
-            }
-        };
-        if !receipt.status() {
-            return Err(ChainError::TxFailed {
-                action: action.to_string(),
-                hash,
-            });
-        }
-        Ok(TxOutcome::from_receipt(&receipt))
+        confirm_on(&self.chain, hash, action).await
     }
 
     async fn finish(
@@ -389,4 +420,56 @@ impl ArenaClient {
     fn err(&self, e: alloy::contract::Error, action: &str) -> ChainError {
         from_contract_error(e, self.chain.url(), action)
     }
+}
+
+/// The transactions that paid one entry: the token approval when one was needed, and the
+/// entry itself.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryPaid {
+    pub approve: Option<TxOutcome>,
+    pub enter: TxOutcome,
+}
+
+/// How an asset is named in messages: "ETH", or "token 0x…".
+pub fn asset_name(asset: Address) -> String {
+    if asset == NATIVE {
+        "ETH".into()
+    } else {
+        format!("token {asset}")
+    }
+}
+
+/// Waits on `chain` for a sent transaction and its confirmations, and turns a failed one into
+/// an error naming `action`.
+pub(crate) async fn confirm_on(
+    chain: &Chain,
+    hash: TxHash,
+    action: &str,
+) -> Result<TxOutcome, ChainError> {
+    let confirmation_time = CONFIRMATION_TIMEOUT * chain.confirmations() as u32;
+    let receipt = loop {
+        let mined = chain
+            .wait_for_receipt(hash, RECEIPT_TIMEOUT)
+            .await?
+            .ok_or_else(|| {
+                rpc_error(
+                    format!("transaction {hash} not mined within {RECEIPT_TIMEOUT:?}"),
+                    chain.url(),
+                    action,
+                )
+            })?;
+        if let Some(confirmed) = chain
+            .wait_for_confirmations(mined, action, confirmation_time)
+            .await?
+        {
+            break confirmed;
+        }
+    };
+    if !receipt.status() {
+        return Err(ChainError::TxFailed {
+            action: action.to_string(),
+            hash,
+        });
+    }
+    Ok(TxOutcome::from_receipt(&receipt))
 }

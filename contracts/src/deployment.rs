@@ -1,5 +1,5 @@
-//! The record of where the Arena contract was deployed: its address, operator and the chain id
-//! it lives on. Connecting checks the node against it, so a URL pointing at another network
+//! The record of where the Arena contract was deployed: its address, operator, the chain id
+//! it lives on, and the Test USD stablecoin deployed next to it on a local chain. Connecting checks the node against it, so a URL pointing at another network
 //! (or a reset chain) is refused before any transaction is sent.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::chain::Chain;
 use crate::client::ArenaClient;
 use crate::error::{ChainError, rpc_error};
+use crate::token::TokenClient;
 
 /// A deployment as stored in `deployment.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +21,10 @@ pub struct Deployment {
     /// The operator at deployment time (older records lack it).
     #[serde(default)]
     pub operator: Option<Address>,
+    /// The Test USD stablecoin deployed next to the contract, for token-fee tiers (`token =
+    /// "stablecoin"` in a space); none on a chain where it was not deployed, and in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stablecoin: Option<Address>,
 }
 
 impl Deployment {
@@ -51,15 +56,35 @@ impl Deployment {
             .map_err(|e| record_error(path, format!("not written: {e}")))
     }
 
-    /// Deploys a new Arena operated by `chain`'s account and returns it with its record.
-    pub async fn deploy(chain: &Chain) -> Result<(ArenaClient, Deployment), ChainError> {
+    /// Deploys a new Arena operated by `chain`'s account and returns it with its record; with
+    /// `test_usd_holders`, also the Test USD stablecoin minted to them (local chains only: the
+    /// token is worthless).
+    pub async fn deploy(
+        chain: &Chain,
+        test_usd_holders: Option<&[Address]>,
+    ) -> Result<(ArenaClient, Deployment), ChainError> {
         let client = ArenaClient::deploy(chain, chain.account()).await?;
-        let record = Deployment {
+        let mut record = Deployment {
             contract: client.address(),
             chain_id: chain.chain_id().await?,
             operator: Some(chain.account()),
+            stablecoin: None,
         };
+        if let Some(holders) = test_usd_holders {
+            record.deploy_test_usd(chain, holders).await?;
+        }
         Ok((client, record))
+    }
+
+    /// Deploys the Test USD stablecoin minted to `holders` and records it.
+    pub async fn deploy_test_usd(
+        &mut self,
+        chain: &Chain,
+        holders: &[Address],
+    ) -> Result<TokenClient, ChainError> {
+        let token = TokenClient::deploy_test_usd(chain, holders).await?;
+        self.stablecoin = Some(token.address());
+        Ok(token)
     }
 
     /// The contract of this record on `chain`, after checking that the node serves the

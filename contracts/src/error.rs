@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use alloy::primitives::{B256, TxHash};
 
 use crate::bindings::Arena::ArenaErrors;
+use crate::bindings::TestUSD::TestUSDErrors;
 use crate::node_url::NodeUrl;
 
 /// Everything that can go wrong talking to the chain.
@@ -132,6 +133,30 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
             "paid {} wei but the entry fee is exactly {} wei",
             e.sent, e.required
         ),
+        E::NotAToken(e) => format!(
+            "fee token {} has no contract code on this chain: deploy the token first, or use address 0 for ETH",
+            e.token
+        ),
+        E::NativeSentToTokenRound(e) => format!(
+            "sent {} wei, but this round's fee is paid in token {}: send no ETH and approve the token instead",
+            e.sent, e.token
+        ),
+        E::InsufficientAllowance(e) => format!(
+            "the Arena contract may take {} of token {} from the entrant but the entry fee is {}: approve the contract for at least the fee first",
+            e.allowance, e.token, e.required
+        ),
+        E::InsufficientTokenBalance(e) => format!(
+            "the entrant holds {} of token {} but the entry fee is {}: fund the account with the token first",
+            e.balance, e.token, e.required
+        ),
+        E::FeeOnTransferToken(e) => format!(
+            "token {} delivered {} of a {} fee (it takes a fee on transfer); such tokens are refused: choose another token",
+            e.token, e.received, e.required
+        ),
+        E::TokenTransferFailed(e) => format!(
+            "token {} refused to transfer {} to {}",
+            e.token, e.amount, e.to
+        ),
         E::EntriesClosed(e) => format!("entries closed at deadline {}", e.deadline),
         E::EntriesStillOpen(e) => format!(
             "entries are open until {}; settle after the deadline",
@@ -153,9 +178,29 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
         ),
         E::NotAnEntrant(e) => format!("agent {} did not enter this round", e.agent),
         E::DuplicateEntrant(e) => format!("agent {} appears twice in the ranking", e.agent),
-        E::NothingToWithdraw(e) => format!("{} has no balance to withdraw", e.account),
+        E::NothingToWithdraw(e) => format!(
+            "{} has no balance in {} to withdraw",
+            e.account,
+            crate::client::asset_name(e.asset)
+        ),
         E::TransferFailed(e) => format!("sending {} wei to {} failed", e.amount, e.to),
         E::Reentrancy(_) => "reentrant call refused".into(),
+    }
+}
+
+/// A readable sentence for a refusal of the Test USD token.
+fn describe_token_revert(error: &TestUSDErrors) -> String {
+    use TestUSDErrors as E;
+    match error {
+        E::InsufficientBalance(e) => format!(
+            "{} holds {} of the token but {} are needed: fund the account first",
+            e.from, e.balance, e.needed
+        ),
+        E::InsufficientAllowance(e) => format!(
+            "{} may take {} of the token but {} are needed: approve it for more",
+            e.spender, e.allowance, e.needed
+        ),
+        E::ZeroAddress(_) => "the token refuses to send to the zero address".into(),
     }
 }
 
@@ -170,6 +215,13 @@ pub(crate) fn from_contract_error(
             action: action.to_string(),
             reason: describe_revert(&decoded),
             error: Some(decoded),
+        };
+    }
+    if let Some(decoded) = err.as_decoded_interface_error::<TestUSDErrors>() {
+        return ChainError::Reverted {
+            action: action.to_string(),
+            reason: describe_token_revert(&decoded),
+            error: None,
         };
     }
     if let Some(data) = err.as_revert_data() {

@@ -161,14 +161,19 @@ async fn assert_paid_once(env: &Env, ranking: &[Address]) {
     let (protocol, rewards) =
         expected_payout(ranking.len(), FEE, &DEFAULT_SPLIT_BPS, PROTOCOL_FEE_BPS);
     assert_eq!(
-        c.balance_of(c.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, c.chain().account())
+            .await
+            .unwrap(),
         U256::from(protocol)
     );
     for (who, want) in ranking.iter().zip(&rewards) {
-        assert_eq!(c.balance_of(*who).await.unwrap(), U256::from(*want));
+        assert_eq!(
+            c.balance_of(contracts::NATIVE, *who).await.unwrap(),
+            U256::from(*want)
+        );
     }
     assert_eq!(
-        c.total_owed().await.unwrap(),
+        c.total_owed(contracts::NATIVE).await.unwrap(),
         U256::from(FEE * ranking.len() as u128)
     );
 }

@@ -32,10 +32,13 @@ async fn one_owner_enters_two_agents_and_is_paid_for_each() {
         .unwrap();
     let (_, rewards) = expected_payout(3, FEE, &spec.split_bps, PROTOCOL_FEE_BPS);
     assert_eq!(
-        c.balance_of(o).await.unwrap(),
+        c.balance_of(contracts::NATIVE, o).await.unwrap(),
         U256::from(rewards[0] + rewards[2])
     );
-    assert_eq!(c.balance_of(r).await.unwrap(), U256::from(rewards[1]));
+    assert_eq!(
+        c.balance_of(contracts::NATIVE, r).await.unwrap(),
+        U256::from(rewards[1])
+    );
     let credits = c.credits(1).await.unwrap();
     let of = |agent| credits.iter().find(|e| e.agent == agent).unwrap();
     assert_eq!((of(first).account, of(first).place), (o, U256::from(1)));

@@ -24,10 +24,33 @@ const EXPECTED: &[(&str, &str)] = &[
         "runs: 256, calls: 16384",
     ),
     (
+        "invariant_timedOutRoundsRefundEveryFee()",
+        "runs: 256, calls: 16384",
+    ),
+    (
         "testFuzz_nonOperatorCannotOpenSettleOrCancel(address,uint64)",
         "runs: 256",
     ),
     ("testFuzz_reentrantWithdrawGetsNothing(uint8)", "runs: 256"),
+    (
+        "testFuzz_tokenEntryPullsExactlyTheFee(uint128,uint128)",
+        "runs: 256",
+    ),
+    (
+        "testFuzz_shortAllowanceOrBalanceIsRefused(uint128,uint128)",
+        "runs: 256",
+    ),
+    (
+        "testFuzz_ethSentToATokenRoundIsRefused(uint96)",
+        "runs: 256",
+    ),
+    ("testFuzz_feeOnTransferTokenIsRefused(uint96)", "runs: 256"),
+    ("testFuzz_falseReturningTokenIsRefused(uint96)", "runs: 256"),
+    (
+        "testFuzz_noReturnTokenRoundTimesOutAndRefunds(uint96)",
+        "runs: 256",
+    ),
+    ("test_openRefusesATokenWithoutCode()", "gas:"),
 ];
 
 #[test]

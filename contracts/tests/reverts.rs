@@ -266,7 +266,11 @@ async fn cancel_refuses_outsiders_and_finished_rounds() {
 #[tokio::test]
 async fn withdraw_refuses_empty_balances() {
     let env = Env::start(2).await;
-    refused!(env, env.players[0].withdraw(), NothingToWithdraw);
+    refused!(
+        env,
+        env.players[0].withdraw(contracts::NATIVE),
+        NothingToWithdraw
+    );
 }
 
 /// An attacker contract wins a round and re-enters `withdraw` from its receive hook: the nested
@@ -296,7 +300,11 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
         .settle(1, &agents(&ranking), root("r"))
         .await
         .unwrap();
-    let owed = env.operator.balance_of(*attacker.address()).await.unwrap();
+    let owed = env
+        .operator
+        .balance_of(contracts::NATIVE, *attacker.address())
+        .await
+        .unwrap();
     assert!(owed > U256::ZERO);
     let contract_before = chain.balance(env.operator.address()).await.unwrap();
 
@@ -310,7 +318,10 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
         "expected Reentrancy, got {err}"
     );
     assert_eq!(
-        env.operator.balance_of(*attacker.address()).await.unwrap(),
+        env.operator
+            .balance_of(contracts::NATIVE, *attacker.address())
+            .await
+            .unwrap(),
         owed
     );
     assert_eq!(
@@ -337,7 +348,10 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
         "expected TransferFailed, got {err}"
     );
     assert_eq!(
-        env.operator.balance_of(*attacker.address()).await.unwrap(),
+        env.operator
+            .balance_of(contracts::NATIVE, *attacker.address())
+            .await
+            .unwrap(),
         owed
     );
 

@@ -37,13 +37,15 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
 
     let (protocol, rewards) = expected_payout(n, FEE, &spec.split_bps, PROTOCOL_FEE_BPS);
     assert_eq!(
-        c.balance_of(c.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, c.chain().account())
+            .await
+            .unwrap(),
         U256::from(protocol)
     );
     for (i, who) in ranking.iter().enumerate() {
         let want = rewards.get(i).copied().unwrap_or(0);
         assert_eq!(
-            c.balance_of(*who).await.unwrap(),
+            c.balance_of(contracts::NATIVE, *who).await.unwrap(),
             U256::from(want),
             "place {}",
             i + 1
@@ -54,7 +56,7 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
         FEE * n as u128,
         "no wei lost"
     );
-    assert_eq!(c.total_owed().await.unwrap(), pot);
+    assert_eq!(c.total_owed(contracts::NATIVE).await.unwrap(), pot);
     let info = c.round(1).await.unwrap();
     assert_eq!(info.state, RoundState::Settled);
     assert_eq!(info.result_root, root("record"));
@@ -72,16 +74,19 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
             .find(|p| p.chain().account() == *who)
             .unwrap();
         let before = c.chain().balance(*who).await.unwrap();
-        let out = player.withdraw().await.expect("withdraw");
+        let out = player.withdraw(contracts::NATIVE).await.expect("withdraw");
         let after = c.chain().balance(*who).await.unwrap();
         assert_eq!(after + out.fee_paid, before + U256::from(rewards[i]));
-        assert_eq!(c.balance_of(*who).await.unwrap(), U256::ZERO);
+        assert_eq!(
+            c.balance_of(contracts::NATIVE, *who).await.unwrap(),
+            U256::ZERO
+        );
     }
-    c.withdraw()
+    c.withdraw(contracts::NATIVE)
         .await
         .expect("operator withdraws the protocol fee");
     assert_eq!(c.chain().balance(c.address()).await.unwrap(), U256::ZERO);
-    assert_eq!(c.total_owed().await.unwrap(), U256::ZERO);
+    assert_eq!(c.total_owed(contracts::NATIVE).await.unwrap(), U256::ZERO);
     (enter_gas, settled.gas_used)
 }
 
@@ -184,10 +189,15 @@ async fn cancel_refunds_every_entrant_exactly_its_fee() {
     let c = &env.operator;
     c.cancel(1).await.expect("cancel");
     for who in &entrants {
-        assert_eq!(c.balance_of(*who).await.unwrap(), U256::from(FEE));
+        assert_eq!(
+            c.balance_of(contracts::NATIVE, *who).await.unwrap(),
+            U256::from(FEE)
+        );
     }
     assert_eq!(
-        c.balance_of(c.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, c.chain().account())
+            .await
+            .unwrap(),
         U256::ZERO,
         "no fee on cancel"
     );
@@ -200,7 +210,9 @@ async fn cancel_refunds_every_entrant_exactly_its_fee() {
             .all(|e| e.place == U256::ZERO && e.amount == U256::from(FEE))
     );
     for p in &env.players[..5] {
-        p.withdraw().await.expect("withdraw refund");
+        p.withdraw(contracts::NATIVE)
+            .await
+            .expect("withdraw refund");
     }
     assert_eq!(c.chain().balance(c.address()).await.unwrap(), U256::ZERO);
 }
@@ -248,7 +260,10 @@ async fn gas_of_every_call() {
         "cancel by anyone after the timeout, 3 agents".into(),
         outsider.cancel(3).await.unwrap().gas_used,
     ));
-    gas.push(("withdraw".into(), p0.withdraw().await.unwrap().gas_used));
+    gas.push((
+        "withdraw".into(),
+        p0.withdraw(contracts::NATIVE).await.unwrap().gas_used,
+    ));
     for (call, used) in gas {
         assert!(used > 21_000, "{call} did real work");
         println!("GAS {call} = {used}");

@@ -44,19 +44,25 @@ async fn entrants_recover_their_fees_when_the_operator_vanishes() {
     let c = &env.operator;
     assert_eq!(c.round(1).await.unwrap().state, RoundState::Cancelled);
     assert_eq!(
-        c.balance_of(p0.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, p0.chain().account())
+            .await
+            .unwrap(),
         U256::from(2 * FEE)
     );
     assert_eq!(
-        c.balance_of(p1.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, p1.chain().account())
+            .await
+            .unwrap(),
         U256::from(FEE)
     );
     assert_eq!(
-        c.balance_of(outsider.chain().account()).await.unwrap(),
+        c.balance_of(contracts::NATIVE, outsider.chain().account())
+            .await
+            .unwrap(),
         U256::ZERO
     );
     assert_eq!(
-        c.total_owed().await.unwrap(),
+        c.total_owed(contracts::NATIVE).await.unwrap(),
         before[0],
         "everything held is owed back"
     );
@@ -73,8 +79,14 @@ async fn entrants_recover_their_fees_when_the_operator_vanishes() {
     assert!(late.to_string().contains("not open"), "{late}");
     for p in [p0, p1] {
         let wallet = chain.balance(p.chain().account()).await.unwrap();
-        let owed = c.balance_of(p.chain().account()).await.unwrap();
-        let out = p.withdraw().await.expect("withdraw refund");
+        let owed = c
+            .balance_of(contracts::NATIVE, p.chain().account())
+            .await
+            .unwrap();
+        let out = p
+            .withdraw(contracts::NATIVE)
+            .await
+            .expect("withdraw refund");
         assert_eq!(
             chain.balance(p.chain().account()).await.unwrap() + out.fee_paid,
             wallet + owed

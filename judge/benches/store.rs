@@ -79,6 +79,7 @@ fn main() {
             opened_at: r,
             result_root: None,
             transactions: vec![],
+            fee: None,
         };
         let pairs: Vec<PreferencePair> = (0..PAIRS_PER_ROUND)
             .map(|i| PreferencePair {

@@ -20,7 +20,7 @@ pub enum RoundStatus {
     Cancelled,
 }
 
-/// A round: which space, which prompt, who entered.
+/// A round: which space, which prompt, who entered, at what fee.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoundRecord {
     pub id: RoundId,
@@ -38,6 +38,61 @@ pub struct RoundRecord {
     /// Transactions sent for the round, in order.
     #[serde(default)]
     pub transactions: Vec<TxRecord>,
+    /// The fee tier the round was opened in (rounds stored before tiers have none: they paid
+    /// their space's ETH fee).
+    #[serde(default)]
+    pub fee: Option<RoundFee>,
+}
+
+/// What entering a round cost: its space's fee tier, in ETH or a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundFee {
+    /// The tier's name in the space file.
+    pub tier: String,
+    /// The fee token's 0x address, `None` for ETH.
+    pub token: Option<String>,
+    /// The asset's symbol ("ETH", "TUSD").
+    pub symbol: String,
+    /// Decimals of the asset's amounts (18 for ETH).
+    pub decimals: u8,
+    /// Fee per agent in the asset's smallest unit, as a decimal string (fees exceed 64 bits).
+    pub amount: String,
+}
+
+impl RoundFee {
+    /// The fee for people: "free (tier free)", "0.01 ETH per agent (tier eth)",
+    /// "1 TUSD per agent (tier usd-1, token 0x…)".
+    pub fn describe(&self) -> String {
+        let token = self
+            .token
+            .as_ref()
+            .map(|t| format!(", token {t}"))
+            .unwrap_or_default();
+        if self.amount.trim_start_matches('0').is_empty() {
+            return format!("free (tier {}{token})", self.tier);
+        }
+        format!(
+            "{} {} per agent (tier {}{token})",
+            decimal_amount(&self.amount, self.decimals),
+            self.symbol,
+            self.tier
+        )
+    }
+}
+
+/// `units` of an asset with `decimals` decimals, written as a decimal number without trailing
+/// zeros: ("1500000", 6) is "1.5".
+pub fn decimal_amount(units: &str, decimals: u8) -> String {
+    let digits = units.trim_start_matches('0');
+    let decimals = usize::from(decimals);
+    let padded = format!("{digits:0>width$}", width = decimals + 1);
+    let (whole, fraction) = padded.split_at(padded.len() - decimals);
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.is_empty() {
+        whole.to_owned()
+    } else {
+        format!("{whole}.{fraction}")
+    }
 }
 
 /// A transaction sent for a round.
@@ -155,4 +210,38 @@ pub struct AgentVersion {
     pub rounds_played: usize,
     /// What was changed, and why it was kept or rolled back.
     pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_written_in_whole_units() {
+        assert_eq!(decimal_amount("1500000", 6), "1.5");
+        assert_eq!(decimal_amount("1000000", 6), "1");
+        assert_eq!(decimal_amount("7", 6), "0.000007");
+        assert_eq!(decimal_amount("10000000000000000", 18), "0.01");
+        assert_eq!(decimal_amount("0", 18), "0");
+    }
+
+    #[test]
+    fn a_fee_names_its_tier_asset_and_token() {
+        let fee = RoundFee {
+            tier: "usd-1".into(),
+            token: Some("0xabc".into()),
+            symbol: "TUSD".into(),
+            decimals: 6,
+            amount: "1000000".into(),
+        };
+        assert_eq!(fee.describe(), "1 TUSD per agent (tier usd-1, token 0xabc)");
+        let free = RoundFee {
+            tier: "free".into(),
+            token: None,
+            symbol: "ETH".into(),
+            decimals: 18,
+            amount: "0".into(),
+        };
+        assert_eq!(free.describe(), "free (tier free)");
+    }
 }

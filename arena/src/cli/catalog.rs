@@ -145,6 +145,16 @@ pub fn spaces(command: SpacesCommand) -> Result<()> {
             s.judging.answer_check,
             if s.judging.llm { " + LLM judge" } else { "" }
         );
+        let tiers: Vec<String> = s
+            .all_tiers()
+            .iter()
+            .map(|t| match (t.fee.trim_start_matches('0'), &t.token) {
+                ("", _) => format!("{} (free)", t.name),
+                (_, None) => format!("{} ({} wei)", t.name, t.fee),
+                (_, Some(token)) => format!("{} ({} units of {token})", t.name, t.fee),
+            })
+            .collect();
+        println!("  tiers (--tier): {}", tiers.join(", "));
     }
     Ok(())
 }

@@ -14,7 +14,7 @@ use alloy::primitives::{Address, U256};
 use anyhow::{Context, bail};
 use contracts::deployment::has_code;
 use contracts::signer::{PRIVATE_KEY_ENV, parse_private_key, write_keystore};
-use contracts::{AnvilNode, ArenaClient, Chain, Deployment};
+use contracts::{AnvilNode, ArenaClient, Chain, Deployment, NATIVE, TokenClient};
 use serde::{Deserialize, Serialize};
 
 use super::signer::{SignerArgs, password};
@@ -87,6 +87,10 @@ pub struct Connection {
     /// Directory of the chain's state files.
     #[arg(long, default_value = DEFAULT_STATE_DIR)]
     state_dir: PathBuf,
+    /// With `deploy` on a node given by --rpc-url: deploy the Test USD stablecoin too, minted
+    /// to the operator (on the chain of `arena chain up` it is always deployed).
+    #[arg(long)]
+    test_usd: bool,
 }
 
 /// What `up` tells the other commands about the local node. The key is one of anvil's public
@@ -154,11 +158,29 @@ fn up(port: u16, accounts: usize, state_dir: &Path) -> anyhow::Result<()> {
 
 async fn deploy(conn: &Connection) -> anyhow::Result<()> {
     let chain = connect(conn).await?;
-    let (client, record) = Deployment::deploy(&chain).await?;
+    // On the chain `arena chain up` started, Test USD goes next to the arena, minted to its
+    // accounts; another node gets no worthless token unless it is asked for.
+    let holders = match (
+        &conn.rpc_url,
+        read_json::<NodeFile>(&conn.state_dir.join("node.json")),
+    ) {
+        (None, Ok(node)) => Some(node.accounts),
+        _ if conn.test_usd => Some(vec![chain.account()]),
+        _ => None,
+    };
+    let (client, record) = Deployment::deploy(&chain, holders.as_deref()).await?;
     record.save(&conn.state_dir.join("deployment.json"))?;
     println!("Arena deployed at {}", client.address());
     println!("operator: {}", chain.account());
     println!("chain id: {}", record.chain_id);
+    match (record.stablecoin, holders) {
+        (Some(token), Some(holders)) => println!(
+            "Test USD (TUSD, 6 decimals) at {token}: {} TUSD minted to each of {} accounts",
+            contracts::token::TEST_USD_PER_HOLDER / 1_000_000,
+            holders.len()
+        ),
+        _ => println!("no test stablecoin (token tiers need one: --test-usd deploys it)"),
+    }
     Ok(())
 }
 
@@ -197,11 +219,14 @@ async fn status(conn: &Connection) -> anyhow::Result<()> {
     let client = arena(conn, &chain).await?;
     println!("contract: {}", client.address());
     println!("operator: {}", client.operator().await?);
-    println!(
-        "holds:    {} wei, owes {} wei",
-        chain.balance(client.address()).await?,
-        client.total_owed().await?
-    );
+    for asset in assets(conn) {
+        println!(
+            "holds:    {} {unit}, owes {} {unit}",
+            client.holdings(asset).await?,
+            client.total_owed(asset).await?,
+            unit = unit_of(asset)
+        );
+    }
     let ids = client.round_ids().await?;
     if ids.is_empty() {
         println!("rounds:   none yet");
@@ -209,7 +234,7 @@ async fn status(conn: &Connection) -> anyhow::Result<()> {
     for id in ids {
         let r = client.round(id).await?;
         println!(
-            "round {id}: {}, {} agents of {} owners, fee {} wei, deadline {}, times out {}, split {:?} bps, protocol fee {} bps, result root {}",
+            "round {id}: {}, {} agents of {} owners, fee {} {}, deadline {}, times out {}, split {:?} bps, protocol fee {} bps, result root {}",
             r.state,
             r.agents.len(),
             r.owners
@@ -217,6 +242,7 @@ async fn status(conn: &Connection) -> anyhow::Result<()> {
                 .collect::<std::collections::BTreeSet<_>>()
                 .len(),
             r.entry_fee,
+            unit_of(r.fee_token),
             r.deadline,
             r.times_out_at(),
             r.split_bps,
@@ -251,23 +277,46 @@ async fn balances(conn: &Connection, accounts: Vec<Address>) -> anyhow::Result<(
     } else {
         accounts
     };
-    println!(
-        "{:<44} {:>28} {:>28}",
-        "account", "arena balance (wei)", "wallet (wei)"
-    );
-    let mut total = U256::ZERO;
-    for account in accounts {
-        let owed = client.balance_of(account).await?;
-        total += owed;
+    for asset in assets(conn) {
+        let unit = unit_of(asset);
         println!(
             "{:<44} {:>28} {:>28}",
-            account.to_string(),
-            owed,
-            chain.balance(account).await?
+            "account",
+            format!("arena balance ({unit})"),
+            format!("wallet ({unit})")
         );
+        let token = (asset != NATIVE).then(|| TokenClient::at(&chain, asset));
+        let mut total = U256::ZERO;
+        for &account in &accounts {
+            let owed = client.balance_of(asset, account).await?;
+            total += owed;
+            let wallet = match &token {
+                Some(token) => token.balance_of(account).await?,
+                None => chain.balance(account).await?,
+            };
+            println!("{:<44} {:>28} {:>28}", account.to_string(), owed, wallet);
+        }
+        println!("{:<44} {:>28}", "total shown", total);
     }
-    println!("{:<44} {:>28}", "total shown", total);
     Ok(())
+}
+
+/// The assets to show: ETH, and the stablecoin of the deployment record when it has one.
+fn assets(conn: &Connection) -> Vec<Address> {
+    let stablecoin = Deployment::load(&conn.state_dir.join("deployment.json"))
+        .ok()
+        .flatten()
+        .and_then(|r| r.stablecoin);
+    std::iter::once(NATIVE).chain(stablecoin).collect()
+}
+
+/// The unit amounts of `asset` are shown in: "wei", or the token's smallest unit.
+fn unit_of(asset: Address) -> String {
+    if asset == NATIVE {
+        "wei".into()
+    } else {
+        format!("units of token {asset}")
+    }
 }
 
 /// Connects with the flags, falling back to the node file `arena chain up` wrote.

@@ -301,6 +301,7 @@ impl Rebuilder<'_> {
                 opened_at: 0,
                 result_root: None,
                 transactions: Vec::new(),
+                fee: None,
             }
         });
         let info = self.runtime.block_on(self.chain.operator.round(id))?;

@@ -16,8 +16,8 @@ pub fn run(command: RoundsCommand, store: &Store) -> Result<()> {
     match command {
         RoundsCommand::List => {
             println!(
-                "{:>5} {:<12} {:<12} {:<40} winner",
-                "round", "space", "status", "agents"
+                "{:>5} {:<12} {:<12} {:<8} {:<40} winner",
+                "round", "space", "status", "tier", "agents"
             );
             for round in store.rounds() {
                 let round = round?;
@@ -25,11 +25,13 @@ pub fn run(command: RoundsCommand, store: &Store) -> Result<()> {
                     .judgment(round.id)?
                     .and_then(|j| j.ranking.order.first().cloned())
                     .unwrap_or_default();
+                let tier = round.fee.as_ref().map_or("-", |f| f.tier.as_str());
                 println!(
-                    "{:>5} {:<12} {:<12} {:<40} {winner}",
+                    "{:>5} {:<12} {:<12} {:<8} {:<40} {winner}",
                     round.id,
                     round.space,
                     format!("{:?}", round.status),
+                    tier,
                     round.agents.join(",")
                 );
             }
@@ -42,6 +44,10 @@ pub fn run(command: RoundsCommand, store: &Store) -> Result<()> {
                 "round {} in space {} ({:?})",
                 round.id, round.space, round.status
             );
+            match &round.fee {
+                Some(fee) => println!("fee: {}", fee.describe()),
+                None => println!("fee: the space's ETH fee (stored before fee tiers)"),
+            }
             println!("prompt: {}", round.prompt);
             if let Some(r) = &round.reference {
                 println!("reference: {r}");

@@ -91,12 +91,21 @@ pub struct PlayArgs {
     /// Cap every answer at this many tokens (quick runs).
     #[arg(long)]
     max_tokens: Option<usize>,
+    /// The space's fee tier to open rounds in: "eth" (its entry_fee_wei, the default) or one
+    /// of its [[tiers]], e.g. "free" or "usd-1" (the test stablecoin; see `arena spaces list`).
+    #[arg(long)]
+    tier: Option<String>,
 }
 
 /// Confirmations on a chain we did not start: a public chain's latest block can be replaced.
 const REMOTE_CONFIRMATIONS: u64 = 3;
 
 impl PlayArgs {
+    /// The fee tier asked for with --tier, if any.
+    pub fn tier(&self) -> Option<&str> {
+        self.tier.as_deref()
+    }
+
     /// The operator's signer for --rpc (read once: a keystore may ask for its
     /// password), `None` on the local anvil; also checks the other flags.
     pub fn operator(&self) -> Result<Option<PrivateKeySigner>> {
@@ -171,6 +180,7 @@ impl PlayArgs {
             judge_model: (self.judge != "none").then(|| self.judge.clone()),
             max_tokens: self.max_tokens,
             entry_window_secs: self.entry_window,
+            tier: self.tier.clone(),
         };
         services.check_against_chain()?;
         Ok(services)
@@ -250,6 +260,8 @@ pub fn prepare(
     let chain_access = chain.access();
     let models = Arc::new(ModelCache::new(fetcher));
     let services = play.services(data_dir, chain, runtime, models)?;
+    // A tier the space lacks, or a token not on this chain, is refused before any round opens.
+    services.tier_of(&space)?;
     let store = services.store.clone();
     let worker = Worker::start(services, space.clone(), roster.clone());
     Ok(Prepared {

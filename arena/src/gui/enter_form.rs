@@ -322,7 +322,9 @@ mod tests {
             .filter(|p| p.agent == "counter")
             .map(|p| p.wei)
             .sum();
-        let owed = chain.block_on(link.operator.balance_of(owner)).unwrap();
+        let owed = chain
+            .block_on(link.operator.balance_of(contracts::NATIVE, owner))
+            .unwrap();
         assert_eq!(
             owed,
             alloy::primitives::U256::from(won),

@@ -74,6 +74,15 @@ pub fn run(
             "no display: run `arena gui` in a desktop session, under `xvfb-run`, or use `arena tournament` for headless play"
         );
     }
+    if let Some(tier) = play
+        .tier()
+        .filter(|t| *t != crate::tournament::space::ETH_TIER)
+    {
+        bail!(
+            "the desktop app plays and shows the spaces' ETH fees only (tier \"{}\"), not --tier {tier}: leave --tier out, or play the tier headless with `arena tournament --tier {tier}`",
+            crate::tournament::space::ETH_TIER
+        );
+    }
     let spaces_dir = lineup
         .spaces
         .clone()

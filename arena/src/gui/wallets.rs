@@ -112,7 +112,7 @@ async fn read_accounts(link: &ChainLink) -> Result<Vec<Account>> {
     let mut accounts = Vec::new();
     for address in link.owner_accounts() {
         let wallet = link.operator.chain().balance(address).await?;
-        let owed = link.operator.balance_of(address).await?;
+        let owed = link.operator.balance_of(contracts::NATIVE, address).await?;
         accounts.push(Account {
             address,
             wallet_wei: u128::try_from(wallet).unwrap_or(u128::MAX),

@@ -1,7 +1,8 @@
 //! The tournament's connection to the chain: its own anvil node (state
 //! saved in the data directory, so a restarted tournament finds its rounds
-//! and balances again) or a given RPC node; the deployed Arena contract;
-//! and a signer per agent owner for paying entry fees.
+//! and balances again) or a given RPC node; the deployed Arena contract and,
+//! on our own node, the Test USD stablecoin next to it; and a signer per
+//! agent owner for paying entry fees.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, bail};
 use contracts::signer::parse_private_key;
-use contracts::{AnvilNode, ArenaClient, Chain, ChainError, Deployment, NodeUrl};
+use contracts::{AnvilNode, ArenaClient, Chain, ChainError, Deployment, NATIVE, NodeUrl};
 
 /// Funded accounts of the tournament's own node: operator plus owners.
 const LOCAL_ACCOUNTS: usize = 10;
@@ -55,6 +56,8 @@ impl ChainAccess {
 /// The operator's client, the owners' clients, and the node if we run it.
 pub struct ChainLink {
     pub operator: ArenaClient,
+    /// The test stablecoin recorded with the deployment, for token-fee tiers.
+    pub stablecoin: Option<Address>,
     owners: HashMap<Address, ArenaClient>,
     access: ChainAccess,
     /// Whether we may move the chain's clock (our own anvil).
@@ -119,7 +122,11 @@ impl ChainLink {
             dir: dir.to_owned(),
             local,
         };
-        let operator = deployed(&chain, dir, local).await?;
+        let holders: Vec<Address> = owner_keys
+            .iter()
+            .filter_map(|k| parse_private_key(k).ok().map(|s| s.address()))
+            .collect();
+        let (operator, record) = deployed(&chain, dir, local.then_some(&holders[..])).await?;
         let mut owners = HashMap::new();
         owners.insert(chain.account(), operator.clone());
         for (line, k) in owner_keys.iter().enumerate() {
@@ -133,6 +140,7 @@ impl ChainLink {
         }
         Ok(Self {
             operator,
+            stablecoin: record.stablecoin,
             owners,
             access,
             local,
@@ -152,10 +160,19 @@ impl ChainLink {
         accounts
     }
 
-    /// Withdraws `owner`'s pull-payment balance to its wallet.
+    /// The assets fees can be paid in here: ETH, and the stablecoin when there is one.
+    pub fn assets(&self) -> Vec<Address> {
+        std::iter::once(NATIVE).chain(self.stablecoin).collect()
+    }
+
+    /// Withdraws `owner`'s pull-payment balances, in every asset it has one, to its wallet.
     pub async fn withdraw(&self, owner: Address) -> Result<()> {
         let client = self.owner(&owner.to_string())?;
-        client.withdraw().await?;
+        for asset in self.assets() {
+            if !client.balance_of(asset, owner).await?.is_zero() {
+                client.withdraw(asset).await?;
+            }
+        }
         Ok(())
     }
 
@@ -198,10 +215,17 @@ fn wait_for_previous_node(pid_file: &Path) {
 /// The contract recorded in `dir`, checked against the node (chain id, code,
 /// operator), or a new deployment when there is no record. Our own anvil may
 /// have lost its state, so there a stale record is replaced; on any other
-/// node a mismatch is refused before a transaction is sent.
-async fn deployed(chain: &Chain, dir: &Path, local: bool) -> Result<ArenaClient> {
+/// node a mismatch is refused before a transaction is sent. On our own node
+/// (`test_usd_holders` given) the Test USD stablecoin is deployed too, minted
+/// to the holders, and added to a record that lacks it.
+async fn deployed(
+    chain: &Chain,
+    dir: &Path,
+    test_usd_holders: Option<&[Address]>,
+) -> Result<(ArenaClient, Deployment)> {
     let path = dir.join("deployment.json");
-    if let Some(record) = Deployment::load(&path)? {
+    let local = test_usd_holders.is_some();
+    if let Some(mut record) = Deployment::load(&path)? {
         match record.attach(chain, &path).await {
             Ok(client) => {
                 let operator = client.operator().await?;
@@ -212,13 +236,17 @@ async fn deployed(chain: &Chain, dir: &Path, local: bool) -> Result<ArenaClient>
                         chain.account()
                     );
                 }
-                return Ok(client);
+                if let (None, Some(holders)) = (record.stablecoin, test_usd_holders) {
+                    record.deploy_test_usd(chain, holders).await?;
+                    record.save(&path)?;
+                }
+                return Ok((client, record));
             }
             Err(ChainError::NoContract { .. } | ChainError::ChainMismatch { .. }) if local => {}
             Err(e) => return Err(e.into()),
         }
     }
-    let (client, record) = Deployment::deploy(chain).await?;
+    let (client, record) = Deployment::deploy(chain, test_usd_holders).await?;
     record.save(&path)?;
-    Ok(client)
+    Ok((client, record))
 }

@@ -28,6 +28,7 @@ use judge::{
 };
 
 use super::chain_link::ChainLink;
+use super::fee_tier::{self, ResolvedTier};
 use super::result_root::result_root;
 use super::space::Space;
 use super::worker::Payout;
@@ -54,6 +55,8 @@ pub struct Services {
     pub max_tokens: Option<usize>,
     /// Seconds between a round's opening and its entry deadline.
     pub entry_window_secs: u64,
+    /// The fee tier new rounds are opened in (`None`: the space's first).
+    pub tier: Option<String>,
 }
 
 /// Models loaded once and shared by every agent that uses them.
@@ -148,8 +151,15 @@ impl Services {
         Ok(())
     }
 
-    /// Creates the next round of `space` for `agents`, stores it, then opens it on chain.
+    /// The fee tier this run opens rounds of `space` in, checked against the chain.
+    pub fn tier_of(&self, space: &Space) -> Result<ResolvedTier> {
+        self.block_on(fee_tier::resolve(space, self.tier.as_deref(), &self.chain))
+    }
+
+    /// Creates the next round of `space` for `agents` in this run's tier, stores it, then opens
+    /// it on chain.
     pub fn open_round(&self, space: &Space, agents: &[&Agent]) -> Result<RoundRecord> {
+        let tier = self.tier_of(space)?;
         let id = self.store.next_round_id()?;
         let prompt = prompt_of_round(space, id);
         let mut round = RoundRecord {
@@ -162,6 +172,7 @@ impl Services {
             opened_at: now_secs(),
             result_root: None,
             transactions: Vec::new(),
+            fee: Some(tier.record),
         };
         self.store.put_document("space", &space.name, space)?;
         for agent in agents {
@@ -179,11 +190,16 @@ impl Services {
         if info.state != RoundState::None {
             return Ok(());
         }
+        let tier = match &round.fee {
+            Some(fee) => ResolvedTier::from_record(fee)?,
+            None => self.tier_of(space)?,
+        };
         let now = self.block_on(client.chain().latest_timestamp())?;
         let spec = RoundSpec {
             round_id: round.id,
             space: space_id(space),
-            entry_fee: space.entry_fee()?,
+            fee_token: tier.token,
+            entry_fee: tier.amount,
             deadline: now + self.entry_window_secs,
             settle_window: SETTLE_WINDOW_SECS,
             split_bps: space.reward_split_bps.clone(),
@@ -197,17 +213,12 @@ impl Services {
         self.save(round, RoundStatus::Open)
     }
 
-    /// Pays every missing entry. Returns false when the entry deadline has
+    /// Pays every missing entry, in the asset and amount the chain has for the round (approving
+    /// a token first when needed). Returns false when the entry deadline has
     /// passed with entries missing: the round must then be cancelled.
-    pub fn pay_entries(
-        &self,
-        space: &Space,
-        round: &mut RoundRecord,
-        roster: &[Agent],
-    ) -> Result<bool> {
+    pub fn pay_entries(&self, round: &mut RoundRecord, roster: &[Agent]) -> Result<bool> {
         let info = self.block_on(self.chain.operator.round(round.id))?;
         let now = self.block_on(self.chain.operator.chain().latest_timestamp())?;
-        let fee = space.entry_fee()?;
         for agent_id in round.agents.clone() {
             let agent = find_agent(roster, &agent_id)?;
             let key = agent_key(&agent_id);
@@ -217,10 +228,18 @@ impl Services {
             if now >= info.deadline {
                 return Ok(false);
             }
-            let tx = self.block_on(self.chain.owner(&agent.owner)?.enter(round.id, key, fee))?;
+            let owner = self.chain.owner(&agent.owner)?;
+            let paid =
+                self.block_on(owner.pay_entry(round.id, key, info.fee_token, info.entry_fee))?;
+            if let Some(approve) = paid.approve {
+                round.transactions.push(TxRecord {
+                    action: format!("approve {agent_id}"),
+                    hash: approve.hash.to_string(),
+                });
+            }
             round.transactions.push(TxRecord {
                 action: format!("enter {agent_id}"),
-                hash: tx.hash.to_string(),
+                hash: paid.enter.hash.to_string(),
             });
             self.store.put_round(round)?;
         }

@@ -1,8 +1,9 @@
 //! Spaces: themed prompt sets with their judging rules, round size, time
-//! limit, entry fee and reward split, read from `assets/spaces/*.toml`.
+//! limit, fee tiers and reward split, read from `assets/spaces/*.toml`.
 
 use std::path::{Path, PathBuf};
 
+use alloy::primitives::Address;
 use anyhow::{Context, Result, bail};
 use judge::Check;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,60 @@ pub struct Prompt {
     pub answer: Option<String>,
 }
 
+/// A fee tier a space offers, as written under `[[tiers]]`: a round is played in one tier,
+/// chosen by the tournament (`--tier`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    /// How `--tier` names it: lowercase letters, digits and '-'.
+    pub name: String,
+    /// The entry fee per agent in the asset's smallest unit (wei, or 10^-6 TUSD), as a decimal
+    /// string; "0" makes a free round.
+    pub fee: String,
+    /// What the fee is paid in: absent for ETH, "stablecoin" for the test stablecoin deployed
+    /// with the contract, or a token's 0x address.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+/// The asset a tier's fee is paid in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierToken {
+    Native,
+    /// The Test USD stablecoin of the deployment record.
+    Stablecoin,
+    Address(Address),
+}
+
+/// The name of the tier that `entry_fee_wei` stands for.
+pub const ETH_TIER: &str = "eth";
+
+impl Tier {
+    /// The fee in the asset's smallest unit.
+    pub fn fee(&self) -> Result<u128> {
+        self.fee.trim().parse().with_context(|| {
+            format!(
+                "tier '{}': fee '{}' is not a whole number of the asset's smallest unit",
+                self.name, self.fee
+            )
+        })
+    }
+
+    /// The asset the fee is paid in.
+    pub fn token(&self) -> Result<TierToken> {
+        match self.token.as_deref().map(str::trim) {
+            None | Some("") | Some("eth") => Ok(TierToken::Native),
+            Some("stablecoin") => Ok(TierToken::Stablecoin),
+            Some(other) => other.parse().map(TierToken::Address).map_err(|_| {
+                anyhow::anyhow!(
+                    "tier '{}': token '{other}' is neither \"stablecoin\" nor a 0x token address (leave it out for ETH)",
+                    self.name
+                )
+            }),
+        }
+    }
+}
+
 /// A space as written in its TOML file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,8 +113,12 @@ pub struct Space {
     pub round_seconds: f64,
     /// Token limit of every answer in the space (caps the agent's own).
     pub max_tokens: usize,
-    /// Entry fee in wei, as a decimal string (fees exceed 64 bits).
+    /// Entry fee in wei, as a decimal string (fees exceed 64 bits): the space's first tier,
+    /// named "eth".
     pub entry_fee_wei: String,
+    /// Further fee tiers (a free one, token ones), after the "eth" tier.
+    #[serde(default)]
+    pub tiers: Vec<Tier>,
     /// Reward split of the paid places, in basis points summing to 10000.
     pub reward_split_bps: Vec<u16>,
     pub protocol_fee_bps: u16,
@@ -106,6 +165,29 @@ impl Space {
             );
         }
         self.entry_fee()?;
+        let mut names = vec![ETH_TIER];
+        for tier in &self.tiers {
+            if tier.name.is_empty()
+                || !tier
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                bail!(
+                    "field `tiers`: tier name '{}': use lowercase letters, digits and '-'",
+                    tier.name
+                );
+            }
+            if names.contains(&tier.name.as_str()) {
+                bail!(
+                    "field `tiers`: tier name '{}' is used twice (\"{ETH_TIER}\" is the entry_fee_wei tier): give each tier its own name",
+                    tier.name
+                );
+            }
+            names.push(&tier.name);
+            tier.fee().context("field `tiers`")?;
+            tier.token().context("field `tiers`")?;
+        }
         let total: u32 = self.reward_split_bps.iter().map(|b| u32::from(*b)).sum();
         if self.reward_split_bps.is_empty() || total != 10_000 {
             bail!(
@@ -146,7 +228,37 @@ impl Space {
         Ok(())
     }
 
-    /// The entry fee in wei.
+    /// Every tier the space offers, the "eth" tier of `entry_fee_wei` first.
+    pub fn all_tiers(&self) -> Vec<Tier> {
+        let eth = Tier {
+            name: ETH_TIER.into(),
+            fee: self.entry_fee_wei.clone(),
+            token: None,
+        };
+        std::iter::once(eth)
+            .chain(self.tiers.iter().cloned())
+            .collect()
+    }
+
+    /// The tier called `name`, or the first ("eth") when `name` is `None`; an unknown name is an
+    /// error listing the space's tiers.
+    pub fn tier(&self, name: Option<&str>) -> Result<Tier> {
+        let tiers = self.all_tiers();
+        let Some(name) = name else {
+            return Ok(tiers[0].clone());
+        };
+        let names: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
+        let found = tiers.iter().find(|t| t.name == name).cloned();
+        found.with_context(|| {
+            format!(
+                "space '{}' has no tier '{name}': choose --tier {}",
+                self.name,
+                names.join(", ")
+            )
+        })
+    }
+
+    /// The entry fee in wei of the "eth" tier.
     pub fn entry_fee(&self) -> Result<u128> {
         self.entry_fee_wei.trim().parse().with_context(|| {
             format!(
@@ -223,6 +335,36 @@ mod tests {
         let checks: Vec<AnswerCheck> = spaces.iter().map(|s| s.judging.answer_check).collect();
         assert!(checks.contains(&AnswerCheck::Numeric) && checks.contains(&AnswerCheck::Contains));
         assert!(spaces.iter().any(|s| !s.judging.checks.is_empty()));
+    }
+
+    #[test]
+    fn tiers_follow_the_eth_tier_and_bad_ones_are_refused_by_name() {
+        let mut space = find(&default_dir(), "arithmetic").unwrap();
+        let names: Vec<String> = space.all_tiers().into_iter().map(|t| t.name).collect();
+        assert_eq!(
+            names[0], ETH_TIER,
+            "entry_fee_wei stays the first, default tier"
+        );
+        assert!(names.contains(&"free".to_owned()) && names.contains(&"usd-1".to_owned()));
+        assert_eq!(
+            space.tier(None).unwrap().fee().unwrap(),
+            space.entry_fee().unwrap()
+        );
+        let usd = space.tier(Some("usd-1")).unwrap();
+        assert_eq!(usd.token().unwrap(), TierToken::Stablecoin);
+        assert_eq!(usd.fee().unwrap(), 1_000_000);
+        let err = space.tier(Some("gold")).unwrap_err().to_string();
+        assert!(err.contains("'gold'") && err.contains("usd-1"), "{err}");
+        space.tiers[0].name = ETH_TIER.into();
+        let err = space.validate().unwrap_err().to_string();
+        assert!(err.contains("used twice"), "{err}");
+        space.tiers[0].name = "free".into();
+        space.tiers[0].token = Some("dollars".into());
+        let err = format!("{:#}", space.validate().unwrap_err());
+        assert!(
+            err.contains("dollars") && err.contains("stablecoin"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,15 +1,19 @@
 //! The table printed at the end of a tournament: each agent's MMR in the
 //! space, its Bradley-Terry rating with a 95% interval and style-controlled,
-//! and what its owner can withdraw from the contract.
+//! and what its owner can withdraw from the contract in each asset (ETH, and
+//! the stablecoin when the chain has one), under the run's fee tier.
 
 use std::fmt::Write;
 
 use agents::Agent;
 use alloy::primitives::Address;
 use anyhow::Result;
+use contracts::{NATIVE, TokenClient};
 use judge::export::{Filter, leaderboard_rows};
 use judge::ratings::LeaderboardRow;
+use judge::records::decimal_amount;
 
+use super::fee_tier::ETH_DECIMALS;
 use super::lifecycle::Services;
 use super::space::Space;
 use super::worker::Timings;
@@ -29,15 +33,23 @@ pub fn summarize(
         ..Filter::default()
     };
     let rows = leaderboard_rows(&services.store, &filter)?;
+    let assets = asset_columns(services)?;
     let mut table: Vec<(f64, String)> = Vec::new();
     for agent in roster {
         let mmr = services.store.mmr(&space.name, &agent.id)?;
         let bt = rows.iter().find(|r| r.agent_id == agent.id);
         let owner: Address = agent.owner.parse()?;
-        let owed = services
-            .runtime
-            .block_on(services.chain.operator.balance_of(owner))?;
-        let owed_eth = owed.to_string().parse::<f64>().unwrap_or(0.0) / WEI_PER_ETH;
+        let mut owed = String::new();
+        for (asset, _, decimals) in &assets {
+            let units = services
+                .runtime
+                .block_on(services.chain.operator.balance_of(*asset, owner))?;
+            write!(
+                owed,
+                " {:>16}",
+                decimal_amount(&units.to_string(), *decimals)
+            )?;
+        }
         let bt_text = bt.map_or("-".to_owned(), |r| {
             format!("{:.0} [{:.0}, {:.0}]", r.rating, r.ci_low, r.ci_high)
         });
@@ -45,8 +57,8 @@ pub fn summarize(
         table.push((
             mmr,
             format!(
-                "{:<12} {:>7.1} {:>22} {:>16} {:>12.4}",
-                agent.id, mmr, bt_text, style_text, owed_eth
+                "{:<12} {:>7.1} {:>22} {:>16}{owed}",
+                agent.id, mmr, bt_text, style_text
             ),
         ));
     }
@@ -55,8 +67,17 @@ pub fn summarize(
     writeln!(out, "Leaderboard of space '{}':", space.name)?;
     writeln!(
         out,
-        "{:<12} {:>7} {:>22} {:>16} {:>12}",
-        "agent", "MMR", "Bradley-Terry [95% CI]", "style-controlled", "to withdraw"
+        "Fee of this run's rounds: {}",
+        services.tier_of(space)?.record.describe()
+    )?;
+    let owed_headers: String = assets
+        .iter()
+        .map(|(_, symbol, _)| format!(" {:>16}", format!("{symbol} to withdraw")))
+        .collect();
+    writeln!(
+        out,
+        "{:<12} {:>7} {:>22} {:>16}{owed_headers}",
+        "agent", "MMR", "Bradley-Terry [95% CI]", "style-controlled"
     )?;
     for (_, line) in table {
         writeln!(out, "{line}")?;
@@ -66,6 +87,19 @@ pub fn summarize(
     }
     write_timings(&mut out, timings)?;
     Ok(out)
+}
+
+/// The assets balances are shown in: ETH, and the stablecoin when the chain has one, each with
+/// its symbol and decimals.
+fn asset_columns(services: &Services) -> Result<Vec<(Address, String, u8)>> {
+    let mut assets = vec![(NATIVE, "ETH".to_owned(), ETH_DECIMALS)];
+    if let Some(token) = services.chain.stablecoin {
+        let client = TokenClient::at(services.chain.operator.chain(), token);
+        let symbol = services.runtime.block_on(client.symbol())?;
+        let decimals = services.runtime.block_on(client.decimals())?;
+        assets.push((token, symbol, decimals));
+    }
+    Ok(assets)
 }
 
 /// Where this run's time went: generation, judging, and the chain (open,

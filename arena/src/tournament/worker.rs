@@ -84,6 +84,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Payout {
     pub agent: String,
+    /// In the smallest unit of the round's asset: wei, or the token's (10^-6 TUSD).
     pub wei: u128,
 }
 
@@ -259,7 +260,7 @@ fn run(
         }
         Job::Pay(mut round) => {
             services.ensure_open(space, &mut round)?;
-            let paid = services.pay_entries(space, &mut round, roster)?;
+            let paid = services.pay_entries(&mut round, roster)?;
             Outcome::Paid(round, paid)
         }
         Job::Generate(mut round) => {

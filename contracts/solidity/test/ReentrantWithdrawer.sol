@@ -4,7 +4,7 @@ pragma solidity 0.8.37;
 /// The slice of Arena this attacker calls.
 interface IArena {
     function enter(uint64 roundId, bytes32 agent) external payable;
-    function withdraw() external;
+    function withdraw(address asset) external;
 }
 
 /// Test-only attacker: enters a round, and when paid out tries to withdraw again from inside
@@ -35,13 +35,13 @@ contract ReentrantWithdrawer {
     }
 
     function withdraw() external {
-        arena.withdraw();
+        arena.withdraw(address(0));
     }
 
     receive() external payable {
         received += 1;
         if (mode == Mode.Reenter) {
-            arena.withdraw();
+            arena.withdraw(address(0));
         } else if (mode == Mode.Reject) {
             revert();
         }

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test file uses its own subset of these helpers
 
 use alloy::primitives::{Address, B256, U256, keccak256};
-use contracts::{AnvilNode, ArenaClient, Chain, RoundSpec};
+use contracts::{AnvilNode, ArenaClient, Chain, RoundSpec, TokenClient};
 
 /// Entry fee used by most tests: 1 ether plus an odd number of wei, so that integer division
 /// leaves dust in the payout arithmetic.
@@ -61,6 +61,7 @@ impl Env {
         RoundSpec {
             round_id,
             space: keccak256(format!("space-{round_id}")),
+            fee_token: contracts::NATIVE,
             entry_fee: FEE,
             deadline: now + ENTRY_WINDOW,
             settle_window: SETTLE_WINDOW,
@@ -81,6 +82,14 @@ impl Env {
         entrants
     }
 
+    /// Deploys Test USD minted to every player (not to the operator).
+    pub async fn test_usd(&self) -> TokenClient {
+        let holders: Vec<Address> = self.players.iter().map(|p| p.chain().account()).collect();
+        TokenClient::deploy_test_usd(self.operator.chain(), &holders)
+            .await
+            .expect("deploy Test USD")
+    }
+
     /// Moves the clock past every open deadline.
     pub async fn pass_deadline(&self) {
         self.operator
@@ -95,11 +104,17 @@ impl Env {
         let c = &self.operator;
         let mut s = vec![
             c.chain().balance(c.address()).await.unwrap(),
-            c.total_owed().await.unwrap(),
-            c.balance_of(c.chain().account()).await.unwrap(),
+            c.total_owed(contracts::NATIVE).await.unwrap(),
+            c.balance_of(contracts::NATIVE, c.chain().account())
+                .await
+                .unwrap(),
         ];
         for p in &self.players {
-            s.push(c.balance_of(p.chain().account()).await.unwrap());
+            s.push(
+                c.balance_of(contracts::NATIVE, p.chain().account())
+                    .await
+                    .unwrap(),
+            );
         }
         s
     }

@@ -46,6 +46,7 @@ impl RoundSpec<'_> {
             opened_at: 1_700_000_000 + self.id,
             result_root: None,
             transactions: vec![],
+            fee: None,
         };
         let judgment = Judge::checks_only()
             .judge(&Contest {

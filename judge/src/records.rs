@@ -116,6 +116,17 @@ pub enum VersionOrigin {
     Rewritten,
     /// System prompt mutated by rules.
     Mutated,
+    /// Model trained by DPO on the space's preference pairs (`arena train`).
+    Dpo,
+}
+
+/// A model file made by training, as a version refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// Path of the GGUF file.
+    pub path: String,
+    /// Its SHA-256, hex.
+    pub sha256: String,
 }
 
 /// What became of a version of an agent.
@@ -145,6 +156,11 @@ pub struct AgentVersion {
     pub origin: VersionOrigin,
     pub system_prompt: String,
     pub sampling: agents::Sampling,
+    /// The model this version plays with, when it is not the agent file's:
+    /// the GGUF file a DPO run wrote, with its sha256 (what the version's
+    /// answers commit to). Absent in versions made before training existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<TrainedModel>,
     pub status: VersionStatus,
     /// Share of opponents it outranked per round (draws half), over the
     /// rounds of its last generation, once it played.

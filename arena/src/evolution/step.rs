@@ -69,6 +69,26 @@ pub fn current(versions: &[AgentVersion]) -> Option<&AgentVersion> {
         .find(|v| v.status != VersionStatus::RolledBack)
 }
 
+/// Version 1 of `agent` in `space`: its file as it is.
+pub fn first_version(space: &str, agent: &Agent) -> AgentVersion {
+    AgentVersion {
+        space: space.to_owned(),
+        agent_id: agent.id.clone(),
+        version: 1,
+        parent: None,
+        created_after_round: None,
+        origin: VersionOrigin::File,
+        system_prompt: agent.system_prompt.clone(),
+        sampling: agent.sampling.clone(),
+        model: None,
+        status: VersionStatus::Kept,
+        form: None,
+        mmr: None,
+        rounds_played: 0,
+        note: "from the agent file".into(),
+    }
+}
+
 /// The current versions of `agents` in the evolver's space, creating
 /// version 1 from an agent's file when it has none yet.
 pub fn current_versions(store: &Store, space: &str, agents: &[Agent]) -> Result<Vec<AgentVersion>> {
@@ -79,21 +99,7 @@ pub fn current_versions(store: &Store, space: &str, agents: &[Agent]) -> Result<
         match current(&versions) {
             Some(v) => currents.push(v.clone()),
             None => {
-                let v = AgentVersion {
-                    space: space.to_owned(),
-                    agent_id: agent.id.clone(),
-                    version: 1,
-                    parent: None,
-                    created_after_round: None,
-                    origin: VersionOrigin::File,
-                    system_prompt: agent.system_prompt.clone(),
-                    sampling: agent.sampling.clone(),
-                    status: VersionStatus::Kept,
-                    form: None,
-                    mmr: None,
-                    rounds_played: 0,
-                    note: "from the agent file".into(),
-                };
+                let v = first_version(space, agent);
                 first.push(v.clone());
                 currents.push(v);
             }
@@ -103,11 +109,16 @@ pub fn current_versions(store: &Store, space: &str, agents: &[Agent]) -> Result<
     Ok(currents)
 }
 
-/// `agent` playing as `version`.
+/// `agent` playing as `version`: its system prompt, sampling and, for a
+/// trained version, its model file.
 pub fn as_version(agent: &Agent, version: &AgentVersion) -> Result<Agent> {
     let played = Agent {
         system_prompt: version.system_prompt.clone(),
         sampling: version.sampling.clone(),
+        model: version
+            .model
+            .as_ref()
+            .map_or_else(|| agent.model.clone(), |m| m.path.clone()),
         ..agent.clone()
     };
     played.validate().with_context(|| {
@@ -414,6 +425,7 @@ impl Evolver<'_> {
             origin,
             system_prompt: prompt,
             sampling,
+            model: base.model.clone(),
             status: VersionStatus::Trial,
             form: None,
             mmr: None,

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use candle_core::{Device, Tensor};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -99,7 +99,7 @@ pub fn load(path: &Path, model: &LoraModel, digest: &str) -> Result<Option<Resum
             .remove(&name)
             .ok_or_else(|| unusable(&format!("has no adapter {name}")))?;
         if saved.dims() != var.dims() {
-            bail!(unusable(&format!("has adapter {name} of another shape")));
+            return Err(unusable(&format!("has adapter {name} of another shape")));
         }
         var.set(&saved)?;
     }

@@ -35,7 +35,10 @@ pub fn write_merged(source: &Path, merged: &[(String, Tensor)], out: &Path) -> R
     }
     // Tensors in the source's order (by offset); names break no ties.
     let mut names: Vec<&String> = content.tensor_infos.keys().collect();
-    names.sort_by_key(|n| (content.tensor_infos[*n].offset, n.as_str()));
+    names.sort_by(|a, b| {
+        let offset = |n: &String| content.tensor_infos[n].offset;
+        offset(a).cmp(&offset(b)).then_with(|| a.cmp(b))
+    });
     let dev = Device::Cpu;
     let mut tensors: Vec<(&str, QTensor)> = Vec::with_capacity(names.len());
     for name in names {

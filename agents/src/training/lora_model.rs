@@ -94,9 +94,13 @@ pub struct LoraModel {
     /// RoPE tables, (positions, head_dim / 2).
     cos: Tensor,
     sin: Tensor,
-    rank: usize,
+    /// The adapters' scale, alpha / rank.
     scale: f64,
 }
+
+/// LoRA's alpha over the rank: alpha = 2 x rank, a common choice, keeps the
+/// update's size independent of the rank.
+const ADAPTER_SCALE: f64 = 2.0;
 
 impl LoraModel {
     /// Loads the weights of `content` from `reader`, dequantized, with
@@ -178,15 +182,9 @@ impl LoraModel {
             embeddings,
             output,
             layers,
-            rank,
-            scale: 2.0,
+            scale: ADAPTER_SCALE,
             cfg,
         })
-    }
-
-    /// The adapter rank.
-    pub fn rank(&self) -> usize {
-        self.rank
     }
 
     /// Longest sequence the RoPE tables cover.

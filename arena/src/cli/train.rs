@@ -14,7 +14,10 @@ use judge::records::VersionStatus;
 
 use super::export::{check_space, parse_range};
 use super::tournament::full_roster;
-use crate::evolution::dpo::{Plan, TrainOptions};
+use crate::evolution::dpo::{
+    Base, DEFAULT_BATCH, DEFAULT_BETA, DEFAULT_LR, DEFAULT_MAX_LEN, DEFAULT_RANK, DEFAULT_STEPS,
+    Plan, TrainOptions,
+};
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -35,22 +38,22 @@ pub struct TrainArgs {
     #[arg(long)]
     own_tokenizer_only: bool,
     /// Optimizer steps.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = DEFAULT_STEPS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     steps: u64,
     /// DPO's beta: larger keeps the model closer to the untrained one.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = DEFAULT_BETA)]
     beta: f64,
     /// Rank of the LoRA adapters.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256))]
+    #[arg(long, default_value_t = DEFAULT_RANK as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
     rank: u64,
     /// AdamW's learning rate.
-    #[arg(long, default_value_t = 5e-4)]
+    #[arg(long, default_value_t = DEFAULT_LR)]
     lr: f64,
     /// Pairs per step.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=256))]
+    #[arg(long, default_value_t = DEFAULT_BATCH as u64, value_parser = clap::value_parser!(u64).range(1..=256))]
     batch: u64,
     /// Longest prompt plus answer, in tokens (longer answers are cut).
-    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(16..=8192))]
+    #[arg(long, default_value_t = DEFAULT_MAX_LEN as u64, value_parser = clap::value_parser!(u64).range(16..=8192))]
     max_len: u64,
     /// Seed of the order pairs are visited in.
     #[arg(long, default_value_t = 0)]
@@ -101,7 +104,8 @@ pub fn run(args: TrainArgs, fetcher: agents::Fetcher, data_dir: &Path) -> Result
     let plan = {
         let store = super::open_store(data_dir)?;
         check_space(&store, &args.space)?;
-        Plan::new(&store, &fetcher, data_dir, agent, &args.space, options)?
+        let base = Base::current(&store, &args.space, agent)?;
+        Plan::new(&store, &fetcher, data_dir, agent, base, options)?
     };
     eprintln!(
         "training {} (v{} on {}) on {} pairs of space '{}'",

@@ -22,6 +22,14 @@ use super::step::{current, first_version};
 /// rather than a preference.
 pub const MIN_PAIRS: usize = 8;
 
+/// Defaults of `arena train`, which `arena evolve --mutator dpo` uses too.
+pub const DEFAULT_STEPS: usize = 100;
+pub const DEFAULT_BETA: f64 = 0.1;
+pub const DEFAULT_RANK: usize = 8;
+pub const DEFAULT_LR: f64 = 5e-4;
+pub const DEFAULT_BATCH: usize = 2;
+pub const DEFAULT_MAX_LEN: usize = 256;
+
 /// What the user chose.
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
@@ -56,24 +64,72 @@ pub struct Plan {
     pub options: TrainOptions,
 }
 
+impl TrainOptions {
+    /// `arena train`'s defaults with `steps` steps, on all pairs.
+    pub fn with_steps(steps: usize) -> Self {
+        Self {
+            first_round: None,
+            last_round: None,
+            verified_only: false,
+            own_tokenizer_only: true,
+            settings: DpoSettings {
+                beta: DEFAULT_BETA,
+                learning_rate: DEFAULT_LR,
+                batch_pairs: DEFAULT_BATCH,
+                seed: 0,
+            },
+            rank: DEFAULT_RANK,
+            steps,
+            max_len: DEFAULT_MAX_LEN,
+        }
+    }
+}
+
+/// Where a run starts: the version trained from and the new one's number.
+pub struct Base {
+    pub version: AgentVersion,
+    /// Whether `version` is version 1, not stored yet (stored with the new one).
+    pub is_new: bool,
+    pub next_number: u32,
+}
+
+impl Base {
+    /// The agent's current version in `space` (version 1 from its file if
+    /// it has none yet), and the next free number.
+    pub fn current(store: &Store, space: &str, agent: &Agent) -> Result<Self> {
+        let versions = store.agent_versions(space, &agent.id)?;
+        let (version, is_new) = match current(&versions) {
+            Some(v) => (v.clone(), false),
+            None => (first_version(space, agent), true),
+        };
+        Ok(Self {
+            next_number: versions.iter().map(|v| v.version).max().unwrap_or(1) + 1,
+            version,
+            is_new,
+        })
+    }
+}
+
 impl Plan {
-    /// Reads the pairs of `space` from `store` and checks them for
+    /// Reads the pairs of `base`'s space from `store` and checks them for
     /// training `agent`: enough of them, and every answer from a model
-    /// with the same tokenizer as the agent's current model. Files go under
+    /// with the same tokenizer as the base version's model. Files go under
     /// `data_dir` (`training/` for checkpoints, `models/` for models).
     pub fn new(
         store: &Store,
         fetcher: &Fetcher,
         data_dir: &Path,
         agent: &Agent,
-        space: &str,
+        base: Base,
         options: TrainOptions,
     ) -> Result<Self> {
-        let versions = store.agent_versions(space, &agent.id)?;
-        let (base, base_is_new) = match current(&versions) {
-            Some(v) => (v.clone(), false),
-            None => (first_version(space, agent), true),
-        };
+        let space = base.version.space.clone();
+        let space = space.as_str();
+        let Base {
+            version: base,
+            is_new: base_is_new,
+            next_number: version,
+        } = base;
         let filter = Filter {
             space: Some(space.to_owned()),
             first_round: options.first_round,
@@ -149,12 +205,6 @@ impl Plan {
                 rejected: p.rejected,
             })
             .collect();
-        let version = versions
-            .iter()
-            .map(|v| v.version)
-            .max()
-            .unwrap_or(0)
-            + 1;
         let stem = format!("{}-{space}-v{version}", agent.id);
         Ok(Self {
             examples,

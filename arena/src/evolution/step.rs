@@ -15,6 +15,9 @@ use judge::verdict::Ranking;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use agents::training::Progress;
+
+use super::dpo::{Base, Plan, TrainOptions};
 use super::mutation::{instruction_library, mutate_prompt, mutate_sampling};
 use super::rewrite::{LosingAnswer, rewrite_prompt};
 use crate::tournament::lifecycle::{ModelCache, seed_for};
@@ -43,6 +46,8 @@ pub struct Evolver<'a> {
     /// The model that rewrites prompts.
     pub rewriter: &'a str,
     pub seed: u64,
+    /// For [`Mutator::Dpo`].
+    pub training: Training<'a>,
 }
 
 /// The outcome of a generation, for the run's report.
@@ -340,7 +345,10 @@ impl Evolver<'_> {
                     ..base.clone()
                 },
             };
-            let candidate = self.candidate(store, agent, &start, number, rounds, last_round)?;
+            let candidate = match self.mutator {
+                Mutator::Dpo => self.trained(store, agent, &start, number, rounds, last_round)?,
+                _ => self.candidate(store, agent, &start, number, rounds, last_round)?,
+            };
             decisions.push(format!(
                 "{}: form {form:.2} below the median {median:.2}: v{} on trial ({})",
                 agent.id, candidate.version, candidate.note
@@ -371,7 +379,7 @@ impl Evolver<'_> {
     ) -> Result<AgentVersion> {
         let mut rng = StdRng::seed_from_u64(self.seed ^ seed_for(u64::from(number), &agent.id));
         let by_model = match self.mutator {
-            Mutator::Rules | Mutator::Imitate => false,
+            Mutator::Rules | Mutator::Imitate | Mutator::Dpo => false,
             Mutator::Model => true,
             Mutator::Both => rng.random_bool(0.5),
         };
@@ -432,6 +440,55 @@ impl Evolver<'_> {
             rounds_played: 0,
             note: format!("{prompt_note}; {sampling_note}"),
         })
+    }
+
+    /// A candidate version `number` of `agent` whose model is `base`'s
+    /// trained by DPO on the space's pairs; a rules candidate (saying why)
+    /// when the pairs cannot be trained on (too few, say).
+    fn trained(
+        &self,
+        store: &Store,
+        agent: &Agent,
+        base: &AgentVersion,
+        number: u32,
+        rounds: &[RoundId],
+        last_round: RoundId,
+    ) -> Result<AgentVersion> {
+        let start = Base {
+            version: base.clone(),
+            is_new: false,
+            next_number: number,
+        };
+        let t = &self.training;
+        let plan = match Plan::new(
+            store,
+            t.fetcher,
+            t.data_dir,
+            agent,
+            start,
+            TrainOptions::with_steps(t.steps),
+        ) {
+            Ok(plan) => plan,
+            Err(e) => {
+                let mut candidate =
+                    self.candidate(store, agent, base, number, rounds, last_round)?;
+                candidate.note = format!("DPO not run ({e:#}); {}", candidate.note);
+                return Ok(candidate);
+            }
+        };
+        let outcome = plan.train(false, &mut |p| {
+            if let Progress::Step { done, total, stats } = p
+                && (done % 10 == 0 || done == total)
+            {
+                eprintln!(
+                    "training {}: step {done}/{total}, loss {:.3}, accuracy {:.2}",
+                    agent.id, stats.loss, stats.accuracy
+                );
+            }
+        })?;
+        let mmr = store.mmr(&self.space.name, &agent.id)?;
+        let mut versions = plan.versions(&outcome, VersionStatus::Trial, mmr);
+        Ok(versions.pop().expect("the new version"))
     }
 
     /// The agent's answer in the round of `rounds` where it lost the most MMR.

@@ -120,6 +120,18 @@ pub enum VersionOrigin {
     Dpo,
 }
 
+impl VersionOrigin {
+    /// Its name as stored (and shown in the GUI).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::Rewritten => "rewritten",
+            Self::Mutated => "mutated",
+            Self::Dpo => "dpo",
+        }
+    }
+}
+
 /// A model file made by training, as a version refers to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrainedModel {

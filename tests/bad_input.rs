@@ -712,14 +712,16 @@ fn bench_refuses_zero_runs() {
 
 // ---- arena train ------------------------------------------------------------
 
+/// `arena train` of poet in arithmetic, with `extra` flags.
+fn train<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["train", "--agent", "poet", "--space", "arithmetic"];
+    args.extend_from_slice(extra);
+    args
+}
+
 #[test]
 fn train_refuses_unknown_agents_and_spaces_bad_settings_and_too_few_pairs() {
     let case = Case::new();
-    let train = |extra: &[&str]| {
-        let mut args = vec!["train", "--agent", "poet", "--space", "arithmetic"];
-        args.extend_from_slice(extra);
-        args
-    };
     let m = case.refuses(&["train", "--agent", "nobody", "--space", "arithmetic"]);
     assert_says(&m, &["--agent nobody", "no such agent", "poet"]);
     let m = case.refuses_after_reading(&["train", "--agent", "poet", "--space", "arithmetc"]);

@@ -158,10 +158,16 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let (loss_before, loss_after) = before_after(&stdout, "loss");
     let (ratio_before, ratio_after) = before_after(&stdout, "log-ratio");
-    assert!((loss_before - std::f64::consts::LN_2).abs() < 1e-3, "{stdout}");
+    assert!(
+        (loss_before - std::f64::consts::LN_2).abs() < 1e-3,
+        "{stdout}"
+    );
     assert!(loss_after < loss_before, "{stdout}");
     assert!(ratio_after > ratio_before, "{stdout}");
-    assert!(!checkpoint.exists(), "a finished run removes its checkpoint");
+    assert!(
+        !checkpoint.exists(),
+        "a finished run removes its checkpoint"
+    );
 
     let store = Store::open(&data.join("db")).unwrap();
     let versions = store.agent_versions("arithmetic", "poet").unwrap();
@@ -178,18 +184,20 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
     let history = arena(&data, &["agents", "history", "poet"]);
     assert!(history.status.success(), "{}", text(&history));
     for shown in ["v2 (Dpo", &model.sha256, &model.path] {
-        assert!(text(&history).contains(shown), "{shown}: {}", text(&history));
+        assert!(
+            text(&history).contains(shown),
+            "{shown}: {}",
+            text(&history)
+        );
     }
 
     // An agent on the trained model plays a round: it loads, generates,
     // and its answer commits to the new file's hash.
     let poet = std::fs::read_to_string(agents.join("poet.toml")).unwrap();
-    let trained_poet = poet
-        .replace("id = \"poet\"", "id = \"poet-dpo\"")
-        .replace(
-            "model = \"smollm2-135m\"",
-            &format!("model = {:?}", model.path),
-        );
+    let trained_poet = poet.replace("id = \"poet\"", "id = \"poet-dpo\"").replace(
+        "model = \"smollm2-135m\"",
+        &format!("model = {:?}", model.path),
+    );
     std::fs::remove_file(agents.join("poet.toml")).unwrap();
     std::fs::write(agents.join("poet-dpo.toml"), trained_poet).unwrap();
     let out = tournament(&data, &agents, "arithmetic", 4);

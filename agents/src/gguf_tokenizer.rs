@@ -43,8 +43,8 @@ impl GgufTokenizer {
     /// The tokenizer of the GGUF file at `path`, read from its metadata
     /// alone (no weights).
     pub fn read(path: &std::path::Path) -> Result<Self> {
-        let file = std::fs::File::open(path)
-            .with_context(|| format!("opening {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
         let content = Content::read(&mut std::io::BufReader::new(file))
             .with_context(|| format!("reading {} as GGUF", path.display()))?;
         Self::from_gguf(&content).with_context(|| format!("the tokenizer of {}", path.display()))

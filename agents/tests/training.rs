@@ -73,9 +73,10 @@ fn untrained_lora_model_scores_answers_as_the_inference_path_does() {
             let reference = inference_log_prob(model, s);
             let tokens = (s.tokens.len() - s.prompt_len) as f32;
             // The inference path quantizes activations for its 4-bit
-            // kernels; per token the two agree to a few hundredths.
+            // kernels; per token the two differ by about 0.05 nats
+            // (measured at most 0.054), a wrong RoPE or template by nats.
             assert!(
-                (ours - reference).abs() < 0.05 * tokens,
+                (ours - reference).abs() < 0.1 * tokens,
                 "f32 {ours} vs inference {reference} over {tokens} tokens"
             );
         }
@@ -93,7 +94,10 @@ fn dpo_steps_lower_the_loss_and_the_merged_model_loads_and_scores_as_trained() {
     let reference = dpo::reference_log_probs(&lora, &pairs, 2, &mut |_| {}).unwrap();
     let beta = 0.1;
     let before = dpo::evaluate(&lora, &pairs, &reference, beta, 2).unwrap();
-    assert!((before.loss - std::f64::consts::LN_2).abs() < 1e-4, "{before:?}");
+    assert!(
+        (before.loss - std::f64::consts::LN_2).abs() < 1e-4,
+        "{before:?}"
+    );
     let settings = DpoSettings {
         beta,
         learning_rate: 2e-3,
@@ -106,7 +110,10 @@ fn dpo_steps_lower_the_loss_and_the_merged_model_loads_and_scores_as_trained() {
     }
     let after = dpo::evaluate(&lora, &pairs, &reference, beta, 2).unwrap();
     assert!(after.loss < before.loss, "{before:?} -> {after:?}");
-    assert!(after.log_ratio > before.log_ratio, "{before:?} -> {after:?}");
+    assert!(
+        after.log_ratio > before.log_ratio,
+        "{before:?} -> {after:?}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("trained.gguf");

@@ -228,13 +228,10 @@ impl<'m> Trainer<'m> {
         let policy = self
             .model
             .answer_log_probs(&sequences(batch.iter().map(|&i| &self.pairs[i])), true)?;
-        let reference: Vec<f32> = batch
-            .iter()
-            .flat_map(|&i| self.reference[i])
-            .collect();
+        let reference: Vec<f32> = batch.iter().flat_map(|&i| self.reference[i]).collect();
         let n = batch.len();
-        let shifted = (policy - Tensor::from_vec(reference, 2 * n, &Device::Cpu)?)?
-            .reshape((n, 2))?;
+        let shifted =
+            (policy - Tensor::from_vec(reference, 2 * n, &Device::Cpu)?)?.reshape((n, 2))?;
         let margin = ((shifted.narrow(1, 0, 1)? - shifted.narrow(1, 1, 1)?)?.squeeze(1)?
             * self.settings.beta)?;
         // -log sigmoid(m) = softplus(-m), written to stay finite for any m.

@@ -67,9 +67,7 @@ pub fn write_merged(source: &Path, merged: &[(String, Tensor)], out: &Path) -> R
         let mut file = BufWriter::new(File::create(&partial)?);
         gguf_file::write(&mut file, &metadata, &tensor_refs)?;
         file.flush()?;
-        file.into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         Ok(())
     };
     write()

@@ -63,13 +63,7 @@ struct Layer {
 impl Layer {
     fn projections(&self) -> [&Projection; 7] {
         [
-            &self.q,
-            &self.k,
-            &self.v,
-            &self.o,
-            &self.gate,
-            &self.up,
-            &self.down,
+            &self.q, &self.k, &self.v, &self.o, &self.gate, &self.up, &self.down,
         ]
     }
 }
@@ -271,17 +265,12 @@ impl LoraModel {
     fn hidden(&self, ids: &[u32], batch: usize, width: usize, adapted: bool) -> Result<Tensor> {
         let dev = Device::Cpu;
         let cfg = &self.cfg;
-        let mut x = self
-            .embeddings
-            .index_select(&Tensor::new(ids, &dev)?, 0)?;
+        let mut x = self.embeddings.index_select(&Tensor::new(ids, &dev)?, 0)?;
         let mask: Vec<f32> = (0..width)
             .flat_map(|i| (0..width).map(move |j| if j > i { f32::NEG_INFINITY } else { 0.0 }))
             .collect();
         let mask = Tensor::from_vec(mask, (width, width), &dev)?;
-        let (cos, sin) = (
-            self.cos.narrow(0, 0, width)?,
-            self.sin.narrow(0, 0, width)?,
-        );
+        let (cos, sin) = (self.cos.narrow(0, 0, width)?, self.sin.narrow(0, 0, width)?);
         let (n_head, n_kv, hd) = (cfg.n_head, cfg.n_kv_head, cfg.head_dim);
         let group = n_head / n_kv;
         let s = self.scale;

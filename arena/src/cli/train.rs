@@ -70,7 +70,9 @@ pub struct TrainArgs {
 pub fn run(args: TrainArgs, fetcher: agents::Fetcher, data_dir: &Path) -> Result<()> {
     for (flag, value) in [("--beta", args.beta), ("--lr", args.lr)] {
         if !(value.is_finite() && value > 0.0) {
-            bail!("{flag} {value}: use a positive number, for example 0.1 for --beta or 5e-4 for --lr");
+            bail!(
+                "{flag} {value}: use a positive number, for example 0.1 for --beta or 5e-4 for --lr"
+            );
         }
     }
     let (first_round, last_round) = match &args.rounds {
@@ -134,11 +136,7 @@ pub fn run(args: TrainArgs, fetcher: agents::Fetcher, data_dir: &Path) -> Result
         "{} v{} (origin dpo): {}",
         agent.id, version.version, version.note
     );
-    println!(
-        "model {} sha256 {}",
-        outcome.path.display(),
-        outcome.sha256
-    );
+    println!("model {} sha256 {}", outcome.path.display(), outcome.sha256);
     println!(
         "loss {:.4} -> {:.4}, chosen-over-rejected log-ratio {:.4} -> {:.4}",
         outcome.before.loss, outcome.after.loss, outcome.before.log_ratio, outcome.after.log_ratio
@@ -147,7 +145,11 @@ pub fn run(args: TrainArgs, fetcher: agents::Fetcher, data_dir: &Path) -> Result
         "{} steps in {:.1} s ({:.1} s per 100 pairs); `arena evolve` plays the agent with it, and an agent file with model = \"{}\" plays it in `arena tournament`",
         outcome.steps_run,
         outcome.train_secs,
-        per_hundred_pairs(outcome.train_secs, outcome.steps_run, plan.options.settings.batch_pairs),
+        per_hundred_pairs(
+            outcome.train_secs,
+            outcome.steps_run,
+            plan.options.settings.batch_pairs
+        ),
         outcome.path.display()
     );
     Ok(())

@@ -192,7 +192,10 @@ impl Plan {
             if pairs.len() < MIN_PAIRS {
                 return Err(too_few(
                     pairs.len(),
-                    format!(" with answers of its tokenizer ({} others)", total - pairs.len()),
+                    format!(
+                        " with answers of its tokenizer ({} others)",
+                        total - pairs.len()
+                    ),
                 ));
             }
         }
@@ -224,7 +227,10 @@ impl Plan {
     /// Trains (resuming a checkpoint of the same plan; `restart` discards
     /// it) and returns the outcome.
     pub fn train(&self, restart: bool, progress: &mut dyn FnMut(Progress)) -> Result<Outcome> {
-        for dir in [&self.checkpoint, &self.out].iter().filter_map(|p| p.parent()) {
+        for dir in [&self.checkpoint, &self.out]
+            .iter()
+            .filter_map(|p| p.parent())
+        {
             std::fs::create_dir_all(dir)?;
         }
         if restart && self.checkpoint.exists() {
@@ -249,7 +255,12 @@ impl Plan {
     /// The versions to store: the new one, playing with the trained model
     /// (last), after version 1 if the agent had no stored version yet.
     /// `status` is `Kept` for a run asked for by hand, `Trial` in evolution.
-    pub fn versions(&self, outcome: &Outcome, status: VersionStatus, mmr: f64) -> Vec<AgentVersion> {
+    pub fn versions(
+        &self,
+        outcome: &Outcome,
+        status: VersionStatus,
+        mmr: f64,
+    ) -> Vec<AgentVersion> {
         let mut versions = Vec::new();
         if self.base_is_new {
             versions.push(self.base.clone());

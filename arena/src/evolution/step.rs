@@ -36,6 +36,17 @@ pub enum Mutator {
     /// prompt and sampling of the generation's best agent (baseline
     /// included), then add or remove one instruction by the rules.
     Imitate,
+    /// Train the agent's model by DPO on the space's preference pairs
+    /// (`arena train`'s defaults); the rules when there are too few pairs.
+    Dpo,
+}
+
+/// What [`Mutator::Dpo`] trains with.
+pub struct Training<'a> {
+    pub fetcher: &'a agents::Fetcher,
+    /// Where checkpoints and trained models go.
+    pub data_dir: &'a std::path::Path,
+    pub steps: usize,
 }
 
 /// What the step needs besides the store.

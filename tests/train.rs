@@ -23,12 +23,12 @@ use common::{repo, tournament};
 mod checked_round;
 use checked_round::RoundSpec;
 
-/// Stores round 3 of arithmetic, judged by its check, with answers of a
+/// Stores round 5 of arithmetic, judged by its check, with answers of a
 /// served model.
 fn store_served_round(db: &Path) {
     let store = Store::open(db).unwrap();
     let mut round = RoundSpec {
-        id: 3,
+        id: 5,
         space: "arithmetic",
         prompt: "Ana has 40 marbles and gives away 3. How many marbles are left?".into(),
         reference: None,
@@ -87,13 +87,13 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
         )
         .unwrap();
     }
-    let out = tournament(&data, &agents, "arithmetic", 2);
+    let out = tournament(&data, &agents, "arithmetic", 4);
     assert!(out.status.success(), "{}", text(&out));
     let pairs = Store::open(&data.join("db"))
         .unwrap()
         .pairs(0, u64::MAX)
         .count();
-    assert!(pairs >= 8, "{pairs} pairs from two rounds");
+    assert!(pairs >= 8, "{pairs} pairs from four rounds");
     store_served_round(&data.join("db"));
 
     let train = |own_only: bool, extra: &[&str]| {
@@ -200,14 +200,14 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
     );
     std::fs::remove_file(agents.join("poet.toml")).unwrap();
     std::fs::write(agents.join("poet-dpo.toml"), trained_poet).unwrap();
-    let out = tournament(&data, &agents, "arithmetic", 4);
+    let out = tournament(&data, &agents, "arithmetic", 6);
     assert!(out.status.success(), "{}", text(&out));
     let store = Store::open(&data.join("db")).unwrap();
-    let answers = store.answers(4).unwrap();
+    let answers = store.answers(6).unwrap();
     let answer = answers
         .iter()
         .find(|a| a.agent_id == "poet-dpo")
-        .expect("the trained agent played round 4");
+        .expect("the trained agent played round 6");
     assert!(answer.generated_tokens > 0, "{answer:?}");
     assert_eq!(
         answer.commitment.as_ref().unwrap().model_sha256,

@@ -69,7 +69,7 @@ fn text(out: &Output) -> String {
 fn before_after(output: &str, name: &str) -> (f64, f64) {
     let start = output.find(&format!("{name} ")).expect(name) + name.len() + 1;
     let mut numbers = output[start..]
-        .split([' ', ','])
+        .split(|c: char| c.is_whitespace() || c == ',')
         .filter_map(|w| w.parse::<f64>().ok());
     (numbers.next().unwrap(), numbers.next().unwrap())
 }

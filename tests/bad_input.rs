@@ -712,3 +712,39 @@ fn bench_refuses_zero_runs() {
     let m = case.refuses(&["bench", "gen", "--runs", "0"]);
     assert_says(&m, &["must be positive"]);
 }
+
+// ---- arena train ------------------------------------------------------------
+
+/// `arena train` of poet in arithmetic, with `extra` flags.
+fn train<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["train", "--agent", "poet", "--space", "arithmetic"];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn train_refuses_unknown_agents_and_spaces_bad_settings_and_too_few_pairs() {
+    let case = Case::new();
+    let m = case.refuses(&["train", "--agent", "nobody", "--space", "arithmetic"]);
+    assert_says(&m, &["--agent nobody", "no such agent", "poet"]);
+    let m = case.refuses_after_reading(&["train", "--agent", "poet", "--space", "arithmetc"]);
+    assert_says(&m, &["--space arithmetc", "spaces with rounds: arithmetic"]);
+    for (flag, value) in [("--beta", "0"), ("--lr", "NaN")] {
+        let m = case.refuses(&train(&[flag, value]));
+        assert_says(&m, &[flag, "positive number"]);
+    }
+    let m = case.refuses(&train(&["--rank", "0"]));
+    assert_says(&m, &["--rank", "0"]);
+    // The stored rounds were never judged: no pairs.
+    let m = case.refuses_after_reading(&train(&[]));
+    assert_says(
+        &m,
+        &[
+            "0 preference pairs for space 'arithmetic'",
+            "at least 8",
+            "play more rounds",
+        ],
+    );
+    let m = case.refuses_after_reading(&train(&["--rounds", "1..1", "--verified-only"]));
+    assert_says(&m, &["rounds 1..1, verified only", "at least 8"]);
+}

@@ -48,6 +48,12 @@ impl Rope {
         }
     }
 
+    /// Cosines and sines, `head_dim / 2` per position, position-major: the
+    /// training model ([`crate::training`]) rotates with the same tables.
+    pub(crate) fn tables(&self) -> (&[f32], &[f32]) {
+        (&self.cos, &self.sin)
+    }
+
     /// Rotates one head's values as seen at `position`.
     fn rotate(&self, head: &mut [f32], position: usize) {
         let cos = &self.cos[position * self.half..(position + 1) * self.half];

@@ -40,6 +40,16 @@ pub struct GgufTokenizer {
 }
 
 impl GgufTokenizer {
+    /// The tokenizer of the GGUF file at `path`, read from its metadata
+    /// alone (no weights).
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let content = Content::read(&mut std::io::BufReader::new(file))
+            .with_context(|| format!("reading {} as GGUF", path.display()))?;
+        Self::from_gguf(&content).with_context(|| format!("the tokenizer of {}", path.display()))
+    }
+
     /// Reads the vocabulary, merges or scores and token types from `content`.
     pub fn from_gguf(content: &Content) -> Result<Self> {
         let md = &content.metadata;
@@ -133,6 +143,19 @@ impl GgufTokenizer {
     /// The text of a token id, if it exists.
     pub fn token_text(&self, id: u32) -> Option<&str> {
         self.tokens.get(id as usize).map(String::as_str)
+    }
+
+    /// SHA-256 of the vocabulary (every token's text, in id order), hex: two
+    /// models with the same digest tokenize text the same way, so training
+    /// on one model's pairs can tell whether another's answers fit it.
+    pub fn vocabulary_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for token in &self.tokens {
+            hasher.update(token.as_bytes());
+            hasher.update([0]);
+        }
+        hex::encode(hasher.finalize())
     }
 
     /// The id of a token given by its exact text, if it is in the vocabulary.

@@ -21,6 +21,7 @@ pub mod remote;
 pub mod row_matmul;
 pub mod sampling;
 pub(crate) mod stop_scanner;
+pub mod training;
 pub mod transformer;
 pub mod validation;
 pub mod verification;

@@ -46,26 +46,27 @@ impl Default for LoadOptions {
     }
 }
 
-/// Hyper-parameters read from the GGUF metadata.
+/// Hyper-parameters read from the GGUF metadata; the training model
+/// ([`crate::training`]) reads the same ones, so both run one architecture.
 #[derive(Debug, Clone)]
-struct Config {
-    family: Family,
-    n_layer: usize,
-    n_embd: usize,
-    n_head: usize,
-    n_kv_head: usize,
-    head_dim: usize,
-    eps: f32,
-    rope_base: f32,
+pub(crate) struct Config {
+    pub(crate) family: Family,
+    pub(crate) n_layer: usize,
+    pub(crate) n_embd: usize,
+    pub(crate) n_head: usize,
+    pub(crate) n_kv_head: usize,
+    pub(crate) head_dim: usize,
+    pub(crate) eps: f32,
+    pub(crate) rope_base: f32,
     /// RoPE base of sliding-window layers (Gemma 3 only).
     rope_base_local: f32,
     /// Window of local layers, in tokens (Gemma 3 only).
     sliding_window: Option<usize>,
-    context_length: usize,
+    pub(crate) context_length: usize,
 }
 
 impl Config {
-    fn from_gguf(content: &Content) -> Result<Self> {
+    pub(crate) fn from_gguf(content: &Content) -> Result<Self> {
         let md = &content.metadata;
         let arch = md
             .get("general.architecture")

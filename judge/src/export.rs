@@ -138,6 +138,26 @@ fn write_pairs(
     progress: &mut dyn FnMut(u64),
 ) -> anyhow::Result<u64> {
     let mut n = 0u64;
+    kept_pairs(store, filter, &mut |pair, quality| {
+        serde_json::to_writer(&mut *out, &pair_record(&pair, &quality, format))?;
+        out.write_all(b"\n")?;
+        n += 1;
+        if n.is_multiple_of(10_000) {
+            progress(n);
+        }
+        Ok(())
+    })?;
+    Ok(n)
+}
+
+/// Passes the pairs `filter` keeps to `visit`, each with its quality, in
+/// round order, streamed from the store: what an export writes and what
+/// `arena train` trains on.
+pub fn kept_pairs(
+    store: &Store,
+    filter: &Filter,
+    visit: &mut dyn FnMut(PreferencePair, PairQuality) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let pairs = store.pairs(
         filter.first_round.unwrap_or(0),
         filter.last_round.unwrap_or(RoundId::MAX),
@@ -157,17 +177,11 @@ fn write_pairs(
         }
         let (_, round_judgment) = judgment.as_ref().expect("read above");
         let quality = pair_quality(&pair, round_judgment).map_err(anyhow::Error::msg)?;
-        if !filter.keeps(&pair, &quality) {
-            continue;
-        }
-        serde_json::to_writer(&mut *out, &pair_record(&pair, &quality, format))?;
-        out.write_all(b"\n")?;
-        n += 1;
-        if n.is_multiple_of(10_000) {
-            progress(n);
+        if filter.keeps(&pair, &quality) {
+            visit(pair, quality)?;
         }
     }
-    Ok(n)
+    Ok(())
 }
 
 fn pair_record(pair: &PreferencePair, quality: &PairQuality, format: Format) -> serde_json::Value {

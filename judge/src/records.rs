@@ -171,6 +171,29 @@ pub enum VersionOrigin {
     Rewritten,
     /// System prompt mutated by rules.
     Mutated,
+    /// Model trained by DPO on the space's preference pairs (`arena train`).
+    Dpo,
+}
+
+impl VersionOrigin {
+    /// Its name as stored (and shown in the GUI).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::Rewritten => "rewritten",
+            Self::Mutated => "mutated",
+            Self::Dpo => "dpo",
+        }
+    }
+}
+
+/// A model file made by training, as a version refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// Path of the GGUF file.
+    pub path: String,
+    /// Its SHA-256, hex.
+    pub sha256: String,
 }
 
 /// What became of a version of an agent.
@@ -200,6 +223,11 @@ pub struct AgentVersion {
     pub origin: VersionOrigin,
     pub system_prompt: String,
     pub sampling: agents::Sampling,
+    /// The model this version plays with, when it is not the agent file's:
+    /// the GGUF file a DPO run wrote, with its sha256 (what the version's
+    /// answers commit to). Absent in versions made before training existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<TrainedModel>,
     pub status: VersionStatus,
     /// Share of opponents it outranked per round (draws half), over the
     /// rounds of its last generation, once it played.

@@ -445,6 +445,7 @@ fn agent_versions_are_kept_in_order_per_space_and_survive_reopening() {
         },
         system_prompt: format!("prompt {n}"),
         sampling: agents::Sampling::default(),
+        model: None,
         status,
         form: None,
         mmr: None,

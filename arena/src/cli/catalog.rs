@@ -29,7 +29,7 @@ pub enum AgentsCommand {
         #[arg(long)]
         agents: Option<PathBuf>,
     },
-    /// Show the versions `arena evolve` made of an agent, with their ratings.
+    /// Show the versions `arena evolve` and `arena train` made of an agent, with their ratings.
     History {
         id: String,
         /// Only this space.
@@ -102,7 +102,7 @@ fn history(id: &str, space: Option<&str>, data_dir: &Path) -> Result<()> {
         .collect();
     if versions.is_empty() {
         bail!(
-            "no versions of agent '{id}' in {}: they are made by `arena evolve` (check --data-dir and the id)",
+            "no versions of agent '{id}' in {}: they are made by `arena evolve` and `arena train` (check --data-dir and the id)",
             data_dir.display()
         );
     }
@@ -124,6 +124,9 @@ fn history(id: &str, space: Option<&str>, data_dir: &Path) -> Result<()> {
             "  temperature {} top_p {} max_tokens {}",
             v.sampling.temperature, v.sampling.top_p, v.sampling.max_tokens
         );
+        if let Some(model) = &v.model {
+            println!("  model: {} (sha256 {})", model.path, model.sha256);
+        }
         println!("  prompt: {}", v.system_prompt);
         println!("  note: {}", v.note);
     }

@@ -14,8 +14,9 @@ use judge::Store;
 use judge::records::{RoundId, RoundStatus};
 
 use super::tournament::{PlayArgs, payable_roster, play};
+use crate::evolution::dpo::DEFAULT_STEPS;
 use crate::evolution::step::{
-    Evolver, GenerationReport, Mutator, as_version, current_versions, elo_gap, mean_mmr,
+    Evolver, GenerationReport, Mutator, Training, as_version, current_versions, elo_gap, mean_mmr,
 };
 use crate::tournament::lifecycle::ModelCache;
 use crate::tournament::{roster, space};
@@ -43,6 +44,9 @@ pub struct EvolveArgs {
     /// The model that rewrites prompts.
     #[arg(long, default_value = "smollm2-135m")]
     rewriter: String,
+    /// DPO steps per trained candidate (--mutator dpo).
+    #[arg(long, default_value_t = DEFAULT_STEPS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    train_steps: u64,
     /// Seed of the mutations, so a run can be repeated.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -91,13 +95,18 @@ pub fn run(args: EvolveArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
     let operator = args.play.operator()?;
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
-    let models = Arc::new(ModelCache::new(fetcher));
+    let models = Arc::new(ModelCache::new(fetcher.clone()));
     let evolver = Evolver {
         space: &space,
         models: &models,
         mutator: args.mutator,
         rewriter: &args.rewriter,
         seed: args.seed,
+        training: Training {
+            fetcher: &fetcher,
+            data_dir: &data_dir,
+            steps: args.train_steps as usize,
+        },
     };
     let db = data_dir.join("db");
     let start = {

@@ -124,7 +124,7 @@ fn check_out(out: &Path) -> anyhow::Result<()> {
 
 /// Refuses a space no stored round was played in (a typo would otherwise
 /// export nothing), naming the spaces that have rounds.
-fn check_space(store: &Store, space: &str) -> anyhow::Result<()> {
+pub(crate) fn check_space(store: &Store, space: &str) -> anyhow::Result<()> {
     let mut spaces = BTreeSet::new();
     for round in store.rounds() {
         spaces.insert(round?.space);

@@ -14,6 +14,7 @@ mod recover;
 mod rounds;
 mod signer;
 pub mod tournament;
+mod train;
 mod verify;
 
 use std::path::PathBuf;
@@ -83,6 +84,8 @@ enum Command {
         #[command(subcommand)]
         command: judge_eval::JudgeCommand,
     },
+    /// Train an agent's model by DPO on its space's preference pairs.
+    Train(train::TrainArgs),
     /// Export preference pairs or the leaderboard for training.
     Export(export::ExportArgs),
     /// Measure speed.
@@ -129,6 +132,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chain { command } => chain::run(command),
         Command::Judge { command } => judge_eval::run(command, fetcher),
         Command::Export(args) => export::run(args, &data_dir),
+        Command::Train(args) => train::run(args, fetcher, &data_dir),
     }
 }
 

@@ -218,6 +218,18 @@ pub fn run(args: TournamentArgs, fetcher: agents::Fetcher, data_dir: PathBuf) ->
     Ok(())
 }
 
+/// The agents of `agents` (default: the shipped roster) and those entered
+/// by players in `data_dir`.
+pub fn full_roster(agents: Option<&Path>, data_dir: &Path) -> Result<Vec<Agent>> {
+    let mut roster = roster::load(&agents.map_or_else(roster::default_dir, Path::to_owned))?;
+    let entered = entered_agents_dir(data_dir);
+    if entered.is_dir() {
+        roster.extend(roster::load(&entered)?);
+        roster::check_unique(&mut roster, &entered)?;
+    }
+    Ok(roster)
+}
+
 /// The agents entered by players, kept in the data directory.
 pub fn entered_agents_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("agents")
@@ -235,12 +247,7 @@ pub fn prepare(
 ) -> Result<Prepared> {
     let spaces_dir = lineup.spaces.clone().unwrap_or_else(space::default_dir);
     let space = space::find(&spaces_dir, &lineup.space)?;
-    let mut roster = roster::load(&lineup.agents.clone().unwrap_or_else(roster::default_dir))?;
-    let entered = entered_agents_dir(data_dir);
-    if entered.is_dir() {
-        roster.extend(roster::load(&entered)?);
-        roster::check_unique(&mut roster, &entered)?;
-    }
+    let roster = full_roster(lineup.agents.as_deref(), data_dir)?;
     if roster.len() < space.agents_per_round {
         bail!(
             "space '{}' needs {} agents per round; the roster has {}",

@@ -15,6 +15,9 @@ use judge::verdict::Ranking;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use agents::training::Progress;
+
+use super::dpo::{Base, Plan, TrainOptions};
 use super::mutation::{instruction_library, mutate_prompt, mutate_sampling};
 use super::rewrite::{LosingAnswer, rewrite_prompt};
 use crate::tournament::lifecycle::{ModelCache, seed_for};
@@ -33,6 +36,17 @@ pub enum Mutator {
     /// prompt and sampling of the generation's best agent (baseline
     /// included), then add or remove one instruction by the rules.
     Imitate,
+    /// Train the agent's model by DPO on the space's preference pairs
+    /// (`arena train`'s defaults); the rules when there are too few pairs.
+    Dpo,
+}
+
+/// What [`Mutator::Dpo`] trains with.
+pub struct Training<'a> {
+    pub fetcher: &'a agents::Fetcher,
+    /// Where checkpoints and trained models go.
+    pub data_dir: &'a std::path::Path,
+    pub steps: usize,
 }
 
 /// What the step needs besides the store.
@@ -43,6 +57,8 @@ pub struct Evolver<'a> {
     /// The model that rewrites prompts.
     pub rewriter: &'a str,
     pub seed: u64,
+    /// For [`Mutator::Dpo`].
+    pub training: Training<'a>,
 }
 
 /// The outcome of a generation, for the run's report.
@@ -69,6 +85,26 @@ pub fn current(versions: &[AgentVersion]) -> Option<&AgentVersion> {
         .find(|v| v.status != VersionStatus::RolledBack)
 }
 
+/// Version 1 of `agent` in `space`: its file as it is.
+pub fn first_version(space: &str, agent: &Agent) -> AgentVersion {
+    AgentVersion {
+        space: space.to_owned(),
+        agent_id: agent.id.clone(),
+        version: 1,
+        parent: None,
+        created_after_round: None,
+        origin: VersionOrigin::File,
+        system_prompt: agent.system_prompt.clone(),
+        sampling: agent.sampling.clone(),
+        model: None,
+        status: VersionStatus::Kept,
+        form: None,
+        mmr: None,
+        rounds_played: 0,
+        note: "from the agent file".into(),
+    }
+}
+
 /// The current versions of `agents` in the evolver's space, creating
 /// version 1 from an agent's file when it has none yet.
 pub fn current_versions(store: &Store, space: &str, agents: &[Agent]) -> Result<Vec<AgentVersion>> {
@@ -79,21 +115,7 @@ pub fn current_versions(store: &Store, space: &str, agents: &[Agent]) -> Result<
         match current(&versions) {
             Some(v) => currents.push(v.clone()),
             None => {
-                let v = AgentVersion {
-                    space: space.to_owned(),
-                    agent_id: agent.id.clone(),
-                    version: 1,
-                    parent: None,
-                    created_after_round: None,
-                    origin: VersionOrigin::File,
-                    system_prompt: agent.system_prompt.clone(),
-                    sampling: agent.sampling.clone(),
-                    status: VersionStatus::Kept,
-                    form: None,
-                    mmr: None,
-                    rounds_played: 0,
-                    note: "from the agent file".into(),
-                };
+                let v = first_version(space, agent);
                 first.push(v.clone());
                 currents.push(v);
             }
@@ -103,11 +125,16 @@ pub fn current_versions(store: &Store, space: &str, agents: &[Agent]) -> Result<
     Ok(currents)
 }
 
-/// `agent` playing as `version`.
+/// `agent` playing as `version`: its system prompt, sampling and, for a
+/// trained version, its model file.
 pub fn as_version(agent: &Agent, version: &AgentVersion) -> Result<Agent> {
     let played = Agent {
         system_prompt: version.system_prompt.clone(),
         sampling: version.sampling.clone(),
+        model: version
+            .model
+            .as_ref()
+            .map_or_else(|| agent.model.clone(), |m| m.path.clone()),
         ..agent.clone()
     };
     played.validate().with_context(|| {
@@ -329,7 +356,10 @@ impl Evolver<'_> {
                     ..base.clone()
                 },
             };
-            let candidate = self.candidate(store, agent, &start, number, rounds, last_round)?;
+            let candidate = match self.mutator {
+                Mutator::Dpo => self.trained(store, agent, &start, number, rounds, last_round)?,
+                _ => self.candidate(store, agent, &start, number, rounds, last_round)?,
+            };
             decisions.push(format!(
                 "{}: form {form:.2} below the median {median:.2}: v{} on trial ({})",
                 agent.id, candidate.version, candidate.note
@@ -360,7 +390,7 @@ impl Evolver<'_> {
     ) -> Result<AgentVersion> {
         let mut rng = StdRng::seed_from_u64(self.seed ^ seed_for(u64::from(number), &agent.id));
         let by_model = match self.mutator {
-            Mutator::Rules | Mutator::Imitate => false,
+            Mutator::Rules | Mutator::Imitate | Mutator::Dpo => false,
             Mutator::Model => true,
             Mutator::Both => rng.random_bool(0.5),
         };
@@ -414,12 +444,62 @@ impl Evolver<'_> {
             origin,
             system_prompt: prompt,
             sampling,
+            model: base.model.clone(),
             status: VersionStatus::Trial,
             form: None,
             mmr: None,
             rounds_played: 0,
             note: format!("{prompt_note}; {sampling_note}"),
         })
+    }
+
+    /// A candidate version `number` of `agent` whose model is `base`'s
+    /// trained by DPO on the space's pairs; a rules candidate (saying why)
+    /// when the pairs cannot be trained on (too few, say).
+    fn trained(
+        &self,
+        store: &Store,
+        agent: &Agent,
+        base: &AgentVersion,
+        number: u32,
+        rounds: &[RoundId],
+        last_round: RoundId,
+    ) -> Result<AgentVersion> {
+        let start = Base {
+            version: base.clone(),
+            is_new: false,
+            next_number: number,
+        };
+        let t = &self.training;
+        let plan = match Plan::new(
+            store,
+            t.fetcher,
+            t.data_dir,
+            agent,
+            start,
+            TrainOptions::with_steps(t.steps),
+        ) {
+            Ok(plan) => plan,
+            Err(e) => {
+                let mut candidate =
+                    self.candidate(store, agent, base, number, rounds, last_round)?;
+                candidate.note = format!("DPO not run ({e:#}); {}", candidate.note);
+                return Ok(candidate);
+            }
+        };
+        let outcome = plan.train(false, &mut |p| {
+            if let Progress::Step { done, total, stats } = p
+                && (done % 10 == 0 || done == total)
+            {
+                eprintln!(
+                    "training {}: step {done}/{total}, loss {:.3}, accuracy {:.2}",
+                    agent.id, stats.loss, stats.accuracy
+                );
+            }
+        })?;
+        let mmr = store.mmr(&self.space.name, &agent.id)?;
+        let mut versions = plan.versions(&outcome, VersionStatus::Trial, mmr);
+        Ok(versions.pop().expect("the new version"))
     }
 
     /// The agent's answer in the round of `rounds` where it lost the most MMR.

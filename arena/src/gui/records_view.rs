@@ -7,10 +7,11 @@ use bevy_egui::egui;
 use judge::Judgment;
 use judge::export::{Filter, leaderboard_rows};
 use judge::ratings::LeaderboardRow;
-use judge::records::{AnswerRecord, PreferencePair, RatingChange, RoundRecord};
+use judge::records::{AgentVersion, AnswerRecord, PreferencePair, RatingChange, RoundRecord};
 
 use super::Gui;
 use super::chart::rating_chart;
+use crate::evolution::step::current;
 use crate::tournament::engine::Tournament;
 use crate::tournament::summary::style_coefficients;
 
@@ -22,6 +23,22 @@ struct Row {
     agent: String,
     mmr: f64,
     bt: Option<LeaderboardRow>,
+    /// The agent's current version in the space, where it came from and,
+    /// for a trained one, the start of its model's sha256 ("-" for none).
+    version: String,
+}
+
+/// How the leaderboard names a version: "v2 dpo 1a2b3c4d".
+fn version_label(versions: &[AgentVersion]) -> String {
+    current(versions).map_or("-".into(), |v| {
+        let origin = v.origin.name();
+        let model = v
+            .model
+            .as_ref()
+            .map(|m| format!(" {}", &m.sha256[..m.sha256.len().min(8)]))
+            .unwrap_or_default();
+        format!("v{} {origin}{model}", v.version)
+    })
 }
 
 /// A round's stored details, read when its entry is opened.
@@ -74,6 +91,7 @@ impl Records {
                 agent: agent.id.clone(),
                 mmr: gui.store.mmr(space, &agent.id)?,
                 bt: bt.iter().find(|r| r.agent_id == agent.id).cloned(),
+                version: version_label(&gui.store.agent_versions(space, &agent.id)?),
             });
         }
         rows.sort_by(|a, b| b.mmr.total_cmp(&a.mmr));
@@ -112,6 +130,7 @@ impl Records {
             ui.strong("Bradley-Terry [95% CI]");
             ui.strong("style-controlled");
             ui.strong("pairs");
+            ui.strong("version");
             ui.end_row();
             for row in &self.rows {
                 ui.label(&row.agent);
@@ -131,6 +150,7 @@ impl Records {
                         ui.label("0");
                     }
                 }
+                ui.label(&row.version);
                 ui.end_row();
             }
         });

@@ -70,8 +70,9 @@ pub enum ChainError {
     Reverted {
         action: String,
         reason: String,
-        /// The decoded custom error, when the revert carried one.
-        error: Option<ArenaErrors>,
+        /// The decoded custom error, when the revert carried one (boxed: the
+        /// decoded errors are large and would make every `Result` large).
+        error: Option<Box<ArenaErrors>>,
     },
     /// A transaction was mined but failed.
     #[error("transaction {hash} for {action} was mined but reverted")]
@@ -100,7 +101,7 @@ impl ChainError {
     /// The decoded custom error when this is a contract revert.
     pub fn revert(&self) -> Option<&ArenaErrors> {
         match self {
-            ChainError::Reverted { error, .. } => error.as_ref(),
+            ChainError::Reverted { error, .. } => error.as_deref(),
             _ => None,
         }
     }
@@ -214,7 +215,7 @@ pub(crate) fn from_contract_error(
         return ChainError::Reverted {
             action: action.to_string(),
             reason: describe_revert(&decoded),
-            error: Some(decoded),
+            error: Some(Box::new(decoded)),
         };
     }
     if let Some(decoded) = err.as_decoded_interface_error::<TestUSDErrors>() {

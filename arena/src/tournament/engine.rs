@@ -132,8 +132,10 @@ impl Tournament {
             Report::Token { agent, piece } => {
                 self.view.answers.entry(agent).or_default().push_str(&piece)
             }
-            Report::Done(Err(e)) => self.finish(Err(e)),
-            Report::Done(Ok(outcome)) => self.on_outcome(outcome),
+            Report::Done(done) => match *done {
+                Err(e) => self.finish(Err(e)),
+                Ok(outcome) => self.on_outcome(outcome),
+            },
         }
     }
 

@@ -91,8 +91,12 @@ pub struct Payout {
 /// A message from the worker.
 #[derive(Debug)]
 pub enum Report {
-    Token { agent: String, piece: String },
-    Done(Result<Outcome, String>),
+    Token {
+        agent: String,
+        piece: String,
+    },
+    /// Boxed: an outcome is large, and every streamed token is a `Report` too.
+    Done(Box<Result<Outcome, String>>),
 }
 
 /// The engine's handle on the worker thread.
@@ -134,7 +138,7 @@ impl Worker {
                     let entry = timings.entry(kind).or_default();
                     entry.0 += 1;
                     entry.1 += elapsed;
-                    if report_tx.send(Report::Done(done)).is_err() {
+                    if report_tx.send(Report::Done(Box::new(done))).is_err() {
                         break;
                     }
                 }
@@ -167,9 +171,9 @@ impl Worker {
         let report = match self.reports.lock().expect("report lock").try_recv() {
             Ok(r) => Some(r),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => {
-                Some(Report::Done(Err("the worker thread stopped".into())))
-            }
+            Err(TryRecvError::Disconnected) => Some(Report::Done(Box::new(Err(
+                "the worker thread stopped".into(),
+            )))),
         };
         if matches!(report, Some(Report::Done(_))) {
             self.busy = false;

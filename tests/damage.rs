@@ -9,26 +9,17 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use judge::Store;
 use judge::records::RoundStatus;
 
-use common::{ChainView, output_text, roster, tournament};
+use common::{ChainView, arena, output_text, roster, tournament};
 
 const ROUNDS: usize = 2;
 
 /// A way the log is damaged in the field, by name.
 type Damage = (&'static str, fn(&Path));
-
-fn arena(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arena"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .output()
-        .expect("the arena binary runs")
-}
 
 /// Every file under `dir`, by its path below `dir`, with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {

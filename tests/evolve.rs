@@ -12,8 +12,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::arena;
 use judge::Store;
 use judge::records::{VersionOrigin, VersionStatus};
 
@@ -28,15 +29,6 @@ system_prompt = "Reply with the single word banana and nothing else."
 temperature = 0.0
 max_tokens = 2
 "##;
-
-fn arena(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arena"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .output()
-        .expect("the arena binary runs")
-}
 
 fn evolve(
     data: &Path,

@@ -5,24 +5,14 @@
 
 mod common;
 
-use std::process::Command;
-
 use alloy::primitives::{Address, B256, U256};
 use contracts::{NATIVE, RoundState};
 use judge::Store;
 
 use common::{
-    ChainView, expected_credits, owner_of, roster, tournament_command, two_agent_arithmetic_spaces,
+    ChainView, arena, expected_credits, owner_of, roster, tournament_command,
+    two_agent_arithmetic_spaces,
 };
-
-fn arena(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_arena"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .output()
-        .expect("the arena binary runs")
-}
 
 fn run_tier(data: &std::path::Path, dir: &std::path::Path, tier: &str, rounds: usize) -> String {
     let agents = roster(dir);

@@ -12,12 +12,11 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use judge::records::{RoundStatus, VersionOrigin, VersionStatus};
 use judge::{Check, Store};
 
-use common::{repo, tournament};
+use common::{arena, output_text, roster_of, tournament};
 
 #[path = "../judge/tests/support/checked_round.rs"]
 mod checked_round;
@@ -48,23 +47,6 @@ fn store_served_round(db: &Path) {
 /// Four shipped agents, all on SmolLM2 (one tokenizer).
 const AGENTS: [&str; 4] = ["mathlete", "minimalist", "poet", "scholar"];
 
-fn arena(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_arena"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .output()
-        .expect("the arena binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// The two numbers of "NAME A -> B" in `line`.
 fn before_after(output: &str, name: &str) -> (f64, f64) {
     let start = output.find(&format!("{name} ")).expect(name) + name.len() + 1;
@@ -78,17 +60,9 @@ fn before_after(output: &str, name: &str) -> (f64, f64) {
 fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let agents = dir.path().join("agents");
-    std::fs::create_dir_all(&agents).unwrap();
-    for id in AGENTS {
-        std::fs::copy(
-            repo().join(format!("assets/agents/{id}.toml")),
-            agents.join(format!("{id}.toml")),
-        )
-        .unwrap();
-    }
+    let agents = roster_of(dir.path(), &AGENTS);
     let out = tournament(&data, &agents, "arithmetic", 4);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let pairs = Store::open(&data.join("db"))
         .unwrap()
         .pairs(0, u64::MAX)
@@ -123,14 +97,18 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
         arena(&data, &args)
     };
     let out = train(false, &[]);
-    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!out.status.success(), "{}", output_text(&out));
     for phrase in [
         "1 of the",
         "openai:big-model",
         "tokenizer differs",
         "--own-tokenizer-only",
     ] {
-        assert!(text(&out).contains(phrase), "{phrase}: {}", text(&out));
+        assert!(
+            output_text(&out).contains(phrase),
+            "{phrase}: {}",
+            output_text(&out)
+        );
     }
 
     // A checkpoint of another run is refused, naming it and the fix.
@@ -142,19 +120,23 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
     )]);
     candle_core::safetensors::save(&other, &checkpoint).unwrap();
     let out = train(true, &[]);
-    assert!(!out.status.success(), "{}", text(&out));
+    assert!(!out.status.success(), "{}", output_text(&out));
     for phrase in [
         "checkpoint",
         "poet-arithmetic-v2",
         "other settings",
         "--restart",
     ] {
-        assert!(text(&out).contains(phrase), "{phrase}: {}", text(&out));
+        assert!(
+            output_text(&out).contains(phrase),
+            "{phrase}: {}",
+            output_text(&out)
+        );
     }
     assert!(checkpoint.exists(), "a refused checkpoint stays");
 
     let out = train(true, &["--restart"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let (loss_before, loss_after) = before_after(&stdout, "loss");
     let (ratio_before, ratio_after) = before_after(&stdout, "log-ratio");
@@ -182,12 +164,12 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
     );
     drop(store);
     let history = arena(&data, &["agents", "history", "poet"]);
-    assert!(history.status.success(), "{}", text(&history));
+    assert!(history.status.success(), "{}", output_text(&history));
     for shown in ["v2 (Dpo", &model.sha256, &model.path] {
         assert!(
-            text(&history).contains(shown),
+            output_text(&history).contains(shown),
             "{shown}: {}",
-            text(&history)
+            output_text(&history)
         );
     }
 
@@ -201,7 +183,7 @@ fn dpo_on_stored_pairs_trains_records_and_plays_the_new_model() {
     std::fs::remove_file(agents.join("poet.toml")).unwrap();
     std::fs::write(agents.join("poet-dpo.toml"), trained_poet).unwrap();
     let out = tournament(&data, &agents, "arithmetic", 6);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", output_text(&out));
     let store = Store::open(&data.join("db")).unwrap();
     let answers = store.answers(6).unwrap();
     let answer = answers

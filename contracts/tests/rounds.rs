@@ -241,29 +241,7 @@ async fn gas_of_every_call() {
         }
     }
     env.pass_deadline().await;
-    let ranked = ["c", "a", "b"].map(|n| contracts::agent_key(&format!("1-{n}")));
-    gas.push((
-        "settle, 3 agents of 2 owners".into(),
-        c.settle(1, &ranked, root("r")).await.unwrap().gas_used,
-    ));
-    gas.push((
-        "cancel by the operator, 3 agents".into(),
-        c.cancel(2).await.unwrap().gas_used,
-    ));
-    let info = c.round(3).await.unwrap();
-    let now = c.chain().latest_timestamp().await.unwrap();
-    c.chain()
-        .advance_time(info.times_out_at() - now)
-        .await
-        .unwrap();
-    gas.push((
-        "cancel by anyone after the timeout, 3 agents".into(),
-        outsider.cancel(3).await.unwrap().gas_used,
-    ));
-    gas.push((
-        "withdraw".into(),
-        p0.withdraw(contracts::NATIVE).await.unwrap().gas_used,
-    ));
+    gas.extend(common::closing_gas(c, outsider, p0, contracts::NATIVE, "").await);
     for (call, used) in gas {
         assert!(used > 21_000, "{call} did real work");
         println!("GAS {call} = {used}");

@@ -273,29 +273,7 @@ async fn gas_of_every_token_call() {
         }
     }
     env.pass_deadline().await;
-    let ranked = ["c", "a", "b"].map(|n| agent_key(&format!("1-{n}")));
-    gas.push((
-        "settle, token, 3 agents of 2 owners".into(),
-        c.settle(1, &ranked, root("r")).await.unwrap().gas_used,
-    ));
-    gas.push((
-        "cancel by the operator, token, 3 agents".into(),
-        c.cancel(2).await.unwrap().gas_used,
-    ));
-    let info = c.round(3).await.unwrap();
-    let now = c.chain().latest_timestamp().await.unwrap();
-    c.chain()
-        .advance_time(info.times_out_at() - now)
-        .await
-        .unwrap();
-    gas.push((
-        "cancel by anyone after the timeout, token, 3 agents".into(),
-        outsider.cancel(3).await.unwrap().gas_used,
-    ));
-    gas.push((
-        "withdraw, token".into(),
-        p0.withdraw(tusd.address()).await.unwrap().gas_used,
-    ));
+    gas.extend(common::closing_gas(c, outsider, p0, tusd.address(), "token, ").await);
     for (call, used) in gas {
         println!("GAS {call} = {used}");
     }

@@ -39,9 +39,14 @@ pub fn model_path(name: &str) -> PathBuf {
 
 /// A roster of [`AGENTS`] in `dir/agents`.
 pub fn roster(dir: &Path) -> PathBuf {
+    roster_of(dir, AGENTS)
+}
+
+/// A roster of the shipped agents `ids` in `dir/agents`.
+pub fn roster_of(dir: &Path, ids: &[&str]) -> PathBuf {
     let agents = dir.join("agents");
     std::fs::create_dir_all(&agents).unwrap();
-    for id in AGENTS {
+    for id in ids {
         std::fs::copy(
             repo().join(format!("assets/agents/{id}.toml")),
             agents.join(format!("{id}.toml")),
@@ -49,6 +54,16 @@ pub fn roster(dir: &Path) -> PathBuf {
         .unwrap();
     }
     agents
+}
+
+/// `arena ARGS --data-dir DATA`, run to its end.
+pub fn arena(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .output()
+        .expect("the arena binary runs")
 }
 
 /// The command line of a short tournament.

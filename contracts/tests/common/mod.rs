@@ -156,3 +156,49 @@ pub fn expected_payout(
     }
     (protocol, rewards)
 }
+
+/// Gas of the calls that end rounds 1 to 3 (each entered by agents `ID-a`, `ID-b`, `ID-c` and
+/// past its deadline): settle round 1, the operator cancels round 2, `outsider` cancels round 3
+/// after its timeout, then `player` withdraws `asset`. `kind` labels the rows ("" or
+/// "token, ").
+pub async fn closing_gas(
+    operator: &ArenaClient,
+    outsider: &ArenaClient,
+    player: &ArenaClient,
+    asset: Address,
+    kind: &str,
+) -> Vec<(String, u64)> {
+    let ranked = ["c", "a", "b"].map(|n| contracts::agent_key(&format!("1-{n}")));
+    let mut gas = vec![
+        (
+            format!("settle, {kind}3 agents of 2 owners"),
+            operator
+                .settle(1, &ranked, root("r"))
+                .await
+                .unwrap()
+                .gas_used,
+        ),
+        (
+            format!("cancel by the operator, {kind}3 agents"),
+            operator.cancel(2).await.unwrap().gas_used,
+        ),
+    ];
+    let info = operator.round(3).await.unwrap();
+    let now = operator.chain().latest_timestamp().await.unwrap();
+    operator
+        .chain()
+        .advance_time(info.times_out_at() - now)
+        .await
+        .unwrap();
+    gas.push((
+        format!("cancel by anyone after the timeout, {kind}3 agents"),
+        outsider.cancel(3).await.unwrap().gas_used,
+    ));
+    let withdraw = if kind.is_empty() {
+        "withdraw".to_owned()
+    } else {
+        format!("withdraw, {}", kind.trim_end_matches(", "))
+    };
+    gas.push((withdraw, player.withdraw(asset).await.unwrap().gas_used));
+    gas
+}

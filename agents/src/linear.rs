@@ -208,10 +208,10 @@ mod tests {
             let expected: Vec<Vec<f32>> = single.forward(&x).unwrap().to_vec2().unwrap();
             assert_eq!(part.to_vec2::<f32>().unwrap(), expected);
         }
-        let mixed = Projections::new(vec![
-            weights(32, GgmlDType::Q4_1),
-            weights(32, GgmlDType::Q8_0),
-        ], Kernel::detect())
+        let mixed = Projections::new(
+            vec![weights(32, GgmlDType::Q4_1), weights(32, GgmlDType::Q8_0)],
+            Kernel::detect(),
+        )
         .unwrap();
         assert!(matches!(mixed, Projections::Separate(ref p) if p.len() == 2));
         assert_eq!(mixed.forward(&x).unwrap()[1].dims(), &[3, 32]);

@@ -96,7 +96,11 @@ impl LanguageModel {
                     let context = &sequences[s][..prompt_len + position];
                     let answer_so_far = &answers[s][..position];
                     let token = answers[s][position];
-                    tallies[s].add(position, token, standing(&logits, token, sampling, context, answer_so_far));
+                    tallies[s].add(
+                        position,
+                        token,
+                        standing(&logits, token, sampling, context, answer_so_far),
+                    );
                     row += 1;
                 }
             }
@@ -104,7 +108,12 @@ impl LanguageModel {
         })?;
         for (s, tally) in tallies.into_iter().enumerate() {
             let claim = &claims[checked[s]];
-            tally.into_check(self, &answers[s], claim.request.sampling, &mut checks[checked[s]]);
+            tally.into_check(
+                self,
+                &answers[s],
+                claim.request.sampling,
+                &mut checks[checked[s]],
+            );
         }
         Ok(checks)
     }
@@ -152,7 +161,10 @@ fn standing(
 }
 
 fn standing_in(logits: &[f32], token: u32, sampling: &Sampling) -> Standing {
-    let own = logits.get(token as usize).copied().unwrap_or(f32::NEG_INFINITY);
+    let own = logits
+        .get(token as usize)
+        .copied()
+        .unwrap_or(f32::NEG_INFINITY);
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let full: f32 = logits.iter().map(|l| (l - max).exp()).sum();
     let logprob = own - max - full.ln();
@@ -177,7 +189,10 @@ fn standing_in(logits: &[f32], token: u32, sampling: &Sampling) -> Standing {
         top.truncate(k);
     }
     top.sort_unstable_by(|a, b| b.total_cmp(a));
-    let weights: Vec<f32> = top.iter().map(|l| ((l - max) / temperature).exp()).collect();
+    let weights: Vec<f32> = top
+        .iter()
+        .map(|l| ((l - max) / temperature).exp())
+        .collect();
     let total: f32 = weights.iter().sum();
     let mut gap = 0.0f32;
     if sampling.top_k > 0 && sampling.top_k < logits.len() {
@@ -314,7 +329,10 @@ mod tests {
         let logits = [0.5; 8];
         let s = standing_in(&logits, 3, &sampling(0.7, 0, 1.0));
         assert!((s.logq - (1.0f32 / 8.0).ln()).abs() < 1e-5, "{s:?}");
-        assert!((s.expected - s.logq).abs() < 1e-5 && s.variance < 1e-5, "{s:?}");
+        assert!(
+            (s.expected - s.logq).abs() < 1e-5 && s.variance < 1e-5,
+            "{s:?}"
+        );
         assert!((s.logprob - s.logq).abs() < 1e-5, "{s:?}");
     }
 }

@@ -23,10 +23,9 @@ pub fn result_root(round: &RoundRecord, answers: &[AnswerRecord], judgment: &Jud
         let claiming = a.endpoint.as_ref().filter(|e| e.claimed_model.is_some());
         match (&a.commitment, claiming) {
             (Some(c), _) => leaf(&(answer, (&a.system_prompt, &a.sampling, a.seed, c))),
-            (None, Some(endpoint)) => leaf(&(
-                answer,
-                (&a.system_prompt, &a.sampling, a.seed, endpoint),
-            )),
+            (None, Some(endpoint)) => {
+                leaf(&(answer, (&a.system_prompt, &a.sampling, a.seed, endpoint)))
+            }
             (None, None) => leaf(&answer),
         }
     }));

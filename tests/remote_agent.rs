@@ -1,9 +1,10 @@
 //! Agents on an OpenAI-compatible server, end to end: a real llama.cpp
 //! server (llama-cpp-python's) on loopback serves one agent while another
 //! runs on candle, in the same round of the real `arena` binary on a real
-//! anvil; the round is judged, stored, settled and verified by replay. And
-//! the errors a user meets: a server that is not there, a judge server
-//! without log-probabilities.
+//! anvil; the round is judged, stored, settled and verified by replay and
+//! by a local prefill of the model the server claims. A server that serves
+//! another model than it claims is caught. And the errors a user meets: a
+//! server that is not there, a judge server without log-probabilities.
 
 mod common;
 #[path = "common/llama_server.rs"]
@@ -23,8 +24,12 @@ const LOCAL: &str = "minimalist";
 /// The served agent's id.
 const SERVED: &str = "served";
 
-/// A roster of the local agent and an agent served at `url`, and the
-/// arithmetic space with two agents per round, under `dir`.
+/// The model the served agent's server claims to run.
+const CLAIMED: &str = "smollm2-135m";
+
+/// A roster of the local agent and an agent served at `url` (claiming
+/// [`CLAIMED`]), and the arithmetic space with two agents per round, under
+/// `dir`.
 fn setup(dir: &Path, url: &str) -> (PathBuf, PathBuf) {
     let agents = dir.join("agents");
     std::fs::create_dir_all(&agents).unwrap();
@@ -50,6 +55,7 @@ max_tokens = 32
 url = "{url}"
 timeout_secs = 60
 retries = 1
+claimed_model = "{CLAIMED}"
 "##
         ),
     )
@@ -62,6 +68,18 @@ fn run(data: &Path, agents: &Path, spaces: &Path, judge: &str) -> Output {
         .arg("--spaces")
         .arg(spaces)
         .args(["--judge", judge])
+        .output()
+        .expect("the arena binary runs")
+}
+
+/// `arena verify 1` of the round in `data`, with `extra` arguments.
+fn verify(data: &Path, spaces: &Path, extra: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_arena"))
+        .args(["verify", "1", "--data-dir"])
+        .arg(data)
+        .arg("--spaces")
+        .arg(spaces)
+        .args(extra)
         .output()
         .expect("the arena binary runs")
 }
@@ -157,19 +175,60 @@ fn a_served_agent_and_a_candle_agent_play_one_round() {
     // The replay asks the same server again. Greedy, so that llama.cpp's
     // prompt cache (which changes the numerics slightly) cannot flip a
     // sampled token.
-    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_arena"))
-        .args(["verify", "1", "--replay", "--data-dir"])
-        .arg(&data)
-        .arg("--spaces")
-        .arg(&spaces)
-        .output()
-        .unwrap();
-    let verified = output_text(&verify);
-    assert!(verify.status.success(), "{verified}");
+    let replayed = verify(&data, &spaces, &["--replay"]);
+    let said = output_text(&replayed);
+    assert!(replayed.status.success(), "{said}");
     assert!(
-        verified.contains(&format!("answer of {SERVED}: reproduced"))
-            || verified.contains(&format!("answer of {SERVED}: cut by the round's deadline")),
-        "{verified}"
+        said.contains(&format!("answer of {SERVED}: reproduced"))
+            || said.contains(&format!("answer of {SERVED}: cut by the round's deadline")),
+        "{said}"
+    );
+
+    // Without replay the served answer is checked by a local prefill of
+    // the model its server claims: the honest server passes.
+    let checked = verify(&data, &spaces, &[]);
+    let said = output_text(&checked);
+    assert!(checked.status.success(), "{said}");
+    assert!(
+        said.contains(&format!(
+            "answer of {SERVED}: served by {}, consistent with its claimed model {CLAIMED}",
+            server.url
+        )),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_server_serving_another_model_than_it_claims_fails_verification() {
+    // Gemma 3 answers under the name the agent's server claims for SmolLM2.
+    let server = LlamaServer::start(&model_path("gemma3-270m"), "smollm2", &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (agents, spaces) = setup(dir.path(), &server.url);
+    let out = run(&data, &agents, &spaces, "none");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        output_text(&out),
+        server.log()
+    );
+
+    let checked = verify(&data, &spaces, &[]);
+    let said = output_text(&checked);
+    assert!(!checked.status.success(), "{said}");
+    assert!(
+        said.contains("round 1 failed verification")
+            && said.contains(&format!(
+                "the answer of {SERVED} served by {} is not what its claimed model {CLAIMED} gives",
+                server.url
+            ))
+            && said.contains("tokens are not ones the claimed model's sampling would pick"),
+        "{said}"
+    );
+    // The local agent's answer still holds.
+    assert!(
+        said.contains(&format!("answer of {LOCAL}: consistent with")),
+        "{said}"
     );
 }
 

@@ -28,6 +28,13 @@ pub struct Endpoint {
     /// 5xx or a 429 (with exponential backoff); other errors are final.
     #[serde(default = "default_retries")]
     pub retries: u32,
+    /// The model the server claims to run, as a local agent would name it
+    /// (a known name or a `.gguf` path): `arena verify` then checks every
+    /// answer the server gave against a local prefill of that model, since
+    /// a server shows no hidden states to commit to. Bound into the
+    /// round's result root with the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_model: Option<String>,
 }
 
 fn default_timeout_secs() -> u64 {
@@ -54,6 +61,7 @@ impl Endpoint {
             api_key_env: None,
             timeout_secs: default_timeout_secs(),
             retries: default_retries(),
+            claimed_model: None,
         }
     }
 
@@ -90,6 +98,20 @@ impl Endpoint {
                 "endpoint.retries",
                 format!("{} is out of range: use 0 to {MAX_RETRIES}", self.retries),
             );
+        }
+        if let Some(claimed) = &self.claimed_model {
+            match crate::ModelRef::parse(claimed) {
+                Ok(crate::ModelRef::Remote(_)) => {
+                    return err(
+                        "endpoint.claimed_model",
+                        format!(
+                            "'{claimed}' is a served model: name the model the server runs as a local agent would, for example \"smollm2-135m\" or a path to its .gguf file"
+                        ),
+                    );
+                }
+                Ok(_) => {}
+                Err(message) => return err("endpoint.claimed_model", message),
+            }
         }
         Ok(())
     }
@@ -175,6 +197,14 @@ mod tests {
         );
         assert_eq!(bad(|e| e.timeout_secs = 0), "endpoint.timeout_secs");
         assert_eq!(bad(|e| e.retries = 99), "endpoint.retries");
+        assert_eq!(
+            bad(|e| e.claimed_model = Some("gpt-9".into())),
+            "endpoint.claimed_model"
+        );
+        assert_eq!(
+            bad(|e| e.claimed_model = Some("openai:smollm2".into())),
+            "endpoint.claimed_model"
+        );
     }
 
     #[test]

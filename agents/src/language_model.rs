@@ -202,11 +202,13 @@ impl LanguageModel {
         stops
     }
 
-    /// The text generation gives for `tokens` under `stops`: decoded as it
-    /// streams, cut before the first stop string.
-    pub(crate) fn text_of(&self, tokens: &[u32], stops: &[&str]) -> Result<String> {
+    /// The text an answer of `tokens` under `sampling` reads as: decoded as
+    /// it streams, cut before its first stop string. What a commitment's
+    /// tokens must give.
+    pub fn answer_text(&self, tokens: &[u32], sampling: &Sampling) -> Result<String> {
+        let stops = self.stops(sampling);
         let mut decoder = self.tokenizer.inner().decode_stream(true);
-        let mut stream = StopScanner::new(stops);
+        let mut stream = StopScanner::new(&stops);
         for &token in tokens {
             let piece = decoder
                 .step(token)

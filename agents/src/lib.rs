@@ -20,6 +20,7 @@ pub mod q8_0;
 pub mod remote;
 pub mod row_matmul;
 pub mod sampling;
+pub mod served_verification;
 pub(crate) mod stop_scanner;
 pub mod training;
 pub mod transformer;

@@ -34,12 +34,13 @@ pub enum Linear {
 }
 
 impl Linear {
-    /// Wraps quantized weights of shape (out, in).
-    pub fn new(weights: QTensor) -> Result<Self> {
+    /// Wraps quantized weights of shape (out, in), run by `kernel` where
+    /// the project's own kernels apply.
+    pub fn new(weights: QTensor, kernel: Kernel) -> Result<Self> {
         Ok(match weights.dtype() {
-            GgmlDType::Q4_1 => Self::Q4_1(Arc::new(Q4_1Matrix::new(&weights)?)),
-            GgmlDType::Q8_0 if Self::gives_rows(GgmlDType::Q8_0) => {
-                Self::Q8_0(Arc::new(Q8_0Matrix::new(&weights)?))
+            GgmlDType::Q4_1 => Self::Q4_1(Arc::new(Q4_1Matrix::with_kernel(&weights, kernel)?)),
+            GgmlDType::Q8_0 if Self::gives_rows(GgmlDType::Q8_0, kernel) => {
+                Self::Q8_0(Arc::new(Q8_0Matrix::with_kernel(&weights, kernel)?))
             }
             dtype => Self::Candle {
                 pad_single_row: dtype == GgmlDType::Q6K,
@@ -50,13 +51,13 @@ impl Linear {
 
     /// Whether [`Linear::new`] keeps weights of `dtype` in one of the
     /// project's own formats, whose rows [`Linear::rows`] gives:
-    /// Q4_1 always (candle has only scalar code for it); Q8_0 where this
-    /// machine runs one of the project's SIMD kernels, else candle's (which
-    /// has kernels for ARM, for instance).
-    pub fn gives_rows(dtype: GgmlDType) -> bool {
+    /// Q4_1 always (candle has only scalar code for it); Q8_0 when `kernel`
+    /// is one of the project's SIMD kernels, else candle's (which has
+    /// kernels for ARM, for instance).
+    pub fn gives_rows(dtype: GgmlDType, kernel: Kernel) -> bool {
         match dtype {
             GgmlDType::Q4_1 => true,
-            GgmlDType::Q8_0 => Kernel::detect() != Kernel::Portable,
+            GgmlDType::Q8_0 => kernel != Kernel::Portable,
             _ => false,
         }
     }
@@ -126,14 +127,17 @@ pub enum Projections {
 
 impl Projections {
     /// Wraps weights of shapes (out_i, in), all with the same `in`.
-    pub fn new(parts: Vec<QTensor>) -> Result<Self> {
+    pub fn new(parts: Vec<QTensor>, kernel: Kernel) -> Result<Self> {
         let first = &parts[0];
         let same_format = parts.iter().all(|p| {
             p.dtype() == first.dtype() && p.shape().dims()[1..] == first.shape().dims()[1..]
         });
         if !same_format {
             return Ok(Self::Separate(
-                parts.into_iter().map(Linear::new).collect::<Result<_>>()?,
+                parts
+                    .into_iter()
+                    .map(|p| Linear::new(p, kernel))
+                    .collect::<Result<_>>()?,
             ));
         }
         let (_, cols) = first.shape().dims2()?;
@@ -147,7 +151,7 @@ impl Projections {
         let storage = QStorage::from_data(Cow::Owned(bytes), &Device::Cpu, first.dtype())?;
         let fused = QTensor::new(storage, (widths.iter().sum::<usize>(), cols))?;
         Ok(Self::Fused {
-            linear: Linear::new(fused)?,
+            linear: Linear::new(fused, kernel)?,
             widths,
         })
     }
@@ -195,19 +199,19 @@ mod tests {
         ];
         let alone: Vec<Linear> = parts
             .iter()
-            .map(|q| Linear::new(copy(q)).unwrap())
+            .map(|q| Linear::new(copy(q), Kernel::detect()).unwrap())
             .collect();
-        let fused = Projections::new(parts).unwrap();
+        let fused = Projections::new(parts, Kernel::detect()).unwrap();
         assert!(matches!(fused, Projections::Fused { .. }));
         let x = Tensor::randn(0f32, 1.0, (3, 64), &Device::Cpu).unwrap();
         for (part, single) in fused.forward(&x).unwrap().iter().zip(&alone) {
             let expected: Vec<Vec<f32>> = single.forward(&x).unwrap().to_vec2().unwrap();
             assert_eq!(part.to_vec2::<f32>().unwrap(), expected);
         }
-        let mixed = Projections::new(vec![
-            weights(32, GgmlDType::Q4_1),
-            weights(32, GgmlDType::Q8_0),
-        ])
+        let mixed = Projections::new(
+            vec![weights(32, GgmlDType::Q4_1), weights(32, GgmlDType::Q8_0)],
+            Kernel::detect(),
+        )
         .unwrap();
         assert!(matches!(mixed, Projections::Separate(ref p) if p.len() == 2));
         assert_eq!(mixed.forward(&x).unwrap()[1].dims(), &[3, 32]);
@@ -217,11 +221,11 @@ mod tests {
     fn rows_equal_candle_dequantization_and_unknown_ids_are_refused() {
         let kept = [GgmlDType::Q4_1, GgmlDType::Q8_0]
             .into_iter()
-            .filter(|d| Linear::gives_rows(*d));
+            .filter(|d| Linear::gives_rows(*d, Kernel::detect()));
         for dtype in kept {
             let q = weights(16, dtype);
             let table: Vec<Vec<f32>> = q.dequantize(&Device::Cpu).unwrap().to_vec2().unwrap();
-            let linear = Linear::new(q).unwrap();
+            let linear = Linear::new(q, Kernel::detect()).unwrap();
             let rows: Vec<Vec<f32>> = linear.rows(&[3, 0, 15]).unwrap().to_vec2().unwrap();
             assert_eq!(
                 rows,

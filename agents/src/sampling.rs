@@ -226,24 +226,11 @@ impl Sampler {
 
     /// Applies the repetition penalty to the tokens of the recent window.
     fn penalize(&self, logits: &mut [f32], generated: &[u32]) {
-        if self.penalty == 1.0 {
-            return;
-        }
-        let recent = &generated[generated.len().saturating_sub(REPEAT_WINDOW)..];
-        let mut seen = Vec::with_capacity(recent.len());
-        for &token in recent {
-            if seen.contains(&token) {
-                continue;
-            }
-            seen.push(token);
-            if let Some(logit) = logits.get_mut(token as usize) {
-                *logit = if *logit >= 0.0 {
-                    *logit / self.penalty
-                } else {
-                    *logit * self.penalty
-                };
-            }
-        }
+        penalize(
+            logits,
+            &generated[generated.len().saturating_sub(REPEAT_WINDOW)..],
+            self.penalty,
+        );
     }
 
     /// The seeded draw from penalised logits: the token, and where the draw
@@ -328,6 +315,28 @@ impl Sampler {
         }
         candidates.sort_unstable_by(order);
         candidates.truncate(k);
+    }
+}
+
+/// Divides (or multiplies, if negative) the logits of the tokens in
+/// `recent` by `penalty`, once per distinct token; 1 leaves them.
+pub fn penalize(logits: &mut [f32], recent: &[u32], penalty: f32) {
+    if penalty == 1.0 {
+        return;
+    }
+    let mut seen = Vec::with_capacity(recent.len());
+    for &token in recent {
+        if seen.contains(&token) {
+            continue;
+        }
+        seen.push(token);
+        if let Some(logit) = logits.get_mut(token as usize) {
+            *logit = if *logit >= 0.0 {
+                *logit / penalty
+            } else {
+                *logit * penalty
+            };
+        }
     }
 }
 

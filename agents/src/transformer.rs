@@ -16,6 +16,7 @@ use candle_core::{D, Device, Tensor};
 
 use crate::attention::{self, Heads, LayerCache, NewTokens, Rope};
 use crate::linear::{Linear, Projections};
+use crate::row_matmul::Kernel;
 
 /// The architectures this module implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,10 @@ pub struct LoadOptions {
     /// Q5_1) to Q8_0, which has them: faster, slightly more memory. Q4_1
     /// keeps its stored form: it has its own kernel ([`crate::q4_1`]).
     pub requantize: bool,
+    /// The kernel of the project's own weight formats: the one
+    /// `ARENA_KERNEL` names by default, so one process can hold the same
+    /// model under several kernels (`arena bench verify --detection`).
+    pub kernel: Kernel,
 }
 
 impl Default for LoadOptions {
@@ -42,6 +47,7 @@ impl Default for LoadOptions {
         Self {
             max_context: 4096,
             requantize: true,
+            kernel: Kernel::detect(),
         }
     }
 }
@@ -234,17 +240,18 @@ impl Transformer {
                 _ => q,
             })
         };
-        let matmul = |q: QTensor| -> Result<Linear> { Ok(Linear::new(prepare(q)?)?) };
+        let kernel = options.kernel;
+        let matmul = |q: QTensor| -> Result<Linear> { Ok(Linear::new(prepare(q)?, kernel)?) };
         let projections = |parts: Vec<QTensor>| -> Result<Projections> {
             let parts = parts.into_iter().map(prepare).collect::<Result<_>>()?;
-            Ok(Projections::new(parts)?)
+            Ok(Projections::new(parts, kernel)?)
         };
         let gemma = cfg.family == Family::Gemma3;
         let token_embd = tensor("token_embd.weight")?;
-        let kept_quantized = Linear::gives_rows(token_embd.dtype());
+        let kept_quantized = Linear::gives_rows(token_embd.dtype(), kernel);
         let (embeddings, output) = if content.tensor_infos.contains_key("output.weight") {
             let embeddings = if kept_quantized {
-                Embeddings::Rows(Linear::new(token_embd)?)
+                Embeddings::Rows(Linear::new(token_embd, kernel)?)
             } else {
                 Embeddings::Table(token_embd.dequantize(&dev)?)
             };

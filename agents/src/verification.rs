@@ -118,7 +118,7 @@ impl LanguageModel {
                 self.sha256()
             ));
         }
-        match self.text_of(&c.tokens, &self.stops(claim.request.sampling)) {
+        match self.answer_text(&c.tokens, claim.request.sampling) {
             Ok(text) if text == claim.text => {}
             Ok(text) => problems.push(format!(
                 "its text {:?} is not the text of its committed tokens {text:?}",

@@ -21,6 +21,10 @@ pub enum BenchCommand {
     /// Checking a round's answers against their commitments against
     /// generating them again, for a round of the shipped agents.
     Verify(super::bench_verify::VerifyBenchArgs),
+    /// The detection table of `arena verify`: rounds played with the best
+    /// kernel, verified honestly with every kernel (false alarms) and
+    /// after each kind of tampering (detection).
+    Detection(super::bench_detection::DetectionBenchArgs),
 }
 
 /// What `arena bench gen` measures.
@@ -87,6 +91,7 @@ pub fn run(command: BenchCommand, fetcher: &agents::Fetcher) -> anyhow::Result<(
     } = match command {
         BenchCommand::Gen(args) => args,
         BenchCommand::Verify(args) => return super::bench_verify::run(args, fetcher),
+        BenchCommand::Detection(args) => return super::bench_detection::run(args, fetcher),
         BenchCommand::Kernels => {
             for kernel in agents::row_matmul::Kernel::available() {
                 println!("{}", kernel.name());

@@ -50,7 +50,7 @@ pub fn run(args: VerifyBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         let answers = generate_answers(&models, &prompt, &asked, None, &mut |_, _| {})?;
         let generated = started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let problems = super::verify::check_commitments(&models, &prompt, &answers, &mut |_| {})?;
+        let problems = super::verify::check_answers(&models, &prompt, &answers, &mut |_| {})?;
         let checked = started.elapsed().as_secs_f64();
         ensure!(
             problems.is_empty(),

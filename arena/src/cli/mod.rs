@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch, one module per subcommand.
 
 mod bench;
+mod bench_detection;
 mod bench_verify;
 mod catalog;
 mod chain;

@@ -2,7 +2,9 @@
 //! any machine. The result root is recomputed from the stored record and
 //! compared with the one settled on chain; every answer is checked against
 //! the commitment it made as it was generated, with one batched prefill
-//! pass per model ([`agents::verification`]); the verdicts are judged
+//! pass per model ([`agents::verification`]), and every served answer
+//! against a prefill of the model its server claims
+//! ([`agents::served_verification`]); the verdicts are judged
 //! again and compared within tolerances. `--replay` generates the answers
 //! again from their seeds instead, which costs as much as the round and
 //! reproduces only with the kernel that played it.
@@ -11,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use agents::Request;
+use agents::served_verification::ServedClaim;
 use agents::verification::Claim;
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -80,7 +83,7 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
         if args.replay {
             problems.extend(replay(&models, &round, &answers)?);
         } else {
-            problems.extend(check_commitments(
+            problems.extend(check_answers(
                 &models,
                 &round.prompt,
                 &answers,
@@ -118,25 +121,31 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
     }
 }
 
-/// Checks every answer to `prompt` against its commitment, the answers of
-/// one model in one batched prefill; returns what does not hold, naming
-/// the agent, and tells `report` what holds. `arena bench verify` times it.
-pub(crate) fn check_commitments(
+/// Checks every answer to `prompt`: a local one against its commitment, a
+/// served one against a local prefill of the model its server claims, the
+/// answers of one model in one batched prefill; returns what does not
+/// hold, naming the agent, and tells `report` what holds. `arena bench
+/// verify` times it.
+pub(crate) fn check_answers(
     models: &ModelCache,
     prompt: &str,
     answers: &[AnswerRecord],
     report: &mut dyn FnMut(String),
 ) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    let mut model_names: Vec<&str> = Vec::new();
+    let mut committed: Vec<&str> = Vec::new();
+    let mut claimed: Vec<&str> = Vec::new();
     for answer in answers {
         if answer.commitment.is_some() {
-            model_names.push(&answer.model);
-        } else if answer.endpoint.is_some() {
-            report(format!(
-                "answer of {}: served by {}, which shows no hidden states; not checked",
-                answer.agent_id, answer.model
-            ));
+            committed.push(&answer.model);
+        } else if let Some(endpoint) = &answer.endpoint {
+            match &endpoint.claimed_model {
+                Some(model) => claimed.push(model),
+                None => report(format!(
+                    "answer of {}: served by {}, whose endpoint claims no model; not checked (set claimed_model in its [endpoint] to have it checked)",
+                    answer.agent_id, answer.model
+                )),
+            }
         } else {
             problems.push(format!(
                 "the answer of {} has no commitment (recorded before commitments existed): check it with --replay",
@@ -144,9 +153,7 @@ pub(crate) fn check_commitments(
             ));
         }
     }
-    model_names.sort_unstable();
-    model_names.dedup();
-    for name in model_names {
+    for name in sorted_unique(committed) {
         let model = models.get(name)?;
         let group: Vec<&AnswerRecord> = answers
             .iter()
@@ -155,13 +162,7 @@ pub(crate) fn check_commitments(
         let claims: Vec<Claim> = group
             .iter()
             .map(|a| Claim {
-                request: Request {
-                    system: &a.system_prompt,
-                    prompt,
-                    sampling: &a.sampling,
-                    seed: a.seed,
-                    deadline: None,
-                },
+                request: request_of(a, prompt),
                 text: &a.text,
                 commitment: a.commitment.as_ref().expect("filtered on commitments"),
             })
@@ -187,7 +188,62 @@ pub(crate) fn check_commitments(
             }
         }
     }
+    for name in sorted_unique(claimed) {
+        let model = models.get(name)?;
+        let group: Vec<&AnswerRecord> = answers
+            .iter()
+            .filter(|a| {
+                a.commitment.is_none()
+                    && a.endpoint
+                        .as_ref()
+                        .is_some_and(|e| e.claimed_model.as_deref() == Some(name))
+            })
+            .collect();
+        let claims: Vec<ServedClaim> = group
+            .iter()
+            .map(|a| ServedClaim {
+                request: request_of(a, prompt),
+                text: &a.text,
+            })
+            .collect();
+        for (answer, check) in group.iter().zip(model.check_served(&claims)?) {
+            let server = answer.endpoint.as_ref().map_or("", |e| e.url.as_str());
+            let z = check
+                .likelihood_z
+                .map_or(String::new(), |z| format!(", likelihood z {z:+.1}"));
+            if check.problems.is_empty() {
+                report(format!(
+                    "answer of {}: served by {server}, consistent with its claimed model {name} ({} tokens, log-likelihood {:.2} per token{z}, largest gap {:.2} logits)",
+                    answer.agent_id, check.tokens, check.mean_logprob, check.largest_gap
+                ));
+            } else {
+                problems.extend(check.problems.iter().map(|p| {
+                    format!(
+                        "the answer of {} served by {server} is not what its claimed model {name} gives: {p}",
+                        answer.agent_id
+                    )
+                }));
+            }
+        }
+    }
     Ok(problems)
+}
+
+fn sorted_unique(mut names: Vec<&str>) -> Vec<&str> {
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// The request an answer was generated for.
+fn request_of<'a>(answer: &'a AnswerRecord, prompt: &'a str) -> Request<'a> {
+    Request {
+        system: &answer.system_prompt,
+        prompt,
+        sampling: &answer.sampling,
+        seed: answer.seed,
+        deadline: None,
+    }
 }
 
 /// Generates the answers again from their seeds and compares the texts.

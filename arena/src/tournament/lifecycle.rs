@@ -62,13 +62,20 @@ pub struct Services {
 /// Models loaded once and shared by every agent that uses them.
 pub struct ModelCache {
     fetcher: Fetcher,
+    options: LoadOptions,
     loaded: Mutex<HashMap<String, Arc<LanguageModel>>>,
 }
 
 impl ModelCache {
     pub fn new(fetcher: Fetcher) -> Self {
+        Self::with_options(fetcher, LoadOptions::default())
+    }
+
+    /// A cache loading its models with `options` (another kernel, say).
+    pub fn with_options(fetcher: Fetcher, options: LoadOptions) -> Self {
         Self {
             fetcher,
+            options,
             loaded: Mutex::new(HashMap::new()),
         }
     }
@@ -84,7 +91,7 @@ impl ModelCache {
             .fetcher
             .ensure(&model, &mut |line| tracing::info!("{line}"))?;
         // The error names the file (which names the model) and the fix.
-        let lm = Arc::new(LanguageModel::load(&path, LoadOptions::default())?);
+        let lm = Arc::new(LanguageModel::load(&path, self.options)?);
         loaded.insert(name.to_owned(), lm.clone());
         Ok(lm)
     }

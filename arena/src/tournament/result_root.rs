@@ -16,12 +16,18 @@ pub fn result_root(round: &RoundRecord, answers: &[AnswerRecord], judgment: &Jud
     // An answer with a commitment binds its model file, tokens, hidden
     // states, system prompt, sampling and seed too; older records keep
     // their leaf, so their settled roots still verify.
-    leaves.extend(sorted.iter().map(|a| match &a.commitment {
-        None => leaf(&(&a.agent_id, &a.model, &a.text, a.truncated)),
-        Some(c) => leaf(&(
-            (&a.agent_id, &a.model, &a.text, a.truncated),
-            (&a.system_prompt, &a.sampling, a.seed, c),
-        )),
+    // A served answer whose server claims a model binds the server (with
+    // its claim), system prompt, sampling and seed the same way.
+    leaves.extend(sorted.iter().map(|a| {
+        let answer = (&a.agent_id, &a.model, &a.text, a.truncated);
+        let claiming = a.endpoint.as_ref().filter(|e| e.claimed_model.is_some());
+        match (&a.commitment, claiming) {
+            (Some(c), _) => leaf(&(answer, (&a.system_prompt, &a.sampling, a.seed, c))),
+            (None, Some(endpoint)) => {
+                leaf(&(answer, (&a.system_prompt, &a.sampling, a.seed, endpoint)))
+            }
+            (None, None) => leaf(&answer),
+        }
     }));
     leaves.push(leaf(judgment));
     merkle(leaves)

@@ -45,6 +45,7 @@ impl Case {
                 result_root: None,
                 transactions: Vec::new(),
                 fee: None,
+                matches: Vec::new(),
             };
             let answers: Vec<AnswerRecord> = round
                 .agents

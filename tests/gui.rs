@@ -115,3 +115,45 @@ fn a_round_in_the_window_streams_judges_and_pays() {
         round.transactions
     );
 }
+
+/// An interactive round in the window: the Match tab opens by itself and shows the
+/// negotiation as a conversation between the seats while the moves stream, then with the
+/// outcome; the pictures are real renders, and the round is stored with its transcripts.
+#[test]
+fn an_interactive_round_shows_as_a_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let agents = common::roster_of(dir.path(), &["jester", "minimalist", "poet", "scholar"]);
+    let shot = dir.path().join("match.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_arena"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["gui", "--space", "negotiation", "--max-tokens", "12"])
+        .arg("--agents")
+        .arg(&agents)
+        .arg("--screenshot")
+        .arg(&shot)
+        .args(["--frames", "30", "--at", "tokens", "--at", "verdict"])
+        .output()
+        .expect("xvfb-run is installed (scripts/setup-tests.sh installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tokens = decode(&dir.path().join("match-tokens.png")).2;
+    let verdict = decode(&dir.path().join("match-verdict.png")).2;
+    for (name, rgba) in [("tokens", &tokens), ("verdict", &verdict)] {
+        let colours = distinct_colours(rgba);
+        assert!(colours > 200, "{name} looks blank: {colours} colours");
+    }
+    assert!(changed_share(&tokens, &verdict) > 0.001);
+    let store = Store::open(&data.join("db")).unwrap();
+    let round = store.round(1).unwrap().expect("the GUI stored its round");
+    assert_eq!(round.status, RoundStatus::Closed);
+    assert_eq!(round.matches.len(), 2);
+    assert!(round.matches.iter().all(|m| m.turns.len() >= 2));
+}

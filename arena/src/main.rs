@@ -20,7 +20,7 @@ fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,contracts::chain=info".into()),
+                .unwrap_or_else(|_| "warn,contracts::chain=info,arena::matches=info".into()),
         )
         .with_writer(std::io::stderr)
         .init();

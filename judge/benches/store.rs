@@ -80,6 +80,7 @@ fn main() {
             result_root: None,
             transactions: vec![],
             fee: None,
+            matches: Vec::new(),
         };
         let pairs: Vec<PreferencePair> = (0..PAIRS_PER_ROUND)
             .map(|i| PreferencePair {
@@ -96,6 +97,7 @@ fn main() {
                 rejected_model: "gemma3-270m".into(),
                 margin: 0.5,
                 judge: "bench".into(),
+                history: Vec::new(),
             })
             .collect();
         store

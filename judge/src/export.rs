@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::pairs::{PairQuality, pair_quality};
 use crate::ratings::{LeaderboardRow, Outcome, leaderboard, style};
-use crate::records::{PreferencePair, RoundId};
+use crate::records::{ChatMessage, PreferencePair, RoundId};
 use crate::store::Store;
 use crate::verdict::Judgment;
 
@@ -185,28 +185,47 @@ pub fn kept_pairs(
 }
 
 fn pair_record(pair: &PreferencePair, quality: &PairQuality, format: Format) -> serde_json::Value {
-    let user = json!([{"role": "user", "content": pair.prompt}]);
+    let messages = prompt_messages(pair);
     let assistant = |text: &str| json!([{"role": "assistant", "content": text}]);
     match format {
         Format::TrlStandard => json!({
-            "prompt": pair.prompt,
+            "prompt": prompt_text(pair),
             "chosen": pair.chosen,
             "rejected": pair.rejected,
             "metadata": metadata(pair, quality),
         }),
         Format::TrlConversational => json!({
-            "prompt": user,
+            "prompt": messages,
             "chosen": assistant(&pair.chosen),
             "rejected": assistant(&pair.rejected),
             "metadata": metadata(pair, quality),
         }),
         _ => json!({
-            "input": {"messages": user},
+            "input": {"messages": messages},
             "preferred_output": assistant(&pair.chosen),
             "non_preferred_output": assistant(&pair.rejected),
             "metadata": metadata(pair, quality),
         }),
     }
+}
+
+/// The prompt as chat messages: the shared transcript of a move of an interactive round, or
+/// the one user message of a single-shot round.
+fn prompt_messages(pair: &PreferencePair) -> serde_json::Value {
+    if pair.history.is_empty() {
+        json!([{"role": "user", "content": pair.prompt}])
+    } else {
+        json!(pair.history)
+    }
+}
+
+/// The prompt as one string: a move's shared transcript flattened, one message per paragraph.
+fn prompt_text(pair: &PreferencePair) -> String {
+    if pair.history.is_empty() {
+        return pair.prompt.clone();
+    }
+    let contents: Vec<&str> = pair.history.iter().map(|m| m.content.as_str()).collect();
+    contents.join("\n\n")
 }
 
 /// Everything else a pair carries, so an export loses nothing, and its
@@ -236,6 +255,14 @@ pub fn pair_from_record(value: &serde_json::Value) -> Option<PreferencePair> {
             .map(str::to_owned)
             .or_else(|| v[0]["content"].as_str().map(str::to_owned))
     };
+    let messages = value
+        .get("input")
+        .map_or(&value["prompt"], |input| &input["messages"]);
+    // A transcript (system message first) is a move's shared history.
+    let history: Vec<ChatMessage> = match messages[0]["role"].as_str() {
+        Some("system") => serde_json::from_value(messages.clone()).ok()?,
+        _ => Vec::new(),
+    };
     let (prompt, chosen, rejected) = if value.get("input").is_some() {
         (
             text(&value["input"]["messages"])?,
@@ -261,6 +288,7 @@ pub fn pair_from_record(value: &serde_json::Value) -> Option<PreferencePair> {
         rejected_model: m["rejected_model"].as_str()?.to_owned(),
         margin: m["margin"].as_f64()?,
         judge: m["judge"].as_str()?.to_owned(),
+        history,
     })
 }
 

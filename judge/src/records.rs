@@ -42,6 +42,40 @@ pub struct RoundRecord {
     /// their space's ETH fee).
     #[serde(default)]
     pub fee: Option<RoundFee>,
+    /// The matches of an interactive round, each with its transcript so far: stored after
+    /// every step of turns, so a restarted round resumes at the turn where it stopped. Empty
+    /// (and not written) for single-shot rounds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<MatchRecord>,
+}
+
+/// One match of an interactive round: two seats playing turn by turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchRecord {
+    /// The agent in each seat, seat 0 first (it moves first).
+    pub seats: Vec<String>,
+    /// The moves made so far, in the order they were made.
+    pub turns: Vec<TurnRecord>,
+}
+
+impl MatchRecord {
+    /// The moves of `seat`, in order.
+    pub fn moves_of(&self, seat: usize) -> impl Iterator<Item = &TurnRecord> {
+        self.turns.iter().filter(move |t| t.seat == seat)
+    }
+}
+
+/// One move: what the seat's agent saw and what it answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnRecord {
+    /// The turn (0-based) and the seat that moved in it.
+    pub turn: usize,
+    pub seat: usize,
+    /// The prompt the agent was given: the scenario, its role and the transcript from its
+    /// own point of view. Kept so the move can be replayed and trained on.
+    pub prompt: String,
+    /// The answer, with the seed, sampling and commitment it was generated with.
+    pub answer: AnswerRecord,
 }
 
 /// What entering a round cost: its space's fee tier, in ETH or a token.
@@ -149,6 +183,18 @@ pub struct PreferencePair {
     pub margin: f64,
     /// The judge's identity.
     pub judge: String,
+    /// For a move of an interactive round: the shared transcript before it, as chat
+    /// messages (the scenario as `system`, every earlier move as `user`, named by seat), so
+    /// the pair exports in TRL's conversational form. Empty for single-shot rounds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<ChatMessage>,
+}
+
+/// A chat message of a conversational pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: String,
+    pub content: String,
 }
 
 /// One agent's MMR before and after a round.

@@ -47,6 +47,9 @@ pub enum Layer {
     Pairwise,
     /// Pointwise LLM scores differed clearly.
     Pointwise,
+    /// The rule of an interactive space decided the match from its transcript (a
+    /// negotiation's payoffs, a game's winner).
+    Rule,
     /// Nothing separated the answers.
     Tie,
 }

@@ -91,14 +91,14 @@ mod export_round_trip {
             let store = Store::open(&dir.path().join("db")).unwrap();
             let round = RoundRecord {
                 id: 1, space: "s".into(), prompt: texts[0].2.clone(), reference: None, agents: vec![],
-                status: RoundStatus::Judged, opened_at: 0, result_root: None, transactions: vec![], fee: None,
+                status: RoundStatus::Judged, opened_at: 0, result_root: None, transactions: vec![], fee: None, matches: vec![],
             };
             let pairs: Vec<PreferencePair> = texts
                 .iter()
                 .map(|(chosen, rejected, prompt)| PreferencePair {
                     round: 1, space: "s".into(), prompt: prompt.clone(), chosen: chosen.clone(),
                     rejected: rejected.clone(), chosen_agent: "a".into(), rejected_agent: "b".into(),
-                    chosen_model: "m".into(), rejected_model: "n".into(), margin, judge: "j".into(),
+                    chosen_model: "m".into(), rejected_model: "n".into(), margin, judge: "j".into(), history: vec![],
                 })
                 .collect();
             store.commit_judged(&JudgedRound { round: &round, answers: &[], judgment: &judgment(), pairs: &pairs }).unwrap();

@@ -143,6 +143,7 @@ fn judged_round_with_quality(store: &Store, id: u64, checks: bool) {
             rejected_model: rejected.model.clone(),
             margin: 0.5,
             judge: round.judgment.judge.clone(),
+            history: Vec::new(),
         }]
     } else {
         round.pairs()

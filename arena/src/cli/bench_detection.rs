@@ -127,7 +127,9 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         let answers = generate_answers(&caches[0], &prompt, &asked, None, &mut |_, _| {})?;
         tokens += answers.iter().map(|a| a.generated_tokens).sum::<usize>();
         for (k, cache) in caches.iter().enumerate() {
-            let problems = super::verify::check_answers(cache, &prompt, &answers, &mut |_| {})?;
+            let each: Vec<(&str, &AnswerRecord)> =
+                answers.iter().map(|a| (prompt.as_str(), a)).collect();
+            let problems = super::verify::check_answers(cache, &each, &mut |_| {})?;
             false_alarms[k].trials += answers.len();
             false_alarms[k].hits += answers
                 .iter()
@@ -146,8 +148,7 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
             let k = (round as usize + t) % caches.len();
             let problems = super::verify::check_answers(
                 &caches[k],
-                &prompt,
-                std::slice::from_ref(&tampered),
+                &[(prompt.as_str(), &tampered)],
                 &mut |_| {},
             )?;
             detected[t].trials += 1;

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Result, ensure};
 use clap::Args;
+use judge::records::AnswerRecord;
 
 use crate::tournament::lifecycle::{ModelCache, asked_of, generate_answers, prompt_of_round};
 use crate::tournament::{roster, space};
@@ -50,7 +51,8 @@ pub fn run(args: VerifyBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         let answers = generate_answers(&models, &prompt, &asked, None, &mut |_, _| {})?;
         let generated = started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let problems = super::verify::check_answers(&models, &prompt, &answers, &mut |_| {})?;
+        let each: Vec<(&str, &AnswerRecord)> = answers.iter().map(|a| (prompt.as_str(), a)).collect();
+        let problems = super::verify::check_answers(&models, &each, &mut |_| {})?;
         let checked = started.elapsed().as_secs_f64();
         ensure!(
             problems.is_empty(),

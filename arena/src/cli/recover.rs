@@ -17,7 +17,7 @@ use alloy::primitives::TxHash;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use contracts::{JsonlJournal, RoundState, TxJournal, settle_key};
-use judge::pairs::preference_pairs;
+use judge::pairs::round_pairs;
 use judge::records::{AnswerRecord, RoundRecord, RoundStatus, TxRecord};
 use judge::store::JudgedRound;
 use judge::store::high_water::{self, HighWater};
@@ -25,8 +25,9 @@ use judge::{Store, StoreError};
 
 use crate::tournament::chain_link::ChainLink;
 use crate::tournament::lifecycle::{
-    ModelCache, asked_of, generate_answers, judge_answers, prompt_of_round,
+    ModelCache, asked_of, generate_answers, judge_round, prompt_of_round,
 };
+use crate::tournament::interactive::play::seat_answers;
 use crate::tournament::result_root::result_root;
 use crate::tournament::roster;
 use crate::tournament::space::{self, Space};
@@ -302,6 +303,7 @@ impl Rebuilder<'_> {
                 result_root: None,
                 transactions: Vec::new(),
                 fee: None,
+                matches: Vec::new(),
             }
         });
         let info = self.runtime.block_on(self.chain.operator.round(id))?;
@@ -354,6 +356,15 @@ impl Rebuilder<'_> {
         let mut how = Vec::new();
         let answers = if !round.agents.is_empty() && old_answers.len() == round.agents.len() {
             old_answers
+        } else if space.interactive.is_some() {
+            // The seats' answers are their moves, kept in the round's own record.
+            if round.matches.is_empty() {
+                return Ok(Outcome::Lost(
+                    "an interactive round's transcripts were lost with its record: restore a backup of the database directory (the damaged one is kept aside)".into(),
+                ));
+            }
+            how.push("answers taken from the round's transcripts");
+            seat_answers(round)
         } else {
             let mut asked = Vec::new();
             for agent_id in &round.agents {
@@ -379,7 +390,7 @@ impl Rebuilder<'_> {
                 how.push("judged again");
                 let judge = (space.judging.llm && self.args.judge != "none")
                     .then_some(self.args.judge.as_str());
-                judge_answers(&self.models, judge, space, round, &answers)?
+                judge_round(&self.models, judge, space, round, &answers)?
             }
         };
         let root = result_root(round, &answers, &judgment);
@@ -398,7 +409,7 @@ impl Rebuilder<'_> {
                 hash: hash.to_string(),
             });
         }
-        let pairs = preference_pairs(round, &answers, &judgment);
+        let pairs = round_pairs(round, &answers, &judgment);
         self.write(round, &answers, Some(&judgment), &pairs)?;
         how.push("checked against the result root on chain");
         Ok(Outcome::ReCreated(format!(

@@ -52,7 +52,20 @@ pub fn run(command: RoundsCommand, store: &Store) -> Result<()> {
             if let Some(r) = &round.reference {
                 println!("reference: {r}");
             }
-            for a in store.answers(id)? {
+            for (n, m) in round.matches.iter().enumerate() {
+                println!("\nmatch {}: {}", n + 1, m.seats.join(" vs "));
+                for t in &m.turns {
+                    println!(
+                        "  turn {} [{}]: {}",
+                        t.turn + 1,
+                        t.answer.agent_id,
+                        t.answer.text.trim()
+                    );
+                }
+            }
+            // An interactive round's answers are its seats' moves, shown above.
+            let answers = store.answers(id)?;
+            for a in answers.iter().filter(|_| round.matches.is_empty()) {
                 println!(
                     "\n[{}] ({}, {} tokens{}):\n{}",
                     a.agent_id,

@@ -18,10 +18,11 @@ use agents::verification::Claim;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use judge::judging::CHECKS_ONLY;
-use judge::records::{AnswerRecord, RoundRecord};
+use judge::records::AnswerRecord;
 
 use crate::tournament::chain_link::ChainLink;
-use crate::tournament::lifecycle::{ModelCache, generate_answers, judge_answers};
+use crate::tournament::interactive::audit::{labelled_moves, transcript_problems};
+use crate::tournament::lifecycle::{ModelCache, generate_each, judge_round};
 use crate::tournament::result_root::result_root;
 use crate::tournament::space;
 
@@ -80,22 +81,33 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
         )?;
         let models = ModelCache::new(fetcher);
         let started = Instant::now();
+        // A single-shot round's answers all saw its prompt; an interactive round's moves each
+        // saw their own, which must be what the transcript before them shows.
+        let moves = match &space.interactive {
+            Some(interactive) => {
+                problems.extend(transcript_problems(interactive, &round, &answers));
+                labelled_moves(&round)
+            }
+            None => answers
+                .iter()
+                .map(|a| (round.prompt.clone(), a.clone()))
+                .collect(),
+        };
+        let moves: Vec<(&str, &AnswerRecord)> =
+            moves.iter().map(|(p, a)| (p.as_str(), a)).collect();
         if args.replay {
-            problems.extend(replay(&models, &round, &answers)?);
+            problems.extend(replay(&models, &moves)?);
         } else {
-            problems.extend(check_answers(
-                &models,
-                &round.prompt,
-                &answers,
-                &mut |line| println!("{line}"),
-            )?);
+            problems.extend(check_answers(&models, &moves, &mut |line| {
+                println!("{line}")
+            })?);
         }
         println!(
             "answers checked in {:.2} s",
             started.elapsed().as_secs_f64()
         );
         let judge = (judgment.judge != CHECKS_ONLY).then_some(judgment.judge.as_str());
-        let rejudged = judge_answers(&models, judge, &space, &round, &answers)?;
+        let rejudged = judge_round(&models, judge, &space, &round, &answers)?;
         let differences = judgment.differences(&rejudged);
         if differences.is_empty() {
             println!(
@@ -121,21 +133,20 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
     }
 }
 
-/// Checks every answer to `prompt`: a local one against its commitment, a
-/// served one against a local prefill of the model its server claims, the
+/// Checks every `(prompt, answer)`: a local answer against its commitment,
+/// a served one against a local prefill of the model its server claims, the
 /// answers of one model in one batched prefill; returns what does not
 /// hold, naming the agent, and tells `report` what holds. `arena bench
 /// verify` times it.
 pub(crate) fn check_answers(
     models: &ModelCache,
-    prompt: &str,
-    answers: &[AnswerRecord],
+    answers: &[(&str, &AnswerRecord)],
     report: &mut dyn FnMut(String),
 ) -> Result<Vec<String>> {
     let mut problems = Vec::new();
     let mut committed: Vec<&str> = Vec::new();
     let mut claimed: Vec<&str> = Vec::new();
-    for answer in answers {
+    for &(_, answer) in answers {
         if answer.commitment.is_some() {
             committed.push(&answer.model);
         } else if let Some(endpoint) = &answer.endpoint {
@@ -155,19 +166,20 @@ pub(crate) fn check_answers(
     }
     for name in sorted_unique(committed) {
         let model = models.get(name)?;
-        let group: Vec<&AnswerRecord> = answers
+        let group: Vec<(&str, &AnswerRecord)> = answers
             .iter()
-            .filter(|a| a.model == name && a.commitment.is_some())
+            .copied()
+            .filter(|(_, a)| a.model == name && a.commitment.is_some())
             .collect();
         let claims: Vec<Claim> = group
             .iter()
-            .map(|a| Claim {
+            .map(|&(prompt, a)| Claim {
                 request: request_of(a, prompt),
                 text: &a.text,
                 commitment: a.commitment.as_ref().expect("filtered on commitments"),
             })
             .collect();
-        for (answer, check) in group.iter().zip(model.check_answers(&claims)?) {
+        for ((_, answer), check) in group.iter().zip(model.check_answers(&claims)?) {
             if check.problems.is_empty() {
                 report(format!(
                     "answer of {}: consistent with {} (hidden-state distance {:.4}, {} of {} draws exact, the others within {:.3} of the mass)",
@@ -190,9 +202,10 @@ pub(crate) fn check_answers(
     }
     for name in sorted_unique(claimed) {
         let model = models.get(name)?;
-        let group: Vec<&AnswerRecord> = answers
+        let group: Vec<(&str, &AnswerRecord)> = answers
             .iter()
-            .filter(|a| {
+            .copied()
+            .filter(|(_, a)| {
                 a.commitment.is_none()
                     && a.endpoint
                         .as_ref()
@@ -201,12 +214,12 @@ pub(crate) fn check_answers(
             .collect();
         let claims: Vec<ServedClaim> = group
             .iter()
-            .map(|a| ServedClaim {
+            .map(|&(prompt, a)| ServedClaim {
                 request: request_of(a, prompt),
                 text: &a.text,
             })
             .collect();
-        for (answer, check) in group.iter().zip(model.check_served(&claims)?) {
+        for ((_, answer), check) in group.iter().zip(model.check_served(&claims)?) {
             let server = answer.endpoint.as_ref().map_or("", |e| e.url.as_str());
             let z = check
                 .likelihood_z
@@ -246,27 +259,38 @@ fn request_of<'a>(answer: &'a AnswerRecord, prompt: &'a str) -> Request<'a> {
     }
 }
 
-/// Generates the answers again from their seeds and compares the texts.
-fn replay(
-    models: &ModelCache,
-    round: &RoundRecord,
-    answers: &[AnswerRecord],
-) -> Result<Vec<String>> {
+/// Generates the answers again from their seeds and compares the texts. Answers are generated
+/// in batches of distinct agents: a single-shot round in one, an interactive round's moves
+/// about one batch per step.
+fn replay(models: &ModelCache, answers: &[(&str, &AnswerRecord)]) -> Result<Vec<String>> {
+    let mut batches: Vec<Vec<(&str, &AnswerRecord)>> = Vec::new();
+    for &(prompt, answer) in answers {
+        let free = batches
+            .iter_mut()
+            .find(|b| b.iter().all(|(_, a)| a.agent_id != answer.agent_id));
+        match free {
+            Some(batch) => batch.push((prompt, answer)),
+            None => batches.push(vec![(prompt, answer)]),
+        }
+    }
     let mut problems = Vec::new();
-    let replayed = generate_answers(models, &round.prompt, answers, None, &mut |_, _| {})?;
-    for (stored, again) in answers.iter().zip(&replayed) {
-        if stored.truncated {
-            println!(
-                "answer of {}: cut by the round's deadline, not replayable",
-                stored.agent_id
-            );
-        } else if stored.text == again.text {
-            println!("answer of {}: reproduced", stored.agent_id);
-        } else {
-            problems.push(format!(
-                "the answer of {} does not reproduce: stored {:?}, generated {:?}",
-                stored.agent_id, stored.text, again.text
-            ));
+    for mut batch in batches {
+        batch.sort_by(|a, b| a.1.agent_id.cmp(&b.1.agent_id));
+        let replayed = generate_each(models, &batch, None, &mut |_, _| {})?;
+        for ((_, stored), again) in batch.iter().zip(&replayed) {
+            if stored.truncated {
+                println!(
+                    "answer of {}: cut by the round's deadline, not replayable",
+                    stored.agent_id
+                );
+            } else if stored.text == again.text {
+                println!("answer of {}: reproduced", stored.agent_id);
+            } else {
+                problems.push(format!(
+                    "the answer of {} does not reproduce: stored {:?}, generated {:?}",
+                    stored.agent_id, stored.text, again.text
+                ));
+            }
         }
     }
     Ok(problems)

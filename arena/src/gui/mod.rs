@@ -12,6 +12,7 @@ mod export_job;
 mod panels;
 mod records_view;
 mod scene;
+mod transcript_view;
 mod wallets;
 
 use std::path::PathBuf;

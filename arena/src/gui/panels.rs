@@ -16,6 +16,7 @@ use judge::export::{Filter, Format};
 use super::enter_form::EnterForm;
 use super::export_job::ExportJob;
 use super::records_view::Records;
+use super::transcript_view::transcript_ui;
 use super::scene::SceneCamera;
 use super::wallets::Wallets;
 use super::{Gui, eth, short_address};
@@ -39,15 +40,17 @@ enum Tab {
     Enter,
     Leaderboard,
     Rounds,
+    Match,
     Wallets,
     Export,
 }
 
-const TABS: [(Tab, &str); 6] = [
+const TABS: [(Tab, &str); 7] = [
     (Tab::Spaces, "Spaces"),
     (Tab::Enter, "Enter agent"),
     (Tab::Leaderboard, "Leaderboard"),
     (Tab::Rounds, "Rounds"),
+    (Tab::Match, "Match"),
     (Tab::Wallets, "Wallets"),
     (Tab::Export, "Export"),
 ];
@@ -56,6 +59,8 @@ const TABS: [(Tab, &str); 6] = [
 #[derive(Resource, Default)]
 struct Panels {
     tab: Tab,
+    /// Whether the first tab was chosen: the Match tab for an interactive space.
+    tab_chosen: bool,
     enter: EnterForm,
     records: Records,
     export: ExportForm,
@@ -140,6 +145,12 @@ fn draw_panels(
         .rect;
     time.set_relative_speed(gui.speed);
     let panels = &mut *panels;
+    if !panels.tab_chosen {
+        panels.tab_chosen = true;
+        if gui.space.interactive.is_some() {
+            panels.tab = Tab::Match;
+        }
+    }
     let side = egui::Panel::right("tabs")
         .exact_size(SIDE_WIDTH)
         .resizable(false)
@@ -162,6 +173,7 @@ fn draw_panels(
                     panels.records.refresh(&gui, &tournament);
                     panels.records.rounds_ui(ui, &gui);
                 }
+                Tab::Match => match_tab(ui, &tournament, &gui),
                 Tab::Wallets => wallets_tab(ui, &wallets),
                 Tab::Export => export_tab(ui, &mut panels.export, &gui),
             });
@@ -296,6 +308,27 @@ fn spaces_tab(ui: &mut egui::Ui, tournament: &mut Tournament, gui: &mut Gui) {
     if let Some(space) = chosen {
         gui.space = space.clone();
         tournament.use_space(space);
+    }
+}
+
+/// The round being played as a conversation, for an interactive space.
+fn match_tab(ui: &mut egui::Ui, tournament: &Tournament, gui: &Gui) {
+    let Some(interactive) = &gui.space.interactive else {
+        ui.label(format!(
+            "Space '{}' is single-shot: each agent answers the prompt on its own (see its bubbles and the Rounds tab). Choose an interactive space (debate, negotiation, auction) in the Spaces tab to watch matches.",
+            gui.space.name
+        ));
+        return;
+    };
+    let view = &tournament.view;
+    match &view.round {
+        Some(round) if !round.matches.is_empty() => {
+            ui.label(format!("Round {}: {}", round.id, round.prompt));
+            transcript_ui(ui, interactive, round, view.judgment.as_ref(), &view.answers);
+        }
+        _ => {
+            ui.label("No match is being played yet.");
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use judge::records::{AgentVersion, AnswerRecord, PreferencePair, RatingChange, R
 
 use super::Gui;
 use super::chart::rating_chart;
+use super::transcript_view::transcript_ui;
 use crate::evolution::step::current;
 use crate::tournament::engine::Tournament;
 use crate::tournament::summary::style_coefficients;
@@ -173,7 +174,7 @@ impl Records {
                 .show(ui, |ui| {
                     ui.label(format!("Prompt: {}", round.prompt));
                     if let Some(d) = self.details.get(&round.id) {
-                        details_ui(ui, round, d);
+                        details_ui(ui, gui, round, d);
                     }
                 });
             if response.fully_open() && !self.details.contains_key(&round.id) {
@@ -196,7 +197,7 @@ fn read_details(gui: &Gui, id: u64) -> anyhow::Result<Details> {
     })
 }
 
-fn details_ui(ui: &mut egui::Ui, round: &RoundRecord, d: &Details) {
+fn details_ui(ui: &mut egui::Ui, gui: &Gui, round: &RoundRecord, d: &Details) {
     if let Some(j) = &d.judgment {
         ui.label(format!(
             "Verdict ({}): {}",
@@ -204,7 +205,12 @@ fn details_ui(ui: &mut egui::Ui, round: &RoundRecord, d: &Details) {
             j.ranking.order.join(" > ")
         ));
     }
-    for a in &d.answers {
+    // An interactive round reads as its conversations; the seats' joined moves would repeat them.
+    let transcripts = gui.space.interactive.as_ref().filter(|_| !round.matches.is_empty());
+    if let Some(interactive) = transcripts {
+        transcript_ui(ui, interactive, round, d.judgment.as_ref(), &Default::default());
+    }
+    for a in d.answers.iter().filter(|_| transcripts.is_none()) {
         ui.label(format!(
             "{} ({}, {} tokens{}): {}",
             a.agent_id,

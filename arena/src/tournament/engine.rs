@@ -132,6 +132,11 @@ impl Tournament {
             Report::Token { agent, piece } => {
                 self.view.answers.entry(agent).or_default().push_str(&piece)
             }
+            // The step's moves are in the transcript now; the next step streams afresh.
+            Report::Step(round) => {
+                self.view.round = Some(*round);
+                self.view.answers.clear();
+            }
             Report::Done(done) => match *done {
                 Err(e) => self.finish(Err(e)),
                 Ok(outcome) => self.on_outcome(outcome),

@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use contracts::{
     JsonlJournal, RoundSpec, RoundState, SettleOutcome, TxJournal, agent_key, settle_once,
 };
-use judge::pairs::preference_pairs;
+use judge::pairs::round_pairs;
 use judge::records::{AnswerRecord, RoundRecord, RoundStatus, TxRecord};
 use judge::store::JudgedRound;
 use judge::{
@@ -29,9 +29,12 @@ use judge::{
 
 use super::chain_link::ChainLink;
 use super::fee_tier::{self, ResolvedTier};
+use super::interactive::outcome::{judge_matches, match_lines};
+use super::interactive::pairing::pair_by_mmr;
+use super::interactive::play::play;
 use super::result_root::result_root;
 use super::space::Space;
-use super::worker::Payout;
+use super::worker::{Payout, Progress};
 
 /// Time agents' owners have to pay their entry after a round opens, unless
 /// the run chooses another.
@@ -169,6 +172,16 @@ impl Services {
         let tier = self.tier_of(space)?;
         let id = self.store.next_round_id()?;
         let prompt = prompt_of_round(space, id);
+        let matches = match &space.interactive {
+            Some(_) => {
+                let mut rated = Vec::new();
+                for agent in agents {
+                    rated.push((agent.id.clone(), self.store.mmr(&space.name, &agent.id)?));
+                }
+                pair_by_mmr(id, &rated)
+            }
+            None => Vec::new(),
+        };
         let mut round = RoundRecord {
             id,
             space: space.name.clone(),
@@ -180,6 +193,7 @@ impl Services {
             result_root: None,
             transactions: Vec::new(),
             fee: Some(tier.record),
+            matches,
         };
         self.store.put_document("space", &space.name, space)?;
         for agent in agents {
@@ -254,15 +268,19 @@ impl Services {
         Ok(true)
     }
 
-    /// Every agent of the round answers (see [`generate_answers`]) and the
-    /// answers are stored with the round's `Generated` status.
+    /// Every agent of the round answers (see [`generate_answers`]), or an interactive round's
+    /// matches are played turn by turn ([`play`]), and the answers are stored with the round's
+    /// `Generated` status.
     pub fn generate(
         &self,
         space: &Space,
         round: &mut RoundRecord,
         roster: &[Agent],
-        on_token: &mut dyn FnMut(&str, &str),
+        progress: &mut Progress<'_>,
     ) -> Result<Vec<AnswerRecord>> {
+        if let Some(interactive) = &space.interactive {
+            return play(self, space, interactive, round, roster, progress);
+        }
         let asked = round
             .agents
             .iter()
@@ -281,7 +299,7 @@ impl Services {
             &round.prompt,
             &asked,
             Some(time_limit),
-            on_token,
+            progress.on_token,
         )?;
         round.status = RoundStatus::Generated;
         self.store.put_generated(round, &answers)?;
@@ -299,9 +317,14 @@ impl Services {
             true => self.judge_model.as_deref(),
             false => None,
         };
-        let judgment = judge_answers(&self.models, judge, space, round, answers)?;
+        let judgment = judge_round(&self.models, judge, space, round, answers)?;
+        if let Some(interactive) = &space.interactive {
+            for line in match_lines(interactive, round, &judgment) {
+                tracing::info!(target: "arena::matches", "{line}");
+            }
+        }
+        let pairs = round_pairs(round, answers, &judgment);
         round.status = RoundStatus::Judged;
-        let pairs = preference_pairs(round, answers, &judgment);
         self.store.commit_judged(&JudgedRound {
             round,
             answers,
@@ -506,12 +529,7 @@ pub fn check_against_chain(
 
 /// Answers `prompt` for each of `asked` (agent, model, system prompt,
 /// sampling, seed and server taken from it; its text is ignored), sorted by
-/// agent id. Agents on a server answer each on its own thread, all at once,
-/// while the local agents generate: those on the same model together in one
-/// batch (one weight read per step for all). With a `time_limit`, the
-/// servers' answers and each local model's batch get it in full from their
-/// own start, so agents on the model that runs second are not cut short.
-/// Tokens go to `on_token` from the calling thread. The tournament and
+/// agent id: [`generate_each`] with one prompt for all. The tournament and
 /// `arena verify` both generate through here, so a replay is computed the
 /// same way.
 pub fn generate_answers(
@@ -521,15 +539,31 @@ pub fn generate_answers(
     time_limit: Option<Duration>,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Vec<AnswerRecord>> {
-    let (served, local): (Vec<&AnswerRecord>, Vec<&AnswerRecord>) =
-        asked.iter().partition(|a| a.endpoint.is_some());
+    let each: Vec<(&str, &AnswerRecord)> = asked.iter().map(|a| (prompt, a)).collect();
+    generate_each(models, &each, time_limit, on_token)
+}
+
+/// Answers each `(prompt, asked)` (an interactive round's seats each see their own prompt),
+/// sorted by agent id, so each agent may be asked once. Agents on a server answer each on its
+/// own thread, all at once, while the local agents generate: those on the same model together
+/// in one batch (one weight read per step for all). With a `time_limit`, the servers' answers
+/// and each local model's batch get it in full from their own start, so agents on the model
+/// that runs second are not cut short. Tokens go to `on_token` from the calling thread.
+pub fn generate_each(
+    models: &ModelCache,
+    asked: &[(&str, &AnswerRecord)],
+    time_limit: Option<Duration>,
+    on_token: &mut dyn FnMut(&str, &str),
+) -> Result<Vec<AnswerRecord>> {
+    let (served, local): (Vec<(&str, &AnswerRecord)>, Vec<(&str, &AnswerRecord)>) =
+        asked.iter().partition(|(_, a)| a.endpoint.is_some());
     let served_deadline = time_limit.map(|t| Instant::now() + t);
     let (pieces_tx, pieces) = mpsc::channel::<(usize, String)>();
     let mut answers = std::thread::scope(|scope| -> Result<Vec<AnswerRecord>> {
         let threads: Vec<_> = served
             .iter()
             .enumerate()
-            .map(|(i, asked)| {
+            .map(|(i, &(prompt, asked))| {
                 let pieces_tx = pieces_tx.clone();
                 scope.spawn(move || {
                     answer_on_server(asked, prompt, served_deadline, &mut |piece| {
@@ -539,15 +573,14 @@ pub fn generate_answers(
             })
             .collect();
         drop(pieces_tx);
-        let local_answers =
-            generate_locally(models, prompt, &local, time_limit, &mut |id, piece| {
-                on_token(id, piece);
-                for (i, piece) in pieces.try_iter() {
-                    on_token(&served[i].agent_id, &piece);
-                }
-            });
+        let local_answers = generate_locally(models, &local, time_limit, &mut |id, piece| {
+            on_token(id, piece);
+            for (i, piece) in pieces.try_iter() {
+                on_token(&served[i].1.agent_id, &piece);
+            }
+        });
         for (i, piece) in pieces.iter() {
-            on_token(&served[i].agent_id, &piece);
+            on_token(&served[i].1.agent_id, &piece);
         }
         let mut answers = local_answers?;
         for thread in threads {
@@ -562,31 +595,30 @@ pub fn generate_answers(
 /// The local agents' answers, one batch per model, one model after the other.
 fn generate_locally(
     models: &ModelCache,
-    prompt: &str,
-    asked: &[&AnswerRecord],
+    asked: &[(&str, &AnswerRecord)],
     time_limit: Option<Duration>,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Vec<AnswerRecord>> {
-    let mut model_names: Vec<&str> = asked.iter().map(|a| a.model.as_str()).collect();
+    let mut model_names: Vec<&str> = asked.iter().map(|(_, a)| a.model.as_str()).collect();
     model_names.sort();
     model_names.dedup();
     let mut answers = Vec::new();
     for model_name in model_names {
-        let group: Vec<&AnswerRecord> = asked
+        let group: Vec<(&str, &AnswerRecord)> = asked
             .iter()
             .copied()
-            .filter(|a| a.model == model_name)
+            .filter(|(_, a)| a.model == model_name)
             .collect();
         let model = models.get(model_name)?;
         let deadline = time_limit.map(|t| Instant::now() + t);
         let requests: Vec<Request> = group
             .iter()
-            .map(|a| request_of(a, prompt, deadline))
+            .map(|&(prompt, a)| request_of(a, prompt, deadline))
             .collect();
         let generations = model.generate_batch(&requests, &mut |i, piece| {
-            on_token(&group[i].agent_id, piece)
+            on_token(&group[i].1.agent_id, piece)
         })?;
-        for (a, generation) in group.into_iter().zip(generations) {
+        for ((_, a), generation) in group.into_iter().zip(generations) {
             answers.push(answered(a, generation));
         }
     }
@@ -639,6 +671,22 @@ fn answered(asked: &AnswerRecord, generation: Generation) -> AnswerRecord {
         generated_tokens: generation.generated_tokens,
         commitment: generation.commitment,
         ..asked.clone()
+    }
+}
+
+/// Judges a round of `space`: its matches ([`judge_matches`]) if the space is interactive,
+/// else its answers ([`judge_answers`]). The tournament, `arena verify` and `arena recover`
+/// judge through here.
+pub fn judge_round(
+    models: &ModelCache,
+    judge: Option<&str>,
+    space: &Space,
+    round: &RoundRecord,
+    answers: &[AnswerRecord],
+) -> Result<Judgment> {
+    match &space.interactive {
+        Some(interactive) => judge_matches(models, judge, interactive, round, answers),
+        None => judge_answers(models, judge, space, round, answers),
     }
 }
 
@@ -700,7 +748,7 @@ pub fn with_judge<T>(
     }
 }
 
-fn find_agent<'a>(roster: &'a [Agent], id: &str) -> Result<&'a Agent> {
+pub(crate) fn find_agent<'a>(roster: &'a [Agent], id: &str) -> Result<&'a Agent> {
     match roster.iter().find(|a| a.id == id) {
         Some(a) => Ok(a),
         None => bail!(

@@ -1,5 +1,6 @@
 //! The result root settled on chain: a SHA-256 Merkle root over the round's
-//! record (prompt, every answer with its commitment, the judgment), so
+//! record (prompt, every answer with its commitment, an interactive round's transcripts, the
+//! judgment), so
 //! anyone holding the record can recompute it and compare it with the
 //! contract, and the chain binds each answer to its model.
 
@@ -29,6 +30,11 @@ pub fn result_root(round: &RoundRecord, answers: &[AnswerRecord], judgment: &Jud
             (None, None) => leaf(&answer),
         }
     }));
+    // An interactive round binds its transcripts, every move with what its seat saw and
+    // its commitment; single-shot rounds have none and keep their leaves.
+    if !round.matches.is_empty() {
+        leaves.push(leaf(&round.matches));
+    }
     leaves.push(leaf(judgment));
     merkle(leaves)
 }

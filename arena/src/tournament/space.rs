@@ -8,6 +8,8 @@ use anyhow::{Context, Result, bail};
 use judge::Check;
 use serde::{Deserialize, Serialize};
 
+use super::interactive::Interactive;
+
 /// How each prompt's `answer` is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -123,6 +125,11 @@ pub struct Space {
     pub reward_split_bps: Vec<u16>,
     pub protocol_fee_bps: u16,
     pub judging: Judging,
+    /// Present for an interactive space: agents play two-seat matches turn by turn (see
+    /// [`Interactive`]); absent for a single-shot space, where each agent answers the prompt
+    /// on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<Interactive>,
     pub prompts: Vec<Prompt>,
 }
 
@@ -224,6 +231,9 @@ impl Space {
             check
                 .validate()
                 .map_err(|e| anyhow::anyhow!("field `judging.checks`: {e}"))?;
+        }
+        if let Some(interactive) = &self.interactive {
+            interactive.validate(self.agents_per_round, self.judging.llm)?;
         }
         Ok(())
     }
@@ -365,6 +375,35 @@ mod tests {
             err.contains("dollars") && err.contains("stablecoin"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn interactive_spaces_load_and_bad_games_are_refused_by_field() {
+        use crate::tournament::interactive::{DecidedBy, Game, TurnOrder};
+        let refused = |space: &Space| format!("{:#}", space.validate().unwrap_err());
+        let debate = find(&default_dir(), "debate").unwrap();
+        let interactive = debate.interactive.clone().unwrap();
+        assert_eq!(interactive.game, Game::Debate);
+        let mut space = debate.clone();
+        space.interactive.as_mut().unwrap().decided_by = DecidedBy::Rule;
+        assert!(refused(&space).contains("a debate has no rule"));
+        let mut space = debate.clone();
+        space.agents_per_round = 3;
+        assert!(refused(&space).contains("even number"));
+        let mut auction = find(&default_dir(), "auction").unwrap();
+        let game = &mut auction.interactive.as_mut().unwrap().game;
+        if let Game::Auction { item_values, .. } = game {
+            item_values.pop();
+        }
+        assert!(refused(&auction).contains("item_values"));
+        let mut negotiation = find(&default_dir(), "negotiation").unwrap();
+        negotiation.interactive.as_mut().unwrap().turn_order = TurnOrder::Simultaneous;
+        assert!(refused(&negotiation).contains("turn_order"));
+        let text = std::fs::read_to_string(default_dir().join("negotiation.toml"))
+            .unwrap()
+            .replace("pot = 100", "pot = 100\nprize = 5");
+        let err = format!("{:#}", toml::from_str::<Space>(&text).unwrap_err());
+        assert!(err.contains("prize"), "{err}");
     }
 
     #[test]

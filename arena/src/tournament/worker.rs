@@ -95,6 +95,8 @@ pub enum Report {
         agent: String,
         piece: String,
     },
+    /// An interactive round after a step of moves, stored: its transcripts so far.
+    Step(Box<RoundRecord>),
     /// Boxed: an outcome is large, and every streamed token is a `Report` too.
     Done(Box<Result<Outcome, String>>),
 }
@@ -124,6 +126,13 @@ impl Worker {
                             piece: piece.to_owned(),
                         });
                     };
+                    let mut on_step = |round: &RoundRecord| {
+                        let _ = report_tx.send(Report::Step(Box::new(round.clone())));
+                    };
+                    let mut progress = Progress {
+                        on_token: &mut on_token,
+                        on_step: &mut on_step,
+                    };
                     let kind = job.kind();
                     let started = std::time::Instant::now();
                     let mut state = WorkerState {
@@ -131,7 +140,7 @@ impl Worker {
                         roster: &mut roster,
                         next_first: &mut next_first,
                     };
-                    let done = run(&services, &mut state, job, &timings, &mut on_token)
+                    let done = run(&services, &mut state, job, &timings, &mut progress)
                         .map_err(|e| format!("{e:#}"));
                     let elapsed = started.elapsed();
                     tracing::info!("{kind} took {elapsed:.2?}");
@@ -201,12 +210,19 @@ struct WorkerState<'a> {
     next_first: &'a mut Option<String>,
 }
 
+/// Where a job's progress goes while it runs: each streamed token (agent, piece), and an
+/// interactive round after each stored step of moves.
+pub struct Progress<'a> {
+    pub on_token: &'a mut dyn FnMut(&str, &str),
+    pub on_step: &'a mut dyn FnMut(&RoundRecord),
+}
+
 fn run(
     services: &Services,
     state: &mut WorkerState<'_>,
     job: Job,
     timings: &Timings,
-    on_token: &mut dyn FnMut(&str, &str),
+    progress: &mut Progress<'_>,
 ) -> Result<Outcome> {
     let roster = &*state.roster;
     let space = &*state.space;
@@ -268,7 +284,7 @@ fn run(
             Outcome::Paid(round, paid)
         }
         Job::Generate(mut round) => {
-            let answers = services.generate(space, &mut round, roster, on_token)?;
+            let answers = services.generate(space, &mut round, roster, progress)?;
             Outcome::Generated(round, answers)
         }
         Job::Judge(mut round) => {

@@ -47,6 +47,7 @@ impl RoundSpec<'_> {
             result_root: None,
             transactions: vec![],
             fee: None,
+            matches: Vec::new(),
         };
         let judgment = Judge::checks_only()
             .judge(&Contest {

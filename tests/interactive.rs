@@ -16,16 +16,26 @@ use judge::records::{MatchRecord, RoundRecord, RoundStatus};
 use judge::verdict::Layer;
 
 use common::{
-    ChainView, arena, expected_credits, output_text, owner_of, roster_of, tournament,
-    tournament_command,
+    ChainView, arena, expected_credits, output_text, owner_of, roster_of, tournament_command,
 };
 
 /// Four agents on the small model, so rounds stay quick.
 const PLAYERS: &[&str] = &["jester", "minimalist", "poet", "scholar"];
 
-/// Plays `rounds` rounds of `space` and returns the store's rounds, each checked to be closed.
-fn play(data: &Path, agents: &Path, space: &str, rounds: usize) -> Vec<RoundRecord> {
-    let out = tournament(data, agents, space, rounds);
+/// Plays `rounds` rounds of `space` (from `spaces`, else the shipped spaces) and returns the
+/// store's rounds, each checked to be closed.
+fn play(
+    data: &Path,
+    agents: &Path,
+    spaces: Option<&Path>,
+    space: &str,
+    rounds: usize,
+) -> Vec<RoundRecord> {
+    let mut command = tournament_command(data, agents, space, rounds);
+    if let Some(dir) = spaces {
+        command.arg("--spaces").arg(dir);
+    }
+    let out = command.output().expect("the arena binary runs");
     assert!(out.status.success(), "{space}: {}", output_text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("Leaderboard of space"),
@@ -64,7 +74,10 @@ fn check_transcript(round: &RoundRecord, m: &MatchRecord, simultaneous: bool, tu
             seen,
             "move {i} of {m:?} saw the moves before its step, and no more"
         );
-        assert!(t.prompt.contains(&format!("turn {} of {turns}", t.turn + 1)));
+        assert!(
+            t.prompt
+                .contains(&format!("turn {} of {turns}", t.turn + 1))
+        );
         assert!(t.prompt.starts_with(&round.prompt));
     }
     if !simultaneous {
@@ -74,7 +87,8 @@ fn check_transcript(round: &RoundRecord, m: &MatchRecord, simultaneous: bool, tu
 
 /// Checks the judged round in the store: one verdict per match, the pairs the verdicts give
 /// (one per turn of a decided match, the winner's move chosen, with the shared transcript),
-/// ratings that sum to zero, and `arena verify` recomputing the round.
+/// ratings that sum to zero, a refund exactly when no match was decided, and `arena verify`
+/// recomputing the round.
 fn check_outcomes(data: &Path, round: &RoundRecord, rule: bool) -> usize {
     let store = Store::open(&data.join("db")).unwrap();
     let judgment = store.judgment(round.id).unwrap().expect("judged");
@@ -111,6 +125,13 @@ fn check_outcomes(data: &Path, round: &RoundRecord, rule: bool) -> usize {
         }
     }
     assert_eq!(pairs.len(), expected_pairs, "{judgment:?}");
+    let decided = judgment.verdicts.iter().any(|v| v.decided().is_some());
+    let refunded = round
+        .transactions
+        .iter()
+        .any(|t| t.action.starts_with("refund"));
+    assert_eq!(refunded, !decided, "{:?}", round.transactions);
+    assert_eq!(round.result_root.is_some(), decided);
     let changes = store.rating_changes(round.id).unwrap();
     assert_eq!(changes.len(), round.agents.len());
     let sum: f64 = changes.iter().map(|c| c.after - c.before).sum();
@@ -136,7 +157,11 @@ fn check_payouts(data: &Path, agents: &Path, rounds: &[RoundRecord]) {
         let judgment = store.judgment(round.id).unwrap().unwrap();
         let info = view.rt.block_on(view.client.round(round.id)).unwrap();
         assert_eq!(info.state, contracts::RoundState::Settled);
-        assert_eq!(info.agents.len(), round.agents.len(), "each entry paid once");
+        assert_eq!(
+            info.agents.len(),
+            round.agents.len(),
+            "each entry paid once"
+        );
         let ranking: Vec<_> = judgment
             .ranking
             .order
@@ -163,12 +188,29 @@ fn check_payouts(data: &Path, agents: &Path, rounds: &[RoundRecord]) {
     }
 }
 
+/// The shipped negotiation with four agents per round, two places paid: two matches a round,
+/// seats paired by MMR.
+fn four_seat_negotiation(dir: &Path) -> std::path::PathBuf {
+    let spaces = dir.join("spaces");
+    std::fs::create_dir_all(&spaces).unwrap();
+    let text = std::fs::read_to_string(common::repo().join("assets/spaces/negotiation.toml"))
+        .unwrap()
+        .replace("agents_per_round = 2", "agents_per_round = 4")
+        .replace(
+            "reward_split_bps = [10000]",
+            "reward_split_bps = [5000, 5000]",
+        );
+    std::fs::write(spaces.join("negotiation.toml"), text).unwrap();
+    spaces
+}
+
 #[test]
 fn negotiation_rounds_pay_by_the_rule_of_the_accepted_offer() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let agents = roster_of(dir.path(), PLAYERS);
-    let rounds = play(&data, &agents, "negotiation", 2);
+    let spaces = four_seat_negotiation(dir.path());
+    let rounds = play(&data, &agents, Some(&spaces), "negotiation", 2);
     for round in &rounds {
         assert_eq!(round.matches.len(), 2, "four agents make two matches");
         let mut seated: Vec<&String> = round.matches.iter().flat_map(|m| &m.seats).collect();
@@ -211,17 +253,21 @@ fn sealed_bids_stay_hidden_until_the_item_is_sold() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let agents = roster_of(dir.path(), PLAYERS);
-    let rounds = play(&data, &agents, "auction", 1);
-    let round = &rounds[0];
-    assert_eq!(round.matches.len(), 2);
-    for m in &round.matches {
+    let rounds = play(&data, &agents, None, "auction", 2);
+    for round in &rounds {
+        assert_eq!(round.matches.len(), 1, "two agents per round: one match");
+        let m = &round.matches[0];
         assert_eq!(m.turns.len(), 6, "three items, both seats bid on each");
         check_transcript(round, m, true, 3);
         for t in &m.turns {
             assert!(t.prompt.contains(&format!("Item {} of 3", t.turn + 1)));
         }
+        check_outcomes(&data, round, true);
     }
-    check_outcomes(&data, round, true);
+    assert_ne!(
+        rounds[0].agents, rounds[1].agents,
+        "matchmaking lets the agents that sat out play next"
+    );
     check_payouts(&data, &agents, &rounds);
 }
 
@@ -230,7 +276,7 @@ fn a_debate_is_decided_by_the_judge() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let agents = roster_of(dir.path(), PLAYERS);
-    let rounds = play(&data, &agents, "debate", 1);
+    let rounds = play(&data, &agents, None, "debate", 1);
     let round = &rounds[0];
     assert_eq!(round.matches.len(), 1, "two agents per round: one debate");
     let m = &round.matches[0];
@@ -268,13 +314,16 @@ fn a_round_killed_between_turns_resumes_at_its_next_turn() {
     let before = {
         let store = Store::open(&data.join("db")).unwrap();
         let round = store.round(1).unwrap().expect("the round is stored");
-        assert!(matches!(round.status, RoundStatus::EntriesPaid), "{round:?}");
+        assert!(
+            matches!(round.status, RoundStatus::EntriesPaid),
+            "{round:?}"
+        );
         round.matches
     };
     assert!(before.iter().all(|m| !m.turns.is_empty()));
     assert!(before.iter().any(|m| m.turns.len() < 6));
 
-    let rounds = play(&data, &agents, "negotiation", 1);
+    let rounds = play(&data, &agents, None, "negotiation", 1);
     let round = &rounds[0];
     for (m, was) in round.matches.iter().zip(&before) {
         assert_eq!(m.seats, was.seats);
@@ -288,7 +337,12 @@ fn a_round_killed_between_turns_resumes_at_its_next_turn() {
     check_outcomes(&data, round, true);
     let view = ChainView::open(&data);
     let settlements = view.rt.block_on(view.client.settlements(round.id)).unwrap();
-    assert_eq!(settlements.len(), 1, "settled exactly once");
+    let settled = usize::from(round.result_root.is_some());
+    assert_eq!(
+        settlements.len(),
+        settled,
+        "settled once, or refunded: never both"
+    );
     drop(view);
     check_payouts(&data, &agents, &rounds);
 }

@@ -77,7 +77,11 @@ pub fn move_pairs(round: &RoundRecord, judgment: &Judgment) -> Vec<PreferencePai
         };
         let turns = m.turns.iter().map(|t| t.turn).max().map_or(0, |t| t + 1);
         for turn in 0..turns {
-            let find = |seat| m.turns.iter().position(|t| t.turn == turn && t.seat == seat);
+            let find = |seat| {
+                m.turns
+                    .iter()
+                    .position(|t| t.turn == turn && t.seat == seat)
+            };
             let (Some(wi), Some(li)) = (find(w), find(l)) else {
                 continue;
             };
@@ -155,4 +159,113 @@ pub fn pair_quality(pair: &PreferencePair, judgment: &Judgment) -> Result<PairQu
         chosen_copies_prompt: copies_prompt(&pair.prompt, &pair.chosen),
         rejected_copies_prompt: copies_prompt(&pair.prompt, &pair.rejected),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::{RoundStatus, TurnRecord};
+    use crate::verdict::{LengthBias, PairVerdict, Ranking};
+
+    fn answer(agent: &str, text: &str) -> AnswerRecord {
+        AnswerRecord {
+            round: 7,
+            agent_id: agent.into(),
+            model: "m".into(),
+            text: text.into(),
+            truncated: false,
+            generated_tokens: 1,
+            seed: 0,
+            system_prompt: String::new(),
+            sampling: agents::Sampling::default(),
+            endpoint: None,
+            commitment: None,
+        }
+    }
+
+    fn round_of(turns: &[(usize, usize, &str, &str)]) -> RoundRecord {
+        RoundRecord {
+            id: 7,
+            space: "negotiation".into(),
+            prompt: "Split 100 coins.".into(),
+            reference: None,
+            agents: vec!["a".into(), "b".into()],
+            status: RoundStatus::Judged,
+            opened_at: 0,
+            result_root: None,
+            transactions: Vec::new(),
+            fee: None,
+            matches: vec![MatchRecord {
+                seats: vec!["b".into(), "a".into()],
+                turns: turns
+                    .iter()
+                    .map(|&(turn, seat, agent, text)| TurnRecord {
+                        turn,
+                        seat,
+                        prompt: String::new(),
+                        answer: answer(agent, text),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    fn judgment(score_a: f64) -> Judgment {
+        Judgment {
+            judge: "rule".into(),
+            answers: Vec::new(),
+            verdicts: vec![PairVerdict {
+                a: "a".into(),
+                b: "b".into(),
+                score_a,
+                margin: 0.4,
+                layer: crate::verdict::Layer::Rule,
+                pairwise: None,
+            }],
+            ranking: Ranking {
+                order: vec!["a".into(), "b".into()],
+                strengths: vec![0.0; 2],
+                confidence: vec![1.0; 2],
+                length_controlled: vec![0.0; 2],
+            },
+            length_bias: LengthBias {
+                decided: 0,
+                longer_won: 0,
+                effect: 0.0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_decided_match_gives_one_pair_per_turn_with_the_shared_history() {
+        // b opens; the last turn has only b's move, so it makes no pair.
+        let round = round_of(&[
+            (0, 0, "b", "OFFER 90"),
+            (0, 1, "a", "OFFER 60"),
+            (1, 0, "b", "OFFER 70"),
+            (1, 1, "a", "accept"),
+            (2, 0, "b", "late"),
+        ]);
+        let pairs = round_pairs(&round, &[], &judgment(1.0));
+        assert_eq!(pairs.len(), 2);
+        assert!(
+            pairs
+                .iter()
+                .all(|p| p.chosen_agent == "a" && p.margin == 0.4)
+        );
+        assert_eq!(
+            (pairs[1].chosen.as_str(), pairs[1].rejected.as_str()),
+            ("accept", "OFFER 70")
+        );
+        // Turn 2's moves shared the first two moves (b's opening before both).
+        let roles: Vec<&str> = pairs[1].history.iter().map(|m| m.role.as_str()).collect();
+        assert_eq!(roles, ["system", "user", "user"]);
+        assert_eq!(pairs[1].history[0].content, "Split 100 coins.");
+        assert_eq!(pairs[1].history[2].content, "a: OFFER 60");
+        assert_eq!(pairs[0].history.len(), 1);
+        assert!(
+            round_pairs(&round, &[], &judgment(0.5)).is_empty(),
+            "a draw makes no pair"
+        );
+    }
 }

@@ -51,7 +51,8 @@ pub fn run(args: VerifyBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         let answers = generate_answers(&models, &prompt, &asked, None, &mut |_, _| {})?;
         let generated = started.elapsed().as_secs_f64();
         let started = Instant::now();
-        let each: Vec<(&str, &AnswerRecord)> = answers.iter().map(|a| (prompt.as_str(), a)).collect();
+        let each: Vec<(&str, &AnswerRecord)> =
+            answers.iter().map(|a| (prompt.as_str(), a)).collect();
         let problems = super::verify::check_answers(&models, &each, &mut |_| {})?;
         let checked = started.elapsed().as_secs_f64();
         ensure!(

@@ -24,10 +24,10 @@ use judge::store::high_water::{self, HighWater};
 use judge::{Store, StoreError};
 
 use crate::tournament::chain_link::ChainLink;
+use crate::tournament::interactive::play::seat_answers;
 use crate::tournament::lifecycle::{
     ModelCache, asked_of, generate_answers, judge_round, prompt_of_round,
 };
-use crate::tournament::interactive::play::seat_answers;
 use crate::tournament::result_root::result_root;
 use crate::tournament::roster;
 use crate::tournament::space::{self, Space};

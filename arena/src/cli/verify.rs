@@ -17,11 +17,12 @@ use agents::served_verification::ServedClaim;
 use agents::verification::Claim;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use judge::judging::CHECKS_ONLY;
+use contracts::RoundState;
 use judge::records::AnswerRecord;
 
 use crate::tournament::chain_link::ChainLink;
 use crate::tournament::interactive::audit::{labelled_moves, transcript_problems};
+use crate::tournament::interactive::outcome::judge_model_of;
 use crate::tournament::lifecycle::{ModelCache, generate_each, judge_round};
 use crate::tournament::result_root::result_root;
 use crate::tournament::space;
@@ -57,20 +58,28 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
     let root_bytes = result_root(&round, &answers, &judgment);
     let root = hex::encode(root_bytes);
     println!("result root recomputed from the store: 0x{root}");
-    if round.result_root.as_deref() != Some(root.as_str()) {
-        problems
-            .push("the stored record no longer matches the root recorded at settlement".to_owned());
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let chain = runtime.block_on(ChainLink::local(&data_dir.join("chain")))?;
-    let on_chain = runtime
-        .block_on(chain.operator.round(round.id))?
-        .result_root;
-    println!("result root on chain:                  {on_chain}");
-    if on_chain.as_slice() != root_bytes.as_slice() {
-        problems.push("the root on chain differs from the root of the stored record".to_owned());
+    let info = runtime.block_on(chain.operator.round(round.id))?;
+    if info.state == RoundState::Cancelled && round.result_root.is_none() {
+        // An interactive round whose matches were all drawn is refunded, not settled.
+        println!("round refunded on chain (cancelled): no result root was settled");
+    } else {
+        if round.result_root.as_deref() != Some(root.as_str()) {
+            problems.push(
+                "the stored record no longer matches the root recorded at settlement".to_owned(),
+            );
+        }
+        println!(
+            "result root on chain:                  {}",
+            info.result_root
+        );
+        if info.result_root.as_slice() != root_bytes.as_slice() {
+            problems
+                .push("the root on chain differs from the root of the stored record".to_owned());
+        }
     }
     drop(chain);
 
@@ -106,7 +115,7 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
             "answers checked in {:.2} s",
             started.elapsed().as_secs_f64()
         );
-        let judge = (judgment.judge != CHECKS_ONLY).then_some(judgment.judge.as_str());
+        let judge = judge_model_of(&judgment.judge);
         let rejudged = judge_round(&models, judge, &space, &round, &answers)?;
         let differences = judgment.differences(&rejudged);
         if differences.is_empty() {

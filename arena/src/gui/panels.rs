@@ -16,8 +16,8 @@ use judge::export::{Filter, Format};
 use super::enter_form::EnterForm;
 use super::export_job::ExportJob;
 use super::records_view::Records;
-use super::transcript_view::transcript_ui;
 use super::scene::SceneCamera;
+use super::transcript_view::transcript_ui;
 use super::wallets::Wallets;
 use super::{Gui, eth, short_address};
 use crate::tournament::engine::{Phase, Tournament};
@@ -324,7 +324,13 @@ fn match_tab(ui: &mut egui::Ui, tournament: &Tournament, gui: &Gui) {
     match &view.round {
         Some(round) if !round.matches.is_empty() => {
             ui.label(format!("Round {}: {}", round.id, round.prompt));
-            transcript_ui(ui, interactive, round, view.judgment.as_ref(), &view.answers);
+            transcript_ui(
+                ui,
+                interactive,
+                round,
+                view.judgment.as_ref(),
+                &view.answers,
+            );
         }
         _ => {
             ui.label("No match is being played yet.");

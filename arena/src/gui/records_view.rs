@@ -206,9 +206,19 @@ fn details_ui(ui: &mut egui::Ui, gui: &Gui, round: &RoundRecord, d: &Details) {
         ));
     }
     // An interactive round reads as its conversations; the seats' joined moves would repeat them.
-    let transcripts = gui.space.interactive.as_ref().filter(|_| !round.matches.is_empty());
+    let transcripts = gui
+        .space
+        .interactive
+        .as_ref()
+        .filter(|_| !round.matches.is_empty());
     if let Some(interactive) = transcripts {
-        transcript_ui(ui, interactive, round, d.judgment.as_ref(), &Default::default());
+        transcript_ui(
+            ui,
+            interactive,
+            round,
+            d.judgment.as_ref(),
+            &Default::default(),
+        );
     }
     for a in d.answers.iter().filter(|_| transcripts.is_none()) {
         ui.label(format!(

@@ -36,7 +36,14 @@ pub fn transcript_ui(
             }
         });
         for t in &m.turns {
-            move_ui(ui, t.turn + 1, t.seat, &t.answer.agent_id, &t.answer.text, false);
+            move_ui(
+                ui,
+                t.turn + 1,
+                t.seat,
+                &t.answer.agent_id,
+                &t.answer.text,
+                false,
+            );
         }
         for (seat, agent) in m.seats.iter().enumerate() {
             if let Some(text) = live.get(agent) {
@@ -54,7 +61,9 @@ pub fn transcript_ui(
                 .find(|v| m.seats.contains(&v.a) && m.seats.contains(&v.b));
             if let Some(v) = verdict {
                 let result = match v.decided() {
-                    Some((winner, _)) => format!("{winner} wins ({:?}, margin {:.2})", v.layer, v.margin),
+                    Some((winner, _)) => {
+                        format!("{winner} wins ({:?}, margin {:.2})", v.layer, v.margin)
+                    }
                     None => "a draw".to_owned(),
                 };
                 ui.strong(format!("Outcome: {result}"));

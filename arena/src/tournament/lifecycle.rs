@@ -342,6 +342,9 @@ impl Services {
             .store
             .judgment(round.id)?
             .context("settling a round that has no judgment")?;
+        if !round.matches.is_empty() && !judgment.verdicts.iter().any(|v| v.decided().is_some()) {
+            return self.refund_draw(round);
+        }
         let root = result_root(round, &answers, &judgment);
         let ranking: Vec<B256> = judgment
             .ranking
@@ -374,6 +377,22 @@ impl Services {
         }
         round.result_root = Some(hex::encode(root));
         self.save(round, RoundStatus::Settled)?;
+        self.save(round, RoundStatus::Closed)
+    }
+
+    /// Closes an interactive round in which no match was decided by refunding every entry
+    /// (the operator cancels it on chain) rather than paying places: every seat drew, and the
+    /// ranking would only order them by id.
+    fn refund_draw(&self, round: &mut RoundRecord) -> Result<()> {
+        let info = self.block_on(self.chain.operator.round(round.id))?;
+        if info.state == RoundState::Open {
+            let tx = self.block_on(self.chain.operator.cancel(round.id))?;
+            round.transactions.push(TxRecord {
+                action: "refund (no match decided)".into(),
+                hash: tx.hash.to_string(),
+            });
+            self.store.put_round(round)?;
+        }
         self.save(round, RoundStatus::Closed)
     }
 
@@ -539,9 +558,13 @@ pub fn generate_answers(
     time_limit: Option<Duration>,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Vec<AnswerRecord>> {
-    let each: Vec<(&str, &AnswerRecord)> = asked.iter().map(|a| (prompt, a)).collect();
+    let each: Vec<Asked<'_>> = asked.iter().map(|a| (prompt, a)).collect();
     generate_each(models, &each, time_limit, on_token)
 }
+
+/// A prompt and what an agent is asked for it (its text ignored): one request of
+/// [`generate_each`].
+pub type Asked<'a> = (&'a str, &'a AnswerRecord);
 
 /// Answers each `(prompt, asked)` (an interactive round's seats each see their own prompt),
 /// sorted by agent id, so each agent may be asked once. Agents on a server answer each on its
@@ -551,11 +574,11 @@ pub fn generate_answers(
 /// that runs second are not cut short. Tokens go to `on_token` from the calling thread.
 pub fn generate_each(
     models: &ModelCache,
-    asked: &[(&str, &AnswerRecord)],
+    asked: &[Asked<'_>],
     time_limit: Option<Duration>,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Vec<AnswerRecord>> {
-    let (served, local): (Vec<(&str, &AnswerRecord)>, Vec<(&str, &AnswerRecord)>) =
+    let (served, local): (Vec<Asked<'_>>, Vec<Asked<'_>>) =
         asked.iter().partition(|(_, a)| a.endpoint.is_some());
     let served_deadline = time_limit.map(|t| Instant::now() + t);
     let (pieces_tx, pieces) = mpsc::channel::<(usize, String)>();
@@ -595,7 +618,7 @@ pub fn generate_each(
 /// The local agents' answers, one batch per model, one model after the other.
 fn generate_locally(
     models: &ModelCache,
-    asked: &[(&str, &AnswerRecord)],
+    asked: &[Asked<'_>],
     time_limit: Option<Duration>,
     on_token: &mut dyn FnMut(&str, &str),
 ) -> Result<Vec<AnswerRecord>> {
@@ -604,7 +627,7 @@ fn generate_locally(
     model_names.dedup();
     let mut answers = Vec::new();
     for model_name in model_names {
-        let group: Vec<(&str, &AnswerRecord)> = asked
+        let group: Vec<Asked<'_>> = asked
             .iter()
             .copied()
             .filter(|(_, a)| a.model == model_name)

@@ -39,12 +39,9 @@ pub fn transcript_problems(
     let expected = seat_answers(round);
     let mut stored: Vec<&AnswerRecord> = answers.iter().collect();
     stored.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
-    if stored.len() != expected.len()
-        || stored.iter().zip(&expected).any(|(s, e)| *s != e)
-    {
-        problems.push(
-            "the seats' stored answers are not their moves in the transcripts".to_owned(),
-        );
+    if stored.len() != expected.len() || stored.iter().zip(&expected).any(|(s, e)| *s != e) {
+        problems
+            .push("the seats' stored answers are not their moves in the transcripts".to_owned());
     }
     problems
 }

@@ -94,15 +94,15 @@ impl Interactive {
             );
         }
         match &self.game {
-            Game::Debate if self.decided_by != DecidedBy::Judge => bail!(
-                "field `interactive.decided_by`: a debate has no rule: use \"judge\""
-            ),
+            Game::Debate if self.decided_by != DecidedBy::Judge => {
+                bail!("field `interactive.decided_by`: a debate has no rule: use \"judge\"")
+            }
             Game::Negotiation { pot } if *pot == 0 => {
                 bail!("field `interactive.game.pot`: use at least 1 coin")
             }
-            Game::Negotiation { .. } if self.turn_order != TurnOrder::Alternate => bail!(
-                "field `interactive.turn_order`: offers answer each other: use \"alternate\""
-            ),
+            Game::Negotiation { .. } if self.turn_order != TurnOrder::Alternate => {
+                bail!("field `interactive.turn_order`: offers answer each other: use \"alternate\"")
+            }
             Game::Auction { item_values, .. } if item_values.len() != self.turns => bail!(
                 "field `interactive.game.item_values`: one item per turn: give {} values (has {})",
                 self.turns,
@@ -111,9 +111,9 @@ impl Interactive {
             Game::Auction { budget, .. } if *budget == 0 => {
                 bail!("field `interactive.game.budget`: use at least 1")
             }
-            Game::Auction { .. } if self.turn_order != TurnOrder::Simultaneous => bail!(
-                "field `interactive.turn_order`: bids are sealed: use \"simultaneous\""
-            ),
+            Game::Auction { .. } if self.turn_order != TurnOrder::Simultaneous => {
+                bail!("field `interactive.turn_order`: bids are sealed: use \"simultaneous\"")
+            }
             _ => Ok(()),
         }
     }

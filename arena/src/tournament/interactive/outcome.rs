@@ -15,6 +15,21 @@ use super::{DecidedBy, Interactive, rules};
 /// The judge identity of a round decided by rule alone.
 pub const RULE_JUDGE: &str = "rule";
 
+/// The judge model a stored judgment names, to judge its round again: `None` for checks only
+/// or the rule alone, the model after "rule, then " for a rule with the judge breaking its
+/// draws, else the identity itself.
+pub fn judge_model_of(identity: &str) -> Option<&str> {
+    match identity {
+        judge::judging::CHECKS_ONLY | RULE_JUDGE => None,
+        other => Some(
+            other
+                .strip_prefix(RULE_JUDGE)
+                .and_then(|rest| rest.strip_prefix(", then "))
+                .unwrap_or(other),
+        ),
+    }
+}
+
 /// Judges the round's matches (see the module doc) with the judge named `judge` where the
 /// judge decides (`None`: checks only, so those matches are draws). `answers` are the seats'
 /// answers ([`super::play::seat_answers`]).
@@ -99,7 +114,11 @@ pub fn judge_matches(
 
 /// Each match's outcome in words, for the tournament's log: the seats, the rule's outcome
 /// where the game has one, and who won.
-pub fn match_lines(interactive: &Interactive, round: &RoundRecord, judgment: &Judgment) -> Vec<String> {
+pub fn match_lines(
+    interactive: &Interactive,
+    round: &RoundRecord,
+    judgment: &Judgment,
+) -> Vec<String> {
     round
         .matches
         .iter()
@@ -149,7 +168,11 @@ fn rule_verdict(m: &MatchRecord, outcome: &rules::RuleOutcome) -> Option<PairVer
         } else {
             margin.max(f64::EPSILON)
         },
-        layer: if score_a == 0.5 { Layer::Tie } else { Layer::Rule },
+        layer: if score_a == 0.5 {
+            Layer::Tie
+        } else {
+            Layer::Rule
+        },
         pairwise: None,
     })
 }

@@ -33,10 +33,11 @@ mod tests {
 
     #[test]
     fn neighbours_in_mmr_meet_and_the_opening_seat_alternates() {
-        let agents: Vec<(String, f64)> = [("a", 1000.0), ("b", 1200.0), ("c", 990.0), ("d", 1190.0)]
-            .iter()
-            .map(|(id, mmr)| (id.to_string(), *mmr))
-            .collect();
+        let agents: Vec<(String, f64)> =
+            [("a", 1000.0), ("b", 1200.0), ("c", 990.0), ("d", 1190.0)]
+                .iter()
+                .map(|(id, mmr)| (id.to_string(), *mmr))
+                .collect();
         let odd = pair_by_mmr(1, &agents);
         let seats: Vec<Vec<String>> = odd.iter().map(|m| m.seats.clone()).collect();
         assert_eq!(seats, [vec!["d", "b"], vec!["c", "a"]]);

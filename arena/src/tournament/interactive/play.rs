@@ -34,7 +34,9 @@ pub fn next_moves(interactive: &Interactive, round: &RoundRecord) -> Vec<Move> {
         let turn = made / SEATS;
         let seats: Vec<usize> = match interactive.moves_per_step() {
             1 => vec![made % SEATS],
-            _ => (0..SEATS).filter(|s| !m.turns.iter().any(|t| t.turn == turn && t.seat == *s)).collect(),
+            _ => (0..SEATS)
+                .filter(|s| !m.turns.iter().any(|t| t.turn == turn && t.seat == *s))
+                .collect(),
         };
         moves.extend(seats.into_iter().map(|seat| Move {
             match_index,
@@ -85,8 +87,7 @@ pub fn play(
             let answer = asked_for_move(space, round.id, agent, mv.turn, services.max_tokens);
             asked.push((prompt, answer));
         }
-        let each: Vec<(&str, &AnswerRecord)> =
-            asked.iter().map(|(p, a)| (p.as_str(), a)).collect();
+        let each: Vec<(&str, &AnswerRecord)> = asked.iter().map(|(p, a)| (p.as_str(), a)).collect();
         let answers = generate_each(&services.models, &each, Some(step_limit), progress.on_token)?;
         for (mv, (prompt, asked)) in moves.iter().zip(asked) {
             let answer = answers

@@ -30,7 +30,11 @@ pub fn prompt_for(
     }
     for t in &m.turns {
         let who = if t.seat == seat { "You" } else { "Opponent" };
-        text.push_str(&format!("\nTurn {}, {who}: {}", t.turn + 1, shown(&t.answer.text)));
+        text.push_str(&format!(
+            "\nTurn {}, {who}: {}",
+            t.turn + 1,
+            shown(&t.answer.text)
+        ));
     }
     let status = rules::status_for(&interactive.game, m, seat, turn);
     if !status.is_empty() {

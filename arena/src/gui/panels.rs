@@ -324,13 +324,14 @@ fn match_tab(ui: &mut egui::Ui, tournament: &Tournament, gui: &Gui) {
     match &view.round {
         Some(round) if !round.matches.is_empty() => {
             ui.label(format!("Round {}: {}", round.id, round.prompt));
-            transcript_ui(
-                ui,
-                interactive,
-                round,
-                view.judgment.as_ref(),
-                &view.answers,
-            );
+            // Streamed text is a move in progress only while generating; after it the view
+            // holds the seats' joined moves, already in the transcript.
+            let none = Default::default();
+            let live = match tournament.phase {
+                Phase::Generating => &view.answers,
+                _ => &none,
+            };
+            transcript_ui(ui, interactive, round, view.judgment.as_ref(), live);
         }
         _ => {
             ui.label("No match is being played yet.");

@@ -36,16 +36,19 @@ pub fn prompt_for(
             shown(&t.answer.text)
         ));
     }
-    let status = rules::status_for(&interactive.game, m, seat, turn);
-    if !status.is_empty() {
-        text.push_str("\n\n");
-        text.push_str(&status);
-    }
+    // The turn is told before the game's state and the prompt ends without a number, so a
+    // model that parrots the prompt's last line makes no offer or bid by it.
     text.push_str(&format!(
-        "\n\nYour move, turn {} of {}:",
+        "\n\nThis is turn {} of {}.",
         turn + 1,
         interactive.turns
     ));
+    let status = rules::status_for(&interactive.game, m, seat, turn);
+    if !status.is_empty() {
+        text.push(' ');
+        text.push_str(&status);
+    }
+    text.push_str("\n\nYour move:");
     text
 }
 

@@ -54,26 +54,55 @@ fn changed_share(a: &[u8], b: &[u8]) -> f64 {
     changed as f64 / (a.len() / 4) as f64
 }
 
+/// `arena gui` under Xvfb on one round of `space`: pictures at `moments` and 30 frames after.
+fn run_gui(
+    data: &Path,
+    agents: &Path,
+    space: &str,
+    max_tokens: usize,
+    shot: &Path,
+    moments: &[&str],
+) -> std::process::Output {
+    let mut command = Command::new("xvfb-run");
+    command
+        .args(["-a", "-s", "-screen 0 1280x720x24"])
+        .arg(env!("CARGO_BIN_EXE_arena"))
+        .arg("--data-dir")
+        .arg(data)
+        .args([
+            "gui",
+            "--space",
+            space,
+            "--max-tokens",
+            &max_tokens.to_string(),
+        ])
+        .arg("--agents")
+        .arg(agents)
+        .arg("--screenshot")
+        .arg(shot)
+        .args(["--frames", "30"]);
+    for moment in moments {
+        command.args(["--at", moment]);
+    }
+    command
+        .output()
+        .expect("xvfb-run is installed (scripts/setup-tests.sh installs it)")
+}
+
 #[test]
 fn a_round_in_the_window_streams_judges_and_pays() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let agents = roster(dir.path());
     let shot = dir.path().join("shot.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .arg(env!("CARGO_BIN_EXE_arena"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["gui", "--space", "arithmetic", "--max-tokens", "24"])
-        .arg("--agents")
-        .arg(&agents)
-        .arg("--screenshot")
-        .arg(&shot)
-        .args(["--frames", "30", "--at", "tokens", "--at", "verdict"])
-        .args(["--at", "payout"])
-        .output()
-        .expect("xvfb-run is installed (scripts/setup-tests.sh installs it)");
+    let out = run_gui(
+        &data,
+        &agents,
+        "arithmetic",
+        24,
+        &shot,
+        &["tokens", "verdict", "payout"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -125,19 +154,14 @@ fn an_interactive_round_shows_as_a_conversation() {
     let data = dir.path().join("data");
     let agents = common::roster_of(dir.path(), &["jester", "minimalist", "poet", "scholar"]);
     let shot = dir.path().join("match.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .arg(env!("CARGO_BIN_EXE_arena"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["gui", "--space", "negotiation", "--max-tokens", "12"])
-        .arg("--agents")
-        .arg(&agents)
-        .arg("--screenshot")
-        .arg(&shot)
-        .args(["--frames", "30", "--at", "tokens", "--at", "verdict"])
-        .output()
-        .expect("xvfb-run is installed (scripts/setup-tests.sh installs it)");
+    let out = run_gui(
+        &data,
+        &agents,
+        "negotiation",
+        12,
+        &shot,
+        &["tokens", "verdict"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -6,9 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Stdio;
 
 use alloy::primitives::U256;
 use judge::Store;
@@ -16,7 +14,8 @@ use judge::records::{MatchRecord, RoundRecord, RoundStatus};
 use judge::verdict::Layer;
 
 use common::{
-    ChainView, arena, expected_credits, output_text, owner_of, roster_of, tournament_command,
+    ChainView, arena, expected_credits, output_text, owner_of, roster_of, run_and_kill_after,
+    tournament_command,
 };
 
 /// Four agents on the small model, so rounds stay quick.
@@ -294,6 +293,13 @@ fn a_debate_is_decided_by_the_judge() {
     assert!(m.turns[1].prompt.contains("AGAINST the motion"));
     check_outcomes(&data, round, false);
     check_payouts(&data, &agents, &rounds);
+    // Every move generated again from its seed and the prompt its seat saw.
+    let out = arena(&data, &["verify", "1", "--replay"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let reproduced = stdout.matches(": reproduced").count();
+    let cut = stdout.matches("not replayable").count();
+    assert_eq!(reproduced + cut, 6, "{stdout}");
 }
 
 #[test]
@@ -301,24 +307,12 @@ fn a_round_killed_between_turns_resumes_at_its_next_turn() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let agents = roster_of(dir.path(), PLAYERS);
-    let mut child = tournament_command(&data, &agents, "negotiation", 1)
-        .env("RUST_LOG", "arena=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = false;
-    for line in BufReader::new(stderr).lines() {
-        if line.unwrap().contains("moves stored") {
-            seen = true;
-            break;
-        }
-    }
-    child.kill().unwrap(); // SIGKILL, while the next step generates
-    child.wait().unwrap();
-    assert!(seen, "the tournament ended before its first step of moves");
+    // SIGKILL while the next step generates.
+    let command = tournament_command(&data, &agents, "negotiation", 1);
+    assert!(
+        run_and_kill_after(command, "moves stored"),
+        "the tournament ended before its first step of moves"
+    );
     let before = {
         let store = Store::open(&data.join("db")).unwrap();
         let round = store.round(1).unwrap().expect("the round is stored");

@@ -4,39 +4,14 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
-
 use alloy::primitives::U256;
 use judge::Store;
 use judge::records::RoundStatus;
 
 use common::{
-    AGENTS, ChainView, expected_credits, owner_of, roster, tournament, tournament_command,
+    AGENTS, ChainView, expected_credits, owner_of, roster, run_and_kill_after, tournament,
+    tournament_command,
 };
-
-/// Runs the tournament until its log shows `marker` (a finished step), then kills it.
-fn run_and_kill_after(data: &std::path::Path, agents: &std::path::Path, marker: &str) {
-    let mut child = tournament_command(data, agents, "factual-qa", 1)
-        .env("RUST_LOG", "arena=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut seen = false;
-    for line in BufReader::new(stderr).lines() {
-        let line = line.unwrap();
-        if line.contains(marker) {
-            seen = true;
-            break;
-        }
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    assert!(seen, "the tournament ended before '{marker}'");
-}
 
 #[test]
 fn killed_tournament_resumes_and_pays_exactly_once() {
@@ -45,7 +20,11 @@ fn killed_tournament_resumes_and_pays_exactly_once() {
     let agents = roster(dir.path());
     // Each kill lands right after a step was stored, at the start of the next one.
     for marker in ["OpenNext took", "Pay took", "Generate took", "Judge took"] {
-        run_and_kill_after(&data, &agents, marker);
+        let command = tournament_command(&data, &agents, "factual-qa", 1);
+        assert!(
+            run_and_kill_after(command, marker),
+            "the tournament ended before '{marker}'"
+        );
     }
     let out = tournament(&data, &agents, "factual-qa", 1);
     assert!(

@@ -92,6 +92,27 @@ pub fn tournament(data: &Path, agents: &Path, space: &str, rounds: usize) -> Out
         .expect("the arena binary runs")
 }
 
+/// Runs `command` (a tournament) with its info log on stderr until a log line contains
+/// `marker` (a finished step), then kills it with SIGKILL; returns whether the marker came
+/// before the run ended.
+pub fn run_and_kill_after(mut command: Command, marker: &str) -> bool {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .env("RUST_LOG", "arena=info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let seen = BufReader::new(stderr)
+        .lines()
+        .any(|line| line.unwrap().contains(marker));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    seen
+}
+
 /// An agent's owner address.
 pub fn owner_of(agents: &Path, agent: &str) -> Address {
     let text = std::fs::read_to_string(agents.join(format!("{agent}.toml"))).unwrap();

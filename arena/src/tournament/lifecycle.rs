@@ -384,15 +384,7 @@ impl Services {
     /// (the operator cancels it on chain) rather than paying places: every seat drew, and the
     /// ranking would only order them by id.
     fn refund_draw(&self, round: &mut RoundRecord) -> Result<()> {
-        let info = self.block_on(self.chain.operator.round(round.id))?;
-        if info.state == RoundState::Open {
-            let tx = self.block_on(self.chain.operator.cancel(round.id))?;
-            round.transactions.push(TxRecord {
-                action: "refund (no match decided)".into(),
-                hash: tx.hash.to_string(),
-            });
-            self.store.put_round(round)?;
-        }
+        self.cancel_on_chain(round, "refund (no match decided)")?;
         self.save(round, RoundStatus::Closed)
     }
 
@@ -440,15 +432,22 @@ impl Services {
 
     /// Cancels the round on chain (refunding every entry) and records it.
     pub fn cancel(&self, round: &mut RoundRecord) -> Result<()> {
+        self.cancel_on_chain(round, "cancel")?;
+        self.save(round, RoundStatus::Cancelled)
+    }
+
+    /// Cancels the round on chain unless the chain has already closed it (every entry is
+    /// refunded), recording the transaction as `action`.
+    fn cancel_on_chain(&self, round: &mut RoundRecord, action: &str) -> Result<()> {
         let info = self.block_on(self.chain.operator.round(round.id))?;
         if info.state == RoundState::Open {
             let tx = self.block_on(self.chain.operator.cancel(round.id))?;
             round.transactions.push(TxRecord {
-                action: "cancel".into(),
+                action: action.into(),
                 hash: tx.hash.to_string(),
             });
         }
-        self.save(round, RoundStatus::Cancelled)
+        Ok(())
     }
 
     /// Refuses to play on a store that lacks rounds the chain or the

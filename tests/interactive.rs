@@ -297,9 +297,12 @@ fn a_debate_is_decided_by_the_judge() {
     let out = arena(&data, &["verify", "1", "--replay"]);
     assert!(out.status.success(), "{}", output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let reproduced = stdout.matches(": reproduced").count();
-    let cut = stdout.matches("not replayable").count();
-    assert_eq!(reproduced + cut, 6, "{stdout}");
+    let replayed = stdout
+        .lines()
+        .filter(|l| l.starts_with("answer of ") && l.contains(", turn "))
+        .filter(|l| l.ends_with(": reproduced") || l.ends_with("not replayable"))
+        .count();
+    assert_eq!(replayed, 6, "{stdout}");
 }
 
 #[test]

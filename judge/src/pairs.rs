@@ -35,20 +35,14 @@ pub fn preference_pairs(
         .filter_map(|v| {
             let (winner, loser) = v.decided()?;
             let (chosen, rejected) = (answer(winner)?, answer(loser)?);
-            Some(PreferencePair {
-                round: round.id,
-                space: round.space.clone(),
-                prompt: round.prompt.clone(),
-                chosen: chosen.text.clone(),
-                rejected: rejected.text.clone(),
-                chosen_agent: winner.to_owned(),
-                rejected_agent: loser.to_owned(),
-                chosen_model: chosen.model.clone(),
-                rejected_model: rejected.model.clone(),
-                margin: v.margin,
-                judge: judgment.judge.clone(),
-                history: Vec::new(),
-            })
+            Some(pair_of(
+                round,
+                judgment,
+                v.margin,
+                chosen,
+                rejected,
+                Vec::new(),
+            ))
         })
         .collect()
 }
@@ -61,11 +55,7 @@ pub fn preference_pairs(
 pub fn move_pairs(round: &RoundRecord, judgment: &Judgment) -> Vec<PreferencePair> {
     let mut pairs = Vec::new();
     for m in &round.matches {
-        let Some(verdict) = judgment
-            .verdicts
-            .iter()
-            .find(|v| m.seats.contains(&v.a) && m.seats.contains(&v.b))
-        else {
+        let Some(verdict) = judgment.verdict_between(&m.seats) else {
             continue;
         };
         let Some((winner, loser)) = verdict.decided() else {
@@ -85,24 +75,44 @@ pub fn move_pairs(round: &RoundRecord, judgment: &Judgment) -> Vec<PreferencePai
             let (Some(wi), Some(li)) = (find(w), find(l)) else {
                 continue;
             };
-            let (chosen, rejected) = (&m.turns[wi].answer, &m.turns[li].answer);
-            pairs.push(PreferencePair {
-                round: round.id,
-                space: round.space.clone(),
-                prompt: round.prompt.clone(),
-                chosen: chosen.text.clone(),
-                rejected: rejected.text.clone(),
-                chosen_agent: winner.to_owned(),
-                rejected_agent: loser.to_owned(),
-                chosen_model: chosen.model.clone(),
-                rejected_model: rejected.model.clone(),
-                margin: verdict.margin,
-                judge: judgment.judge.clone(),
-                history: shared_history(round, m, wi.min(li)),
-            });
+            let history = shared_history(round, m, wi.min(li));
+            pairs.push(pair_of(
+                round,
+                judgment,
+                verdict.margin,
+                &m.turns[wi].answer,
+                &m.turns[li].answer,
+                history,
+            ));
         }
     }
     pairs
+}
+
+/// The pair of `chosen` over `rejected` (answers of the round's agents) with the judge's
+/// identity and `margin`, after `history` (empty for a single-shot round).
+fn pair_of(
+    round: &RoundRecord,
+    judgment: &Judgment,
+    margin: f64,
+    chosen: &AnswerRecord,
+    rejected: &AnswerRecord,
+    history: Vec<ChatMessage>,
+) -> PreferencePair {
+    PreferencePair {
+        round: round.id,
+        space: round.space.clone(),
+        prompt: round.prompt.clone(),
+        chosen: chosen.text.clone(),
+        rejected: rejected.text.clone(),
+        chosen_agent: chosen.agent_id.clone(),
+        rejected_agent: rejected.agent_id.clone(),
+        chosen_model: chosen.model.clone(),
+        rejected_model: rejected.model.clone(),
+        margin,
+        judge: judgment.judge.clone(),
+        history,
+    }
 }
 
 /// The scenario and the first `moves` moves of `m` as chat messages.

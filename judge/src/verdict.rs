@@ -131,6 +131,13 @@ pub struct Judgment {
 pub const SCORE_TOLERANCE: f64 = 0.3;
 
 impl Judgment {
+    /// The verdict between the two agents of `seats` (a match of an interactive round).
+    pub fn verdict_between(&self, seats: &[String]) -> Option<&PairVerdict> {
+        self.verdicts
+            .iter()
+            .find(|v| seats.contains(&v.a) && seats.contains(&v.b))
+    }
+
     /// How `again` (the same answers judged a second time, perhaps on
     /// another machine) differs from this judgment, in words: the ranking,
     /// a decided pair, or a score beyond [`SCORE_TOLERANCE`]. Empty when it

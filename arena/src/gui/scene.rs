@@ -60,8 +60,9 @@ pub struct SceneState {
     round: Option<u64>,
     /// Each agent's avatar position.
     seats: HashMap<String, Vec2>,
-    /// Real time when generation started (for the countdown).
-    generating_since: Option<f64>,
+    /// Moves stored when the current generation step started (0 for a single-shot round), and
+    /// its real start time, for the countdown: each step of an interactive round has its own.
+    generating_since: Option<(usize, f64)>,
     /// Scene time when the verdict arrived, and when payouts started flying.
     pub verdict_at: Option<f32>,
     pub payout_at: Option<f32>,
@@ -366,10 +367,18 @@ fn update_scene(
     }
     // Countdown while generating; the pot otherwise.
     if tournament.phase == Phase::Generating {
-        let since = *state
-            .generating_since
-            .get_or_insert(real.elapsed_secs_f64());
-        let left = (gui.space.round_seconds - (real.elapsed_secs_f64() - since)).max(0.0);
+        let moves = view.round.as_ref().map_or(0, |r| {
+            r.matches.iter().map(|m| m.turns.len()).sum::<usize>()
+        });
+        let now = real.elapsed_secs_f64();
+        let since = match state.generating_since {
+            Some((at, since)) if at == moves => since,
+            _ => {
+                state.generating_since = Some((moves, now));
+                now
+            }
+        };
+        let left = (gui.space.step_seconds() - (now - since)).max(0.0);
         for mut text in &mut texts.p4() {
             set_text(&mut text, format!("{left:.1} s"));
         }

@@ -54,20 +54,14 @@ pub fn transcript_ui(
         if let Some(out) = rules::outcome(&interactive.game, m) {
             ui.label(format!("Rule: {}", out.summary));
         }
-        if let Some(j) = judgment {
-            let verdict = j
-                .verdicts
-                .iter()
-                .find(|v| m.seats.contains(&v.a) && m.seats.contains(&v.b));
-            if let Some(v) = verdict {
-                let result = match v.decided() {
-                    Some((winner, _)) => {
-                        format!("{winner} wins ({:?}, margin {:.2})", v.layer, v.margin)
-                    }
-                    None => "a draw".to_owned(),
-                };
-                ui.strong(format!("Outcome: {result}"));
-            }
+        if let Some(v) = judgment.and_then(|j| j.verdict_between(&m.seats)) {
+            let result = match v.decided() {
+                Some((winner, _)) => {
+                    format!("{winner} wins ({:?}, margin {:.2})", v.layer, v.margin)
+                }
+                None => "a draw".to_owned(),
+            };
+            ui.strong(format!("Outcome: {result}"));
         }
     }
 }

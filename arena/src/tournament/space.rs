@@ -111,7 +111,8 @@ pub struct Space {
     /// Shown to agents before every prompt.
     pub instructions: String,
     pub agents_per_round: usize,
-    /// Generation deadline of a round, in seconds.
+    /// Generation deadline of a single-shot round, in seconds (an interactive space gives each
+    /// step of moves `interactive.turn_seconds` instead: see [`Space::step_seconds`]).
     pub round_seconds: f64,
     /// Token limit of every answer in the space (caps the agent's own).
     pub max_tokens: usize,
@@ -276,6 +277,14 @@ impl Space {
                 self.entry_fee_wei
             )
         })
+    }
+
+    /// The deadline one generation step gets, in seconds: the whole round's answers in a
+    /// single-shot space, one step of moves in an interactive one.
+    pub fn step_seconds(&self) -> f64 {
+        self.interactive
+            .as_ref()
+            .map_or(self.round_seconds, |i| i.turn_seconds)
     }
 
     /// The prompt as agents see it: the space's instructions, then the prompt.

@@ -128,9 +128,7 @@ pub fn match_lines(
                 .map(|o| format!(" {};", o.summary))
                 .unwrap_or_default();
             let verdict = judgment
-                .verdicts
-                .iter()
-                .find(|v| m.seats.contains(&v.a) && m.seats.contains(&v.b))
+                .verdict_between(&m.seats)
                 .and_then(|v| v.decided().map(|(w, _)| format!("{w} wins")))
                 .unwrap_or_else(|| "a draw".to_owned());
             format!(

@@ -73,7 +73,7 @@ pub fn play(
     roster: &[Agent],
     progress: &mut Progress<'_>,
 ) -> Result<Vec<AnswerRecord>> {
-    let step_limit = Duration::from_secs_f64(interactive.turn_seconds);
+    let step_limit = Duration::from_secs_f64(space.step_seconds());
     loop {
         let moves = next_moves(interactive, round);
         if moves.is_empty() {

@@ -46,6 +46,8 @@ impl Case {
                 transactions: Vec::new(),
                 fee: None,
                 matches: Vec::new(),
+                challenge_ends_at: None,
+                challenger: None,
             };
             let answers: Vec<AnswerRecord> = round
                 .agents

@@ -5,7 +5,7 @@
 use std::process::Output;
 
 use alloy::primitives::{U256, keccak256};
-use contracts::{AnvilNode, ArenaClient, Chain, RoundSpec, RoundState, agent_key};
+use contracts::{AnvilNode, ArenaClient, Chain, Committee, RoundSpec, RoundState, agent_key};
 
 const FEE: u128 = 1_000_000_000_000_000_000;
 
@@ -40,7 +40,11 @@ fn a_player_cancels_a_round_the_operator_never_settled() {
         .map(|k| rt.block_on(Chain::connect(node.rpc_url(), k)).unwrap())
         .collect();
     let operator = rt
-        .block_on(ArenaClient::deploy(&chains[0], chains[0].account()))
+        .block_on(ArenaClient::deploy(
+            &chains[0],
+            chains[0].account(),
+            &Committee::of(vec![chains[3].account()]),
+        ))
         .unwrap();
     let now = rt.block_on(chains[0].latest_timestamp()).unwrap();
     let spec = RoundSpec {

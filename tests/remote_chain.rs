@@ -31,6 +31,8 @@ fn remote_tournament(
         .args(["tournament", "--space", "arithmetic", "--rounds", "1"])
         .args(["--max-tokens", "8", "--judge", "none"])
         .args(["--rpc", rpc, "--confirmations", "2", "--entry-window", "30"])
+        // A window this short is waited out, so the round is paid out before the run ends.
+        .args(["--challenge-window", "3"])
         .arg("--keystore")
         .arg(keystore)
         .arg("--owner-keys")

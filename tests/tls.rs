@@ -92,6 +92,7 @@ fn tournament(
         .arg(spaces)
         .args(["--judge", judge])
         .args(["--rpc", rpc, "--confirmations", "1", "--entry-window", "10"])
+        .args(["--challenge-window", "3"])
         .arg("--owner-keys")
         .arg(&owner_keys)
         .env("ARENA_PRIVATE_KEY", &node.private_keys()[0])

@@ -19,8 +19,9 @@ fn main() -> std::process::ExitCode {
     quiet_library_backtraces();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,contracts::chain=info,arena::matches=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "warn,contracts::chain=info,arena::matches=info,arena::settlement=info".into()
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

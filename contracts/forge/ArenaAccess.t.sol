@@ -11,7 +11,9 @@ contract ArenaAccessTest is ForgeTest {
     uint128 internal constant FEE = 1 ether + 7;
 
     function setUp() public {
-        arena = new Arena(address(this));
+        address[] memory committee = new address[](1);
+        committee[0] = address(0x7E41);
+        arena = new Arena(address(this), committee, 1, 1 hours, 1 days, 1 ether, 0.5 ether);
         vm.warp(1_000_000);
     }
 

@@ -14,9 +14,13 @@ contract ArenaTokensTest is ForgeTest {
     TestUSD internal tusd;
     address internal constant PLAYER = address(0xB0B);
     uint256 internal constant SUPPLY = 1e30;
+    uint128 internal constant BOND = 1 ether;
+    uint64 internal constant CHALLENGE_WINDOW = 1 hours;
 
     function setUp() public {
-        arena = new Arena(address(this));
+        address[] memory committee = new address[](1);
+        committee[0] = address(0x7E41);
+        arena = new Arena(address(this), committee, 1, CHALLENGE_WINDOW, 1 days, BOND, 0.5 ether);
         address[] memory holders = new address[](1);
         holders[0] = PLAYER;
         tusd = new TestUSD(holders, SUPPLY);
@@ -39,14 +43,23 @@ contract ArenaTokensTest is ForgeTest {
         assertEq(tusd.balanceOf(address(arena)), fee, "arena holds the fee");
         assertEq(tusd.balanceOf(PLAYER), SUPPLY - fee, "player paid the fee");
         assertEq(tusd.allowance(PLAYER, address(arena)), extraAllowance, "only the fee was pulled");
-        // Settled alone, the player is owed the whole pot in the token, and nothing in ETH.
+        // Proposed alone (with the bond, in ETH), the player is owed nothing until the challenge
+        // window passed; finalized, the whole pot in the token, and nothing in ETH.
         vm.warp(block.timestamp + 100);
         bytes32[] memory ranking = new bytes32[](1);
         ranking[0] = "a";
-        arena.settle(1, ranking, "root");
+        vm.deal(address(this), BOND);
+        arena.settle{value: BOND}(1, ranking, "root");
+        assertEq(arena.balanceOf(address(tusd), PLAYER), 0, "nothing before finalize");
+        assertEq(arena.escrowed(address(tusd)), fee, "the fee escrowed");
+        assertEq(arena.escrowed(address(0)), BOND, "the bond escrowed");
+        vm.warp(block.timestamp + CHALLENGE_WINDOW);
+        arena.finalize(1);
         assertEq(arena.balanceOf(address(tusd), PLAYER), fee, "reward in the token");
         assertEq(arena.balanceOf(address(0), PLAYER), 0, "no ETH owed");
         assertEq(arena.totalOwed(address(tusd)), fee, "token owed");
+        assertEq(arena.escrowed(address(tusd)), 0, "nothing escrowed");
+        assertEq(arena.balanceOf(address(0), address(this)), BOND, "the bond back to the operator");
         vm.prank(PLAYER);
         arena.withdraw(address(tusd));
         assertEq(tusd.balanceOf(PLAYER), SUPPLY, "withdrawn whole");

@@ -9,6 +9,16 @@ interface Vm {
     function prank(address msgSender) external;
     function expectRevert(bytes calldata revertData) external;
     function assume(bool condition) external pure;
+
+    /// One event as `getRecordedLogs` returns it.
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
 }
 
 /// Base of every test contract: the cheatcodes, and the target lists forge's invariant runner
@@ -40,6 +50,14 @@ abstract contract ForgeTest {
 
     function assertEq(uint256 a, uint256 b, string memory what) internal pure {
         if (a != b) revert(string.concat(what, ": ", _str(a), " != ", _str(b)));
+    }
+
+    function assertEq(address a, address b, string memory what) internal pure {
+        assertEq(uint256(uint160(a)), uint256(uint160(b)), what);
+    }
+
+    function assertTrue(bool condition, string memory what) internal pure {
+        if (!condition) revert(what);
     }
 
     function _str(uint256 v) private pure returns (string memory) {

@@ -8,6 +8,7 @@ use alloy::rpc::types::TransactionReceipt;
 
 use crate::bindings::Arena::{self, ArenaInstance};
 use crate::chain::Chain;
+use crate::committee::{Committee, Contest};
 use crate::error::{ChainError, from_contract_error, rpc_error};
 use crate::token::TokenClient;
 
@@ -58,6 +59,10 @@ pub enum RoundState {
     None,
     /// Taking entries or waiting for settlement.
     Open,
+    /// Settlement proposed; pays out after the challenge window unless challenged.
+    Proposed,
+    /// Settlement challenged; waiting for the verifier committee.
+    Challenged,
     /// Paid out.
     Settled,
     /// Cancelled and refunded.
@@ -65,11 +70,13 @@ pub enum RoundState {
 }
 
 impl RoundState {
-    fn from_u8(v: u8) -> RoundState {
+    pub(crate) fn from_u8(v: u8) -> RoundState {
         match v {
             1 => RoundState::Open,
-            2 => RoundState::Settled,
-            3 => RoundState::Cancelled,
+            2 => RoundState::Proposed,
+            3 => RoundState::Challenged,
+            4 => RoundState::Settled,
+            5 => RoundState::Cancelled,
             _ => RoundState::None,
         }
     }
@@ -80,6 +87,8 @@ impl fmt::Display for RoundState {
         let name = match self {
             RoundState::None => "not opened",
             RoundState::Open => "open",
+            RoundState::Proposed => "settlement proposed",
+            RoundState::Challenged => "settlement challenged",
             RoundState::Settled => "settled",
             RoundState::Cancelled => "cancelled",
         };
@@ -142,12 +151,26 @@ pub struct ArenaClient {
 }
 
 impl ArenaClient {
-    /// Deploys a new Arena whose operator is `operator` and returns a client for it.
-    pub async fn deploy(chain: &Chain, operator: Address) -> Result<ArenaClient, ChainError> {
-        let address = Arena::deploy_builder(chain.provider().clone(), operator)
-            .deploy()
-            .await
-            .map_err(|e| from_contract_error(e, chain.url(), "deploy"))?;
+    /// Deploys a new Arena whose operator is `operator`, contested before `committee`, and
+    /// returns a client for it.
+    pub async fn deploy(
+        chain: &Chain,
+        operator: Address,
+        committee: &Committee,
+    ) -> Result<ArenaClient, ChainError> {
+        let address = Arena::deploy_builder(
+            chain.provider().clone(),
+            operator,
+            committee.verifiers.clone(),
+            committee.threshold,
+            committee.challenge_window,
+            committee.resolve_window,
+            committee.settle_bond,
+            committee.challenge_bond,
+        )
+        .deploy()
+        .await
+        .map_err(|e| from_contract_error(e, chain.url(), "deploy"))?;
         Ok(ArenaClient::at(chain, address))
     }
 
@@ -247,8 +270,85 @@ impl ArenaClient {
         Ok(EntryPaid { approve, enter })
     }
 
-    /// Sends a settlement without any journal; see [`crate::settle_once`] for the
-    /// crash-safe way.
+    /// The contest parameters fixed at deployment.
+    pub async fn committee(&self) -> Result<Committee, ChainError> {
+        let c = &self.contract;
+        let read = |e, what: &str| self.err(e, what);
+        Ok(Committee {
+            verifiers: c
+                .verifiers()
+                .call()
+                .await
+                .map_err(|e| read(e, "verifiers()"))?,
+            threshold: c
+                .threshold()
+                .call()
+                .await
+                .map_err(|e| read(e, "threshold()"))?,
+            challenge_window: c
+                .challengeWindow()
+                .call()
+                .await
+                .map_err(|e| read(e, "challengeWindow()"))?,
+            resolve_window: c
+                .resolveWindow()
+                .call()
+                .await
+                .map_err(|e| read(e, "resolveWindow()"))?,
+            settle_bond: c
+                .settleBond()
+                .call()
+                .await
+                .map_err(|e| read(e, "settleBond()"))?,
+            challenge_bond: c
+                .challengeBond()
+                .call()
+                .await
+                .map_err(|e| read(e, "challengeBond()"))?,
+        })
+    }
+
+    /// The contest state of a round: its proposed ranking, windows, challenger and votes.
+    pub async fn contest(&self, round_id: u64) -> Result<Contest, ChainError> {
+        let c = self
+            .contract
+            .contest(round_id)
+            .call()
+            .await
+            .map_err(|e| self.err(e, &format!("contest({round_id})")))?;
+        Ok(Contest {
+            ranking: c.ranking,
+            challenge_ends_at: c.challengeEndsAt,
+            challenger: (c.challenger != Address::ZERO).then_some(c.challenger),
+            resolve_by: c.resolveBy,
+            upheld_votes: c.upheldVotes,
+            rejected_votes: c.rejectedVotes,
+        })
+    }
+
+    /// Pays out a proposed settlement whose challenge window passed unchallenged (anyone).
+    pub async fn finalize(&self, round_id: u64) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.finalize(round_id);
+        self.finish(call.send().await, &format!("finalize round {round_id}"))
+            .await
+    }
+
+    /// Challenges a proposed settlement, posting `bond` wei (the contract's challenge bond).
+    pub async fn challenge(&self, round_id: u64, bond: u128) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.challenge(round_id).value(U256::from(bond));
+        self.finish(call.send().await, &format!("challenge round {round_id}"))
+            .await
+    }
+
+    /// A verifier's vote on a challenged round: `upheld` when the settlement does not verify.
+    pub async fn vote(&self, round_id: u64, upheld: bool) -> Result<TxOutcome, ChainError> {
+        let call = self.contract.vote(round_id, upheld);
+        self.finish(call.send().await, &format!("vote on round {round_id}"))
+            .await
+    }
+
+    /// Proposes a settlement without any journal; see [`crate::settle_once`] for the
+    /// crash-safe way. Pays out only after the challenge window ([`ArenaClient::finalize`]).
     pub async fn settle(
         &self,
         round_id: u64,
@@ -260,16 +360,23 @@ impl ArenaClient {
             .await
     }
 
-    /// Broadcasts a settlement and returns its hash without waiting for it to be mined.
+    /// Broadcasts a settlement proposal with the operator's bond and returns its hash without waiting for it to be mined.
     pub async fn send_settle(
         &self,
         round_id: u64,
         ranking: &[B256],
         result_root: B256,
     ) -> Result<TxHash, ChainError> {
+        let bond = self
+            .contract
+            .settleBond()
+            .call()
+            .await
+            .map_err(|e| self.err(e, "settleBond()"))?;
         let call = self
             .contract
-            .settle(round_id, ranking.to_vec(), result_root);
+            .settle(round_id, ranking.to_vec(), result_root)
+            .value(U256::from(bond));
         let pending = call
             .send()
             .await

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::Chain;
 use crate::client::ArenaClient;
+use crate::committee::Committee;
 use crate::error::{ChainError, rpc_error};
 use crate::token::TokenClient;
 
@@ -56,14 +57,15 @@ impl Deployment {
             .map_err(|e| record_error(path, format!("not written: {e}")))
     }
 
-    /// Deploys a new Arena operated by `chain`'s account and returns it with its record; with
-    /// `test_usd_holders`, also the Test USD stablecoin minted to them (local chains only: the
-    /// token is worthless).
+    /// Deploys a new Arena operated by `chain`'s account and contested before `committee`, and
+    /// returns it with its record; with `test_usd_holders`, also the Test USD stablecoin minted
+    /// to them (local chains only: the token is worthless).
     pub async fn deploy(
         chain: &Chain,
+        committee: &Committee,
         test_usd_holders: Option<&[Address]>,
     ) -> Result<(ArenaClient, Deployment), ChainError> {
-        let client = ArenaClient::deploy(chain, chain.account()).await?;
+        let client = ArenaClient::deploy(chain, chain.account(), committee).await?;
         let mut record = Deployment {
             contract: client.address(),
             chain_id: chain.chain_id().await?,

@@ -114,7 +114,11 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
         E::ZeroOperator(_) => "the operator must not be the zero address".into(),
         E::NotOperator(e) => format!("{} is not the operator", e.caller),
         E::RoundExists(e) => format!("round {} already exists", e.roundId),
-        E::RoundNotOpen(e) => format!("round {} is not open (state {})", e.roundId, e.state),
+        E::RoundNotOpen(e) => format!(
+            "round {} is not open (state {})",
+            e.roundId,
+            crate::client::RoundState::from_u8(e.state)
+        ),
         E::DeadlineNotInFuture(e) => format!(
             "deadline {} is not after the current block time {}",
             e.deadline, e.now_
@@ -186,6 +190,47 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
         ),
         E::TransferFailed(e) => format!("sending {} wei to {} failed", e.amount, e.to),
         E::Reentrancy(_) => "reentrant call refused".into(),
+        E::InvalidCommittee(e) => format!(
+            "a committee of {} verifiers with threshold {} is refused: give distinct, non-zero verifiers and a threshold that is a strict majority of them",
+            e.verifiers, e.threshold
+        ),
+        E::ZeroWindow(_) => {
+            "the challenge and resolve windows must each be at least one second".into()
+        }
+        E::ZeroChallengeBond(_) => {
+            "the challenge bond must not be zero, or challenges would cost nothing".into()
+        }
+        E::WrongBond(e) => format!(
+            "sent {} wei but the bond is exactly {} wei",
+            e.sent, e.required
+        ),
+        E::NotProposed(e) => format!(
+            "round {} has no unchallenged proposed settlement (state {})",
+            e.roundId,
+            crate::client::RoundState::from_u8(e.state)
+        ),
+        E::NotChallenged(e) => format!(
+            "round {} is not challenged (state {})",
+            e.roundId,
+            crate::client::RoundState::from_u8(e.state)
+        ),
+        E::ChallengeWindowOpen(e) => format!(
+            "the challenge window is open until {}; finalize after that",
+            e.endsAt
+        ),
+        E::ChallengeWindowOver(e) => format!(
+            "the challenge window ended at {}; the settlement can no longer be challenged",
+            e.endedAt
+        ),
+        E::ResolveWindowOver(e) => format!(
+            "the committee's time to decide ended at {}; anyone can now cancel the round",
+            e.endedAt
+        ),
+        E::NotVerifier(e) => format!("{} is not a verifier of this contract", e.caller),
+        E::AlreadyVoted(e) => format!(
+            "verifier {} has already voted on this challenge",
+            e.verifier
+        ),
     }
 }
 

@@ -1,5 +1,6 @@
-//! Crash-safe settlement: a round is paid exactly once even if the client dies or the node drops
-//! its transaction at any point.
+//! Crash-safe settlement: a round's settlement is proposed exactly once even if the client dies
+//! or the node drops its transaction at any point (it then pays out once, by `finalize` or the
+//! committee).
 //!
 //! Every send is bracketed by journal records (intent before, hash after). On every run the
 //! client first asks the chain: a settled round is done; a transaction of ours that the node
@@ -35,7 +36,7 @@ pub fn settle_key(contract: Address, round_id: u64) -> String {
     format!("settle/{contract}/{round_id}")
 }
 
-/// Settles `round_id` with `ranking` and `result_root` exactly once, using `journal` to survive
+/// Proposes the settlement of `round_id` with `ranking` and `result_root` exactly once, using `journal` to survive
 /// crashes. Safe to call again after any failure, with the same arguments.
 pub async fn settle_once(
     client: &ArenaClient,
@@ -108,14 +109,16 @@ async fn settled_on_chain(
     let round = client.round(round_id).await?;
     match round.state {
         RoundState::Open => Ok(None),
-        RoundState::Settled if round.result_root != result_root => {
+        RoundState::Proposed | RoundState::Challenged | RoundState::Settled
+            if round.result_root != result_root =>
+        {
             Err(ChainError::SettledDifferently {
                 round_id,
                 on_chain: round.result_root,
                 wanted: result_root,
             })
         }
-        RoundState::Settled => {
+        RoundState::Proposed | RoundState::Challenged | RoundState::Settled => {
             let tx_hash = match entry.and_then(|e| e.confirmed) {
                 Some(confirmed) => confirmed,
                 None => {

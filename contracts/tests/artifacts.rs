@@ -46,11 +46,15 @@ fn compile_check_detects_a_changed_artifact() {
     .unwrap();
     let artifact = copy.join("artifacts/Arena.json");
     let text = std::fs::read_to_string(&artifact).unwrap();
-    std::fs::write(
-        &artifact,
-        text.replacen("\"bytecode\": \"0x60", "\"bytecode\": \"0x61", 1),
-    )
-    .unwrap();
+    // Change the first hex digit of the bytecode, whatever it is (the opening PUSH differs
+    // with the contract's immutables), so the tampering never silently misses.
+    let marker = "\"bytecode\": \"0x";
+    let at = text.find(marker).expect("the artifact has a bytecode") + marker.len();
+    let digit = &text[at..at + 1];
+    let other = if digit == "6" { "7" } else { "6" };
+    let tampered = format!("{}{other}{}", &text[..at], &text[at + 1..]);
+    assert_ne!(tampered, text);
+    std::fs::write(&artifact, tampered).unwrap();
     let status = Command::new("node")
         .arg(copy.join("scripts/compile.js"))
         .arg("--check")

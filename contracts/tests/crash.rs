@@ -1,7 +1,9 @@
 //! Exactly-once settlement across real crashes: a child process settles a round and is killed
 //! with SIGKILL at a chosen point (after journaling the intent, after sending but before
 //! journaling the hash, after journaling the hash with the transaction still pending or
-//! dropped by the node); a restarted client then finishes, and the round is paid exactly once.
+//! dropped by the node); a restarted client then finishes. The settlement is proposed exactly
+//! once (one proposal, one bond), and once its challenge window passed and anyone finalized it,
+//! the round is paid exactly once.
 
 mod common;
 
@@ -10,11 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use alloy::primitives::{Address, B256, TxHash, U256};
-use common::{Env, FEE, PROTOCOL_FEE_BPS, agents, expected_payout, root};
+use common::{Env, FEE, PROTOCOL_FEE_BPS, SETTLE_BOND, agents, expected_payout, root};
 use contracts::client::DEFAULT_SPLIT_BPS;
 use contracts::{
-    ArenaClient, Chain, ChainError, JournalEntry, JsonlJournal, SettleOutcome, TxJournal,
-    settle_once,
+    ArenaClient, Chain, ChainError, JournalEntry, JsonlJournal, RoundState, SettleOutcome,
+    TxJournal, settle_once,
 };
 
 const CHILD_ENV: &str = "ARENA_CRASH_CHILD";
@@ -150,9 +152,27 @@ async fn restart(env: &Env, ranking: &[Address], journal: &Path) -> SettleOutcom
         .expect("settlement after restart")
 }
 
-/// The round was settled once and every entrant credited exactly its share, once.
+/// The round's settlement was proposed exactly once, with `ranking` and one bond; then, after
+/// the keeper finalized it (without touching the operator's nonce), it was settled once and
+/// every entrant credited exactly its share, once.
 async fn assert_paid_once(env: &Env, ranking: &[Address]) {
     let c = &env.operator;
+    let proposals = env.proposals(1).await;
+    assert_eq!(proposals.len(), 1, "exactly one proposal");
+    assert_eq!(proposals[0].ranking, agents(ranking));
+    assert_eq!(proposals[0].resultRoot, root("record"));
+    assert_eq!(c.round(1).await.unwrap().state, RoundState::Proposed);
+    let pot = U256::from(FEE * ranking.len() as u128);
+    assert_eq!(
+        env.escrowed(contracts::NATIVE).await,
+        pot + U256::from(SETTLE_BOND),
+        "one bond posted"
+    );
+    assert!(
+        c.settlements(1).await.unwrap().is_empty(),
+        "nothing paid yet"
+    );
+    env.finalize(1).await;
     assert_eq!(
         c.settlements(1).await.unwrap().len(),
         1,
@@ -164,7 +184,8 @@ async fn assert_paid_once(env: &Env, ranking: &[Address]) {
         c.balance_of(contracts::NATIVE, c.chain().account())
             .await
             .unwrap(),
-        U256::from(protocol)
+        U256::from(protocol + SETTLE_BOND),
+        "the protocol fee and the one bond back"
     );
     for (who, want) in ranking.iter().zip(&rewards) {
         assert_eq!(
@@ -174,8 +195,9 @@ async fn assert_paid_once(env: &Env, ranking: &[Address]) {
     }
     assert_eq!(
         c.total_owed(contracts::NATIVE).await.unwrap(),
-        U256::from(FEE * ranking.len() as u128)
+        pot + U256::from(SETTLE_BOND)
     );
+    assert_eq!(env.escrowed(contracts::NATIVE).await, U256::ZERO);
 }
 
 fn journal_path(dir: &tempfile::TempDir) -> PathBuf {
@@ -279,6 +301,11 @@ async fn killed_with_the_transaction_pending_waits_for_it_instead_of_resending()
         matches!(outcome, SettleOutcome::AlreadySettled { tx_hash: Some(h) } if h == sent[0]),
         "{outcome:?}"
     );
+    // Mine automatically again, so that finalizing below does not wait for a manual block.
+    chain
+        .anvil_call("evm_setAutomine", serde_json::json!([true]))
+        .await
+        .unwrap();
     assert_eq!(
         operator_nonce(&env).await,
         nonce + 1,
@@ -313,6 +340,10 @@ async fn killed_with_the_transaction_dropped_by_the_node_sends_it_again_once() {
         .await
         .unwrap();
     assert_eq!(env.operator.settlements(1).await.unwrap().len(), 0);
+    assert!(
+        env.proposals(1).await.is_empty(),
+        "the dropped proposal never landed"
+    );
 
     let outcome = restart(&env, &ranking, &journal_path(&dir)).await;
     assert!(matches!(outcome, SettleOutcome::Sent(_)), "{outcome:?}");

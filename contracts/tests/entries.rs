@@ -1,10 +1,11 @@
 //! Entries are keyed by agent: one owner enters several agents in a round and is paid each
-//! agent's reward; a free round moves no wei and still records its result root.
+//! agent's reward; a free round moves no wei (but the settle bond, out and back) and still
+//! records its result root.
 
 mod common;
 
 use alloy::primitives::U256;
-use common::{Env, FEE, PROTOCOL_FEE_BPS, expected_payout, root};
+use common::{Env, FEE, PROTOCOL_FEE_BPS, expected_payout, root, with_returned_bond};
 use contracts::client::DEFAULT_SPLIT_BPS;
 use contracts::{RoundState, agent_key};
 
@@ -27,9 +28,8 @@ async fn one_owner_enters_two_agents_and_is_paid_for_each() {
     assert_eq!(info.owners, vec![o, o, r]);
 
     env.pass_deadline().await;
-    c.settle(1, &[first, second, third], root("two agents"))
-        .await
-        .unwrap();
+    env.settle_and_finalize(1, &[first, second, third], root("two agents"))
+        .await;
     let (_, rewards) = expected_payout(3, FEE, &spec.split_bps, PROTOCOL_FEE_BPS);
     assert_eq!(
         c.balance_of(contracts::NATIVE, o).await.unwrap(),
@@ -71,11 +71,12 @@ async fn a_free_round_pays_nothing_and_records_its_result_root() {
         .rev()
         .map(|i| agent_key(&format!("free-{i}")))
         .collect();
-    env.operator
-        .settle(1, &ranking, root("free"))
-        .await
-        .unwrap();
-    assert_eq!(env.snapshot().await, before, "no balance moved");
+    env.settle_and_finalize(1, &ranking, root("free")).await;
+    assert_eq!(
+        env.snapshot().await,
+        with_returned_bond(before),
+        "no balance moved but the operator's bond, back to its balance"
+    );
     assert!(
         env.operator.credits(1).await.unwrap().is_empty(),
         "no credits of nothing"

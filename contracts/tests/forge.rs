@@ -28,6 +28,14 @@ const EXPECTED: &[(&str, &str)] = &[
         "runs: 256, calls: 16384",
     ),
     (
+        "invariant_heldIsOwedPlusEscrowed()",
+        "runs: 256, calls: 16384",
+    ),
+    (
+        "invariant_slashedBondsGoOnlyToTheChallenger()",
+        "runs: 256, calls: 16384",
+    ),
+    (
         "testFuzz_nonOperatorCannotOpenSettleOrCancel(address,uint64)",
         "runs: 256",
     ),
@@ -51,6 +59,37 @@ const EXPECTED: &[(&str, &str)] = &[
         "runs: 256",
     ),
     ("test_openRefusesATokenWithoutCode()", "gas:"),
+    ("testFuzz_wrongSettleBondIsRefused(uint128)", "runs: 256"),
+    (
+        "testFuzz_finalizeBeforeTheWindowIsRefused(uint64,address)",
+        "runs: 256",
+    ),
+    (
+        "testFuzz_wrongChallengeBondIsRefused(uint128,address)",
+        "runs: 256",
+    ),
+    (
+        "testFuzz_challengeAfterTheWindowIsRefused(uint64,address)",
+        "runs: 256",
+    ),
+    ("testFuzz_nonVerifierCannotVote(address,bool)", "runs: 256"),
+    ("testFuzz_doubleVoteIsRefused(uint8,bool,bool)", "runs: 256"),
+    (
+        "testFuzz_upheldChallengeRefundsEveryEntrantAndPaysTheChallengerBothBonds(uint8,uint96,address,bool)",
+        "runs: 256",
+    ),
+    (
+        "testFuzz_rejectedChallengePaysOutTheRankingAndTheOperatorBothBonds(uint8,uint96,address,bool)",
+        "runs: 256",
+    ),
+    (
+        "testFuzz_unresolvedChallengeIsCancellableAfterTheResolveWindow(uint64,address,address,bool)",
+        "runs: 256",
+    ),
+    (
+        "testFuzz_constructorRefusesANonMajorityThresholdOrDuplicateVerifier(uint8,uint16,uint8)",
+        "runs: 256",
+    ),
 ];
 
 #[test]

@@ -44,7 +44,7 @@ macro_rules! refused {
 #[tokio::test]
 async fn deploying_with_the_zero_operator_is_refused() {
     let env = Env::start(2).await;
-    let err = ArenaClient::deploy(env.operator.chain(), Address::ZERO)
+    let err = ArenaClient::deploy(env.operator.chain(), Address::ZERO, &env.committee)
         .await
         .err()
         .expect("zero operator accepted");
@@ -135,6 +135,13 @@ async fn enter_refuses_wrong_fees_repeats_unknown_closed_and_finished_rounds() {
         .settle(1, &agents(&[p.chain().account()]), root("x"))
         .await
         .unwrap();
+    // Proposed, then settled: entries stay closed either way.
+    refused!(
+        env,
+        env.players[1].enter(1, agent(env.players[1].chain().account()), FEE),
+        RoundNotOpen
+    );
+    env.finalize(1).await;
     refused!(
         env,
         env.players[1].enter(1, agent(env.players[1].chain().account()), FEE),
@@ -167,7 +174,8 @@ async fn enter_refuses_the_entrant_after_the_last_slot() {
         env.players[MAX].enter(1, agent(env.players[MAX].chain().account()), 0),
         RoundFull
     );
-    // A full round still settles: the ranking check covers all 256 slots.
+    // A full round still settles: the ranking check covers all 256 slots, and the payout
+    // walks them all.
     env.pass_deadline().await;
     let ranking: Vec<Address> = env.players[..MAX]
         .iter()
@@ -177,6 +185,11 @@ async fn enter_refuses_the_entrant_after_the_last_slot() {
         .settle(1, &agents(&ranking), root("full"))
         .await
         .expect("settle a full round");
+    env.finalize(1).await;
+    assert_eq!(
+        env.operator.round(1).await.unwrap().state,
+        contracts::RoundState::Settled
+    );
 }
 
 #[tokio::test]
@@ -233,12 +246,22 @@ async fn settle_refuses_bad_rankings_outsiders_early_and_repeated_settlement() {
     op.settle(1, &agents(&entrants), root("r"))
         .await
         .expect("valid settle");
+    // Neither a proposed nor a finalized settlement can be settled again or cancelled.
     refused!(
         env,
         op.settle(1, &agents(&entrants), root("r")),
         RoundNotOpen
     );
     refused!(env, op.cancel(1), RoundNotOpen);
+    assert_eq!(env.proposals(1).await.len(), 1);
+    env.finalize(1).await;
+    refused!(
+        env,
+        op.settle(1, &agents(&entrants), root("r")),
+        RoundNotOpen
+    );
+    refused!(env, op.cancel(1), RoundNotOpen);
+    assert_eq!(env.proposals(1).await.len(), 1);
     assert_eq!(op.settlements(1).await.unwrap().len(), 1);
 }
 
@@ -296,10 +319,8 @@ async fn reentrant_withdraw_is_refused_and_pays_only_once() {
     let honest = env.enter(1, 2).await; // players 0 and 1
     env.pass_deadline().await;
     let ranking = [*attacker.address(), honest[0], honest[1]];
-    env.operator
-        .settle(1, &agents(&ranking), root("r"))
-        .await
-        .unwrap();
+    env.settle_and_finalize(1, &agents(&ranking), root("r"))
+        .await;
     let owed = env
         .operator
         .balance_of(contracts::NATIVE, *attacker.address())

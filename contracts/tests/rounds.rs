@@ -1,16 +1,19 @@
-//! Full rounds on a real anvil: entry, settlement and withdrawal move exactly the documented
-//! amounts, to the wei.
+//! Full rounds on a real anvil: entry, settlement (proposed, then finalized after its challenge
+//! window) and withdrawal move exactly the documented amounts, to the wei.
 
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::{Env, FEE, PROTOCOL_FEE_BPS, agent, agents, expected_payout, root};
+use common::{
+    Env, FEE, PROTOCOL_FEE_BPS, SETTLE_BOND, agent, agents, expected_payout, root,
+    with_returned_bond,
+};
 use contracts::RoundState;
 use contracts::client::DEFAULT_SPLIT_BPS;
 
 /// Runs a whole round with `n` entrants and checks every balance; returns the gas of each
-/// `enter` and of `settle`.
-async fn full_round(n: usize) -> (Vec<u64>, u64) {
+/// `enter`, of `settle` (the proposal) and of `finalize`.
+async fn full_round(n: usize) -> (Vec<u64>, u64, u64) {
     let env = Env::start(n + 2).await;
     let spec = env.open(1, &DEFAULT_SPLIT_BPS).await;
     let mut enter_gas = Vec::new();
@@ -34,13 +37,22 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
         .settle(1, &agents(&ranking), root("record"))
         .await
         .expect("settle");
+    // A proposal credits nothing: the pot and the bond wait out the challenge window.
+    assert_eq!(c.round(1).await.unwrap().state, RoundState::Proposed);
+    assert!(c.credits(1).await.unwrap().is_empty());
+    assert_eq!(
+        env.escrowed(contracts::NATIVE).await,
+        pot + U256::from(SETTLE_BOND)
+    );
+    let finalized = env.finalize(1).await;
 
     let (protocol, rewards) = expected_payout(n, FEE, &spec.split_bps, PROTOCOL_FEE_BPS);
     assert_eq!(
         c.balance_of(contracts::NATIVE, c.chain().account())
             .await
             .unwrap(),
-        U256::from(protocol)
+        U256::from(protocol + SETTLE_BOND),
+        "the protocol fee, and the settle bond back"
     );
     for (i, who) in ranking.iter().enumerate() {
         let want = rewards.get(i).copied().unwrap_or(0);
@@ -56,7 +68,11 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
         FEE * n as u128,
         "no wei lost"
     );
-    assert_eq!(c.total_owed(contracts::NATIVE).await.unwrap(), pot);
+    assert_eq!(
+        c.total_owed(contracts::NATIVE).await.unwrap(),
+        pot + U256::from(SETTLE_BOND)
+    );
+    assert_eq!(env.escrowed(contracts::NATIVE).await, U256::ZERO);
     let info = c.round(1).await.unwrap();
     assert_eq!(info.state, RoundState::Settled);
     assert_eq!(info.result_root, root("record"));
@@ -84,26 +100,26 @@ async fn full_round(n: usize) -> (Vec<u64>, u64) {
     }
     c.withdraw(contracts::NATIVE)
         .await
-        .expect("operator withdraws the protocol fee");
+        .expect("operator withdraws the protocol fee and its bond");
     assert_eq!(c.chain().balance(c.address()).await.unwrap(), U256::ZERO);
     assert_eq!(c.total_owed(contracts::NATIVE).await.unwrap(), U256::ZERO);
-    (enter_gas, settled.gas_used)
+    (enter_gas, settled.gas_used, finalized.gas_used)
 }
 
 #[tokio::test]
 async fn full_round_with_3_entrants_pays_the_split_to_the_wei() {
-    let (enter, settle) = full_round(3).await;
+    let (enter, settle, finalize) = full_round(3).await;
     println!(
-        "GAS enter (1st, later)={}, {} settle(3 entrants)={settle}",
+        "GAS enter (1st, later)={}, {} settle(3 entrants)={settle} finalize(3 entrants)={finalize}",
         enter[0], enter[1]
     );
 }
 
 #[tokio::test]
 async fn full_round_with_8_entrants_pays_the_split_to_the_wei() {
-    let (enter, settle) = full_round(8).await;
+    let (enter, settle, finalize) = full_round(8).await;
     println!(
-        "GAS enter (1st, later)={}, {} settle(8 entrants)={settle}",
+        "GAS enter (1st, later)={}, {} settle(8 entrants)={settle} finalize(8 entrants)={finalize}",
         enter[0], enter[7]
     );
 }
@@ -126,13 +142,16 @@ async fn payout_arithmetic_for_1_to_8_entrants() {
             let mut ranking = entrants.clone();
             ranking.rotate_left(round_id as usize % n);
             let before = env.snapshot().await;
-            c.settle(round_id, &agents(&ranking), root("r"))
-                .await
-                .expect("settle");
+            env.settle_and_finalize(round_id, &agents(&ranking), root("r"))
+                .await;
             let after = env.snapshot().await;
 
             let (protocol, rewards) = expected_payout(n, FEE, split, PROTOCOL_FEE_BPS);
-            assert_eq!(after[2] - before[2], U256::from(protocol), "fee, n={n}");
+            assert_eq!(
+                after[2] - before[2],
+                U256::from(protocol + SETTLE_BOND),
+                "fee and the bond back, n={n}"
+            );
             for (i, who) in ranking.iter().enumerate() {
                 let idx = 3 + env
                     .players
@@ -160,6 +179,7 @@ async fn payout_arithmetic_for_1_to_8_entrants() {
                 "n={n}: credits equal the pot"
             );
             assert_eq!(after[0], after[1], "contract holds exactly what it owes");
+            assert_eq!(env.escrowed(contracts::NATIVE).await, U256::ZERO);
         }
     }
 }
@@ -170,11 +190,14 @@ async fn settling_a_round_nobody_entered_pays_nothing() {
     env.open(1, &DEFAULT_SPLIT_BPS).await;
     env.pass_deadline().await;
     let before = env.snapshot().await;
-    env.operator
-        .settle(1, &agents(&[]), root("empty"))
-        .await
-        .expect("settle");
-    assert_eq!(env.snapshot().await, before);
+    env.settle_and_finalize(1, &agents(&[]), root("empty"))
+        .await;
+    assert_eq!(
+        env.snapshot().await,
+        with_returned_bond(before),
+        "nothing moved but the operator's bond, back to its balance"
+    );
+    assert!(env.operator.credits(1).await.unwrap().is_empty());
     assert_eq!(
         env.operator.round(1).await.unwrap().state,
         RoundState::Settled
@@ -218,8 +241,9 @@ async fn cancel_refunds_every_entrant_exactly_its_fee() {
 }
 
 /// The gas of every state-changing call, for BENCHMARKS.md (lines starting `GAS`): one owner
-/// with two agents and one with one, a settled round, a round the operator cancels and one an
-/// outsider cancels after it timed out, and the withdrawals.
+/// with two agents and one with one, a settled round (proposed, then finalized), a round the
+/// operator cancels and one an outsider cancels after it timed out, and the withdrawals. The
+/// contest calls (challenge, votes, cancelling an unresolved challenge) are in contest.rs.
 #[tokio::test]
 async fn gas_of_every_call() {
     let env = Env::start(4).await;
@@ -241,7 +265,7 @@ async fn gas_of_every_call() {
         }
     }
     env.pass_deadline().await;
-    gas.extend(common::closing_gas(c, outsider, p0, contracts::NATIVE, "").await);
+    gas.extend(common::closing_gas(&env, outsider, p0, contracts::NATIVE, "").await);
     for (call, used) in gas {
         assert!(used > 21_000, "{call} did real work");
         println!("GAS {call} = {used}");

@@ -6,7 +6,9 @@
 mod common;
 
 use alloy::primitives::U256;
-use common::{ENTRY_WINDOW, Env, PROTOCOL_FEE_BPS, SETTLE_WINDOW, expected_payout, root};
+use common::{
+    ENTRY_WINDOW, Env, PROTOCOL_FEE_BPS, SETTLE_BOND, SETTLE_WINDOW, expected_payout, root,
+};
 use contracts::client::DEFAULT_SPLIT_BPS;
 use contracts::token::{TEST_USD_DECIMALS, TEST_USD_PER_HOLDER};
 use contracts::{NATIVE, RoundSpec, RoundState, TokenClient, agent_key};
@@ -73,7 +75,14 @@ async fn a_token_round_is_entered_settled_and_withdrawn_in_the_token() {
     env.pass_deadline().await;
     let ranking = ["d", "a", "c", "b"].map(agent_key);
     c.settle(1, &ranking, root("token")).await.expect("settle");
+    assert_eq!(c.round(1).await.unwrap().state, RoundState::Proposed);
+    // The bond is ETH even in a token round; the pot stays escrowed in the token.
+    assert_eq!(env.escrowed(NATIVE).await, U256::from(SETTLE_BOND));
+    assert_eq!(env.escrowed(tusd.address()).await, U256::from(pot));
+    env.finalize(1).await;
     assert_eq!(c.round(1).await.unwrap().state, RoundState::Settled);
+    assert_eq!(env.escrowed(NATIVE).await, U256::ZERO);
+    assert_eq!(env.escrowed(tusd.address()).await, U256::ZERO);
     let (protocol, rewards) = expected_payout(
         entries.len(),
         TOKEN_FEE,
@@ -93,10 +102,16 @@ async fn a_token_round_is_entered_settled_and_withdrawn_in_the_token() {
             c.balance_of(tusd.address(), who).await.unwrap(),
             U256::from(amount)
         );
-        assert_eq!(c.balance_of(NATIVE, who).await.unwrap(), U256::ZERO);
+        // No ETH is credited for a token round, but the operator's settle bond comes back.
+        let eth = if who == c.chain().account() {
+            SETTLE_BOND
+        } else {
+            0
+        };
+        assert_eq!(c.balance_of(NATIVE, who).await.unwrap(), U256::from(eth));
     }
     assert_eq!(c.total_owed(tusd.address()).await.unwrap(), U256::from(pot));
-    assert_eq!(c.total_owed(NATIVE).await.unwrap(), U256::ZERO);
+    assert_eq!(c.total_owed(NATIVE).await.unwrap(), U256::from(SETTLE_BOND));
     let credits = c.credits(1).await.unwrap();
     assert!(credits.iter().all(|cr| cr.asset == tusd.address()));
 
@@ -227,7 +242,8 @@ async fn opening_a_round_in_a_token_with_no_code_is_refused() {
 }
 
 /// The gas of the token-fee calls, for BENCHMARKS.md (lines starting `GAS`): approval, entries
-/// of one owner with two agents and one with one, settlement, cancellations and a withdrawal.
+/// of one owner with two agents and one with one, settlement (proposal and finalization),
+/// cancellations and a withdrawal.
 #[tokio::test]
 async fn gas_of_every_token_call() {
     let env = Env::start(4).await;
@@ -273,7 +289,7 @@ async fn gas_of_every_token_call() {
         }
     }
     env.pass_deadline().await;
-    gas.extend(common::closing_gas(c, outsider, p0, tusd.address(), "token, ").await);
+    gas.extend(common::closing_gas(&env, outsider, p0, tusd.address(), "token, ").await);
     for (call, used) in gas {
         println!("GAS {call} = {used}");
     }

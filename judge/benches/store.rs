@@ -81,6 +81,8 @@ fn main() {
             transactions: vec![],
             fee: None,
             matches: Vec::new(),
+            challenge_ends_at: None,
+            challenger: None,
         };
         let pairs: Vec<PreferencePair> = (0..PAIRS_PER_ROUND)
             .map(|i| PreferencePair {

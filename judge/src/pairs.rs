@@ -217,6 +217,8 @@ mod tests {
                     })
                     .collect(),
             }],
+            challenge_ends_at: None,
+            challenger: None,
         }
     }
 

@@ -47,6 +47,35 @@ pub struct RoundRecord {
     /// (and not written) for single-shot rounds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub matches: Vec<MatchRecord>,
+    /// Chain time at which the proposed settlement's challenge window ends: its rewards are
+    /// withdrawable only after it. `None` before settlement (and for rounds stored before
+    /// settlement could be contested).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_ends_at: Option<u64>,
+    /// The account that challenged the settlement, as the operator last saw it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenger: Option<String>,
+}
+
+impl RoundRecord {
+    /// How the round's settlement stands against challenges, as the operator last saw it
+    /// (`None` before settlement): shown by `rounds show` and the GUI. The chain has the live
+    /// state (`arena chain status`, `arena verify`).
+    pub fn contest_status(&self) -> Option<String> {
+        let ends = self.challenge_ends_at?;
+        let paid = self.transactions.iter().any(|t| t.action == "finalize");
+        Some(match (&self.challenger, paid) {
+            (Some(challenger), _) => format!(
+                "settlement challenged by {challenger}: the verifier committee decides it (challenge window ended at chain time {ends})"
+            ),
+            (None, true) => {
+                format!("challenge window ended at chain time {ends} unchallenged; paid out")
+            }
+            (None, false) => format!(
+                "settlement proposed: open to challenges until chain time {ends}; rewards are withdrawable after it"
+            ),
+        })
+    }
 }
 
 /// One match of an interactive round: two seats playing turn by turn.

@@ -91,7 +91,7 @@ mod export_round_trip {
             let store = Store::open(&dir.path().join("db")).unwrap();
             let round = RoundRecord {
                 id: 1, space: "s".into(), prompt: texts[0].2.clone(), reference: None, agents: vec![],
-                status: RoundStatus::Judged, opened_at: 0, result_root: None, transactions: vec![], fee: None, matches: vec![],
+                status: RoundStatus::Judged, opened_at: 0, result_root: None, transactions: vec![], fee: None, matches: vec![], challenge_ends_at: None, challenger: None,
             };
             let pairs: Vec<PreferencePair> = texts
                 .iter()

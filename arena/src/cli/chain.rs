@@ -1,6 +1,7 @@
-//! `arena chain up|deploy|status|balances|cancel`: run a local chain for entry fees and rewards,
-//! deploy the Arena contract on it, look at its rounds and balances, and cancel a round the
-//! operator left unsettled.
+//! `arena chain up|deploy|status|balances|cancel|finalize|challenge`: run a local chain for entry
+//! fees and rewards, deploy the Arena contract on it, look at its rounds and balances, cancel a
+//! round the operator left unsettled, pay out a settlement whose challenge window passed, and
+//! challenge one.
 //!
 //! `up` writes the node's URL and operator key to `<state-dir>/node.json` and `deploy` writes
 //! the contract address and chain id to `<state-dir>/deployment.json`, so the other commands
@@ -17,7 +18,9 @@ use contracts::signer::{PRIVATE_KEY_ENV, parse_private_key, write_keystore};
 use contracts::{AnvilNode, ArenaClient, Chain, Deployment, NATIVE, TokenClient};
 use serde::{Deserialize, Serialize};
 
+use super::committee::CommitteeArgs;
 use super::signer::{SignerArgs, password};
+use crate::tournament::chain_link::{LOCAL_ACCOUNTS, local_committee};
 
 /// Where the chain commands keep their state unless told otherwise.
 const DEFAULT_STATE_DIR: &str = ".arena/chain";
@@ -31,17 +34,21 @@ pub enum ChainCommand {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8545)]
         port: u16,
-        /// How many funded accounts to create; the first is the operator.
-        #[arg(long, default_value_t = 10)]
+        /// How many funded accounts to create; the first is the operator and the last three
+        /// the verifier committee `deploy` uses by default.
+        #[arg(long, default_value_t = LOCAL_ACCOUNTS)]
         accounts: usize,
         /// Directory for the chain's state files.
         #[arg(long, default_value = DEFAULT_STATE_DIR)]
         state_dir: PathBuf,
     },
-    /// Deploy the Arena contract with the key's account as operator.
+    /// Deploy the Arena contract with the key's account as operator, contested before a
+    /// committee of verifiers.
     Deploy {
         #[command(flatten)]
         conn: Connection,
+        #[command(flatten)]
+        committee: CommitteeArgs,
     },
     /// Show the chain, the deployed contract and every round.
     Status {
@@ -62,6 +69,24 @@ pub enum ChainCommand {
         #[command(flatten)]
         conn: Connection,
         /// The round to cancel.
+        round: u64,
+    },
+    /// Pay out a proposed settlement whose challenge window has passed unchallenged (any key):
+    /// its rewards become withdrawable.
+    Finalize {
+        #[command(flatten)]
+        conn: Connection,
+        /// The round to pay out.
+        round: u64,
+    },
+    /// Challenge a proposed settlement within its challenge window, posting the challenge bond
+    /// from the signing account. The verifier committee then votes (`arena verify ROUND
+    /// --vote`): upheld, the round is refunded and the bonds are yours; rejected, your bond goes
+    /// to the operator.
+    Challenge {
+        #[command(flatten)]
+        conn: Connection,
+        /// The round to challenge.
         round: u64,
     },
     /// Encrypt the key in ARENA_PRIVATE_KEY into a new keystore file (password from
@@ -110,10 +135,12 @@ pub fn run(cmd: ChainCommand) -> anyhow::Result<()> {
             accounts,
             state_dir,
         } => up(port, accounts, &state_dir),
-        ChainCommand::Deploy { conn } => block_on(deploy(&conn)),
+        ChainCommand::Deploy { conn, committee } => block_on(deploy(&conn, &committee)),
         ChainCommand::Status { conn } => block_on(status(&conn)),
         ChainCommand::Balances { conn, accounts } => block_on(balances(&conn, accounts)),
         ChainCommand::Cancel { conn, round } => block_on(cancel(&conn, round)),
+        ChainCommand::Finalize { conn, round } => block_on(finalize(&conn, round)),
+        ChainCommand::Challenge { conn, round } => block_on(challenge(&conn, round)),
         ChainCommand::Keystore { file } => keystore(&file),
     }
 }
@@ -156,22 +183,48 @@ fn up(port: u16, accounts: usize, state_dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn deploy(conn: &Connection) -> anyhow::Result<()> {
+async fn deploy(conn: &Connection, committee: &CommitteeArgs) -> anyhow::Result<()> {
     let chain = connect(conn).await?;
     // On the chain `arena chain up` started, Test USD goes next to the arena, minted to its
-    // accounts; another node gets no worthless token unless it is asked for.
-    let holders = match (
-        &conn.rpc_url,
-        read_json::<NodeFile>(&conn.state_dir.join("node.json")),
-    ) {
-        (None, Ok(node)) => Some(node.accounts),
-        _ if conn.test_usd => Some(vec![chain.account()]),
-        _ => None,
+    // accounts, and its last accounts are the default committee; another node gets no
+    // worthless token unless it is asked for.
+    let local_node = match &conn.rpc_url {
+        None => read_json::<NodeFile>(&conn.state_dir.join("node.json")).ok(),
+        Some(_) => None,
     };
-    let (client, record) = Deployment::deploy(&chain, holders.as_deref()).await?;
+    let committee = match &local_node {
+        Some(node) => committee.committee(&local_committee(&node.accounts).verifiers),
+        None => committee.committee(&[chain.account()]),
+    };
+    let holders = match local_node {
+        Some(node) => Some(node.accounts),
+        None if conn.test_usd => Some(vec![chain.account()]),
+        None => None,
+    };
+    let (client, record) = Deployment::deploy(&chain, &committee, holders.as_deref()).await?;
     record.save(&conn.state_dir.join("deployment.json"))?;
     println!("Arena deployed at {}", client.address());
     println!("operator: {}", chain.account());
+    println!(
+        "committee: {} of {} verifiers ({}); challenge window {} s, resolve window {} s, settle bond {} wei, challenge bond {} wei",
+        committee.threshold,
+        committee.verifiers.len(),
+        committee
+            .verifiers
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        committee.challenge_window,
+        committee.resolve_window,
+        committee.settle_bond,
+        committee.challenge_bond
+    );
+    if committee.verifiers == [chain.account()] {
+        println!(
+            "warning: the operator alone is the committee, so it decides challenges of its own settlements; deploy with --verifier ADDRESS (repeated) for a committee players can trust"
+        );
+    }
     println!("chain id: {}", record.chain_id);
     match (record.stablecoin, holders) {
         (Some(token), Some(holders)) => println!(
@@ -227,6 +280,16 @@ async fn status(conn: &Connection) -> anyhow::Result<()> {
             unit = unit_of(asset)
         );
     }
+    let committee = client.committee().await?;
+    println!(
+        "committee: {} of {} verifiers; challenge window {} s, resolve window {} s, settle bond {} wei, challenge bond {} wei",
+        committee.threshold,
+        committee.verifiers.len(),
+        committee.challenge_window,
+        committee.resolve_window,
+        committee.settle_bond,
+        committee.challenge_bond
+    );
     let ids = client.round_ids().await?;
     if ids.is_empty() {
         println!("rounds:   none yet");
@@ -249,7 +312,52 @@ async fn status(conn: &Connection) -> anyhow::Result<()> {
             r.protocol_fee_bps,
             r.result_root
         );
+        if matches!(
+            r.state,
+            contracts::RoundState::Proposed | contracts::RoundState::Challenged
+        ) {
+            let contest = client.contest(id).await?;
+            match contest.challenger {
+                None => println!(
+                    "  challenge window ends {} (then anyone can `arena chain finalize {id}`)",
+                    contest.challenge_ends_at
+                ),
+                Some(challenger) => println!(
+                    "  challenged by {challenger}; votes {} upheld, {} rejected, {} decide; the committee decides by {}",
+                    contest.upheld_votes,
+                    contest.rejected_votes,
+                    committee.threshold,
+                    contest.resolve_by
+                ),
+            }
+        }
     }
+    Ok(())
+}
+
+async fn finalize(conn: &Connection, round: u64) -> anyhow::Result<()> {
+    let chain = connect(conn).await?;
+    let client = arena(conn, &chain).await?;
+    let tx = client.finalize(round).await?;
+    println!(
+        "round {round} paid out in {}: its rewards are withdrawable by the agents' owners",
+        tx.hash
+    );
+    Ok(())
+}
+
+async fn challenge(conn: &Connection, round: u64) -> anyhow::Result<()> {
+    let chain = connect(conn).await?;
+    let client = arena(conn, &chain).await?;
+    let bond = client.committee().await?.challenge_bond;
+    let tx = client.challenge(round, bond).await?;
+    let contest = client.contest(round).await?;
+    println!(
+        "round {round} challenged by {} in {} with a bond of {bond} wei; the verifier committee decides by {} (`arena verify {round} --vote`)",
+        chain.account(),
+        tx.hash,
+        contest.resolve_by
+    );
     Ok(())
 }
 

@@ -5,6 +5,7 @@ mod bench_detection;
 mod bench_verify;
 mod catalog;
 mod chain;
+mod committee;
 mod evolve;
 pub mod export;
 mod generate;
@@ -17,6 +18,7 @@ mod signer;
 pub mod tournament;
 mod train;
 mod verify;
+mod vote;
 
 use std::path::PathBuf;
 

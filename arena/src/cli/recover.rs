@@ -304,6 +304,8 @@ impl Rebuilder<'_> {
                 transactions: Vec::new(),
                 fee: None,
                 matches: Vec::new(),
+                challenge_ends_at: None,
+                challenger: None,
             }
         });
         let info = self.runtime.block_on(self.chain.operator.round(id))?;
@@ -323,7 +325,7 @@ impl Rebuilder<'_> {
                     "as cancelled, as the chain has it".into(),
                 ));
             }
-            RoundState::Settled => {}
+            RoundState::Proposed | RoundState::Challenged | RoundState::Settled => {}
         }
         let outcome = self
             .replay(

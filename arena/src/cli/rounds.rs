@@ -97,6 +97,9 @@ pub fn run(command: RoundsCommand, store: &Store) -> Result<()> {
             if let Some(root) = &round.result_root {
                 println!("result root: 0x{root}");
             }
+            if let Some(contest) = round.contest_status() {
+                println!("{contest}");
+            }
             for t in &round.transactions {
                 println!("  tx {}: {}", t.action, t.hash);
             }

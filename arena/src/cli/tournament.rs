@@ -14,6 +14,7 @@ use bevy::ecs::system::{Local, Res};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::committee::CommitteeArgs;
 use super::signer::SignerArgs;
 use crate::tournament::chain_link::{ChainAccess, ChainLink};
 use crate::tournament::engine::{Phase, Tournament, TournamentPlugin};
@@ -95,6 +96,10 @@ pub struct PlayArgs {
     /// of its [[tiers]], e.g. "free" or "usd-1" (the test stablecoin; see `arena spaces list`).
     #[arg(long)]
     tier: Option<String>,
+    /// Who contests settlements of the contract this run deploys on the --rpc node when the
+    /// data directory has no deployment record.
+    #[command(flatten)]
+    committee: CommitteeArgs,
 }
 
 /// Confirmations on a chain we did not start: a public chain's latest block can be replaced.
@@ -114,9 +119,12 @@ impl PlayArgs {
         }
         agents::endpoint::parse_remote_judge(&self.judge).map_err(anyhow::Error::msg)?;
         if self.rpc.is_none() {
-            if self.owner_keys.is_some() || self.confirmations.is_some_and(|c| c > 1) {
+            if self.owner_keys.is_some()
+                || self.confirmations.is_some_and(|c| c > 1)
+                || self.committee.names_verifiers()
+            {
                 bail!(
-                    "--owner-keys and --confirmations apply to --rpc; the local anvil uses its own accounts and mines instantly"
+                    "--owner-keys, --confirmations and --verifier apply to --rpc; the local anvil uses its own accounts, mines instantly and is contested before its last three accounts"
                 );
             }
             return Ok(None);
@@ -148,12 +156,14 @@ impl PlayArgs {
             None => Vec::new(),
         };
         let confirmations = self.confirmations.unwrap_or(REMOTE_CONFIRMATIONS);
+        let committee = self.committee.committee(&[signer.address()]);
         runtime.block_on(ChainLink::remote(
             url,
             signer.clone(),
             &owner_keys,
             confirmations,
             chain_dir,
+            &committee,
         ))
     }
 
@@ -183,6 +193,7 @@ impl PlayArgs {
             tier: self.tier.clone(),
         };
         services.check_against_chain()?;
+        services.finalize_pending()?;
         Ok(services)
     }
 }

@@ -7,7 +7,8 @@
 //! ([`agents::served_verification`]); the verdicts are judged
 //! again and compared within tolerances. `--replay` generates the answers
 //! again from their seeds instead, which costs as much as the round and
-//! reproduces only with the kernel that played it.
+//! reproduces only with the kernel that played it. `--vote` then casts a verifier's vote on
+//! the round's challenge ([`super::vote`]).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -20,7 +21,7 @@ use clap::Args;
 use contracts::RoundState;
 use judge::records::AnswerRecord;
 
-use crate::tournament::chain_link::ChainLink;
+use super::vote::ChainArgs;
 use crate::tournament::interactive::audit::{labelled_moves, transcript_problems};
 use crate::tournament::interactive::outcome::judge_model_of;
 use crate::tournament::lifecycle::{ModelCache, generate_each, judge_round};
@@ -42,6 +43,8 @@ pub struct VerifyArgs {
     /// exact only with the matrix kernel that played it.
     #[arg(long)]
     replay: bool,
+    #[command(flatten)]
+    chain: ChainArgs,
 }
 
 pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Result<()> {
@@ -61,8 +64,9 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let chain = runtime.block_on(ChainLink::local(&data_dir.join("chain")))?;
-    let info = runtime.block_on(chain.operator.round(round.id))?;
+    let chain = args.chain.connect(&runtime, &data_dir)?;
+    let info = runtime.block_on(chain.client().round(round.id))?;
+    println!("round on chain: {}", info.state);
     if info.state == RoundState::Cancelled && round.result_root.is_none() {
         // An interactive round whose matches were all drawn is refunded, not settled.
         println!("round refunded on chain (cancelled): no result root was settled");
@@ -81,7 +85,6 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
                 .push("the root on chain differs from the root of the stored record".to_owned());
         }
     }
-    drop(chain);
 
     if !args.roots_only {
         let space = space::find(
@@ -130,6 +133,7 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
             ));
         }
     }
+    chain.vote(&runtime, round.id, !problems.is_empty())?;
     if problems.is_empty() {
         println!("round {} verified", round.id);
         Ok(())

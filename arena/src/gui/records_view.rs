@@ -242,4 +242,7 @@ fn details_ui(ui: &mut egui::Ui, gui: &Gui, round: &RoundRecord, d: &Details) {
     if let Some(root) = &round.result_root {
         ui.label(format!("result root {root}"));
     }
+    if let Some(contest) = round.contest_status() {
+        ui.label(contest);
+    }
 }

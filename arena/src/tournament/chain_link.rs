@@ -12,10 +12,22 @@ use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, Result, bail};
 use contracts::signer::parse_private_key;
-use contracts::{AnvilNode, ArenaClient, Chain, ChainError, Deployment, NATIVE, NodeUrl};
+use contracts::{
+    AnvilNode, ArenaClient, Chain, ChainError, Committee, Deployment, NATIVE, NodeUrl,
+};
 
-/// Funded accounts of the tournament's own node: operator plus owners.
-const LOCAL_ACCOUNTS: usize = 10;
+/// Funded accounts of the tournament's own node: the operator, the shipped agents' owners
+/// (accounts 1 to 9) and, last, the [`LOCAL_VERIFIERS`].
+pub const LOCAL_ACCOUNTS: usize = 13;
+/// How many of a local node's last accounts form the verifier committee (two of three decide).
+pub const LOCAL_VERIFIERS: usize = 3;
+
+/// The committee a contract deployed on a local node is contested before: its last
+/// [`LOCAL_VERIFIERS`] accounts, with the default windows and bonds.
+pub fn local_committee(accounts: &[Address]) -> Committee {
+    let start = accounts.len().saturating_sub(LOCAL_VERIFIERS).max(1);
+    Committee::of(accounts[start.min(accounts.len())..].to_vec())
+}
 
 /// How to reach the chain again from another thread: the node's URL, the
 /// operator's signer, the owners' keys, the confirmations to wait for and
@@ -28,6 +40,8 @@ pub struct ChainAccess {
     confirmations: u64,
     dir: PathBuf,
     local: bool,
+    /// Who contests settlements of a contract deployed here for lack of one.
+    committee: Committee,
 }
 
 impl std::fmt::Debug for ChainAccess {
@@ -48,6 +62,7 @@ impl ChainAccess {
             &self.owner_keys,
             &self.dir,
             self.local,
+            &self.committee,
         )
         .await
     }
@@ -82,8 +97,15 @@ impl ChainLink {
             .with_context(|| format!("writing {}", pid_file.display()))?;
         let keys = node.private_keys().to_vec();
         let operator = parse_private_key(&keys[0])?;
+        let accounts = keys
+            .iter()
+            .map(|k| parse_private_key(k).map(|s| s.address()))
+            .collect::<Result<Vec<_>, _>>()?;
         let chain = Chain::connect_with(node.rpc_url(), operator.clone()).await?;
-        let mut link = Self::attach_as(chain, operator, &keys, dir, true).await?;
+        let committee = local_committee(&accounts);
+        // The verifiers' accounts own no agents: only the others sign entries.
+        let owner_keys = &keys[..keys.len() - LOCAL_VERIFIERS];
+        let mut link = Self::attach_as(chain, operator, owner_keys, dir, true, &committee).await?;
         link._node = Some(node);
         Ok(link)
     }
@@ -91,18 +113,20 @@ impl ChainLink {
     /// Connects to a node we did not start, as the operator `signer`, waiting for
     /// `confirmations` blocks on every transaction. Entries are signed by `owner_keys` and by
     /// the operator's own account: on such a chain every owner pays from its own key, so only
-    /// agents whose owner can sign here can enter (see [`ChainLink::can_sign_for`]).
+    /// agents whose owner can sign here can enter (see [`ChainLink::can_sign_for`]). A contract
+    /// deployed here for lack of a record is contested before `committee`.
     pub async fn remote(
         rpc_url: &str,
         signer: PrivateKeySigner,
         owner_keys: &[String],
         confirmations: u64,
         dir: &Path,
+        committee: &Committee,
     ) -> Result<Self> {
         let chain = Chain::connect_with(rpc_url, signer.clone())
             .await?
             .with_confirmations(confirmations);
-        Self::attach_as(chain, signer, owner_keys, dir, false).await
+        Self::attach_as(chain, signer, owner_keys, dir, false, committee).await
     }
 
     /// The link for `chain` (the operator, signing as `signer`), its
@@ -113,6 +137,7 @@ impl ChainLink {
         owner_keys: &[String],
         dir: &Path,
         local: bool,
+        committee: &Committee,
     ) -> Result<Self> {
         let access = ChainAccess {
             node: chain.url().clone(),
@@ -121,12 +146,14 @@ impl ChainLink {
             confirmations: chain.confirmations(),
             dir: dir.to_owned(),
             local,
+            committee: committee.clone(),
         };
         let holders: Vec<Address> = owner_keys
             .iter()
             .filter_map(|k| parse_private_key(k).ok().map(|s| s.address()))
             .collect();
-        let (operator, record) = deployed(&chain, dir, local.then_some(&holders[..])).await?;
+        let (operator, record) =
+            deployed(&chain, dir, committee, local.then_some(&holders[..])).await?;
         let mut owners = HashMap::new();
         owners.insert(chain.account(), operator.clone());
         for (line, k) in owner_keys.iter().enumerate() {
@@ -217,10 +244,12 @@ fn wait_for_previous_node(pid_file: &Path) {
 /// have lost its state, so there a stale record is replaced; on any other
 /// node a mismatch is refused before a transaction is sent. On our own node
 /// (`test_usd_holders` given) the Test USD stablecoin is deployed too, minted
-/// to the holders, and added to a record that lacks it.
+/// to the holders, and added to a record that lacks it. A new deployment is contested before
+/// `committee`.
 async fn deployed(
     chain: &Chain,
     dir: &Path,
+    committee: &Committee,
     test_usd_holders: Option<&[Address]>,
 ) -> Result<(ArenaClient, Deployment)> {
     let path = dir.join("deployment.json");
@@ -246,7 +275,13 @@ async fn deployed(
             Err(e) => return Err(e.into()),
         }
     }
-    let (client, record) = Deployment::deploy(chain, test_usd_holders).await?;
+    let (client, record) = Deployment::deploy(chain, committee, test_usd_holders).await?;
+    if committee.verifiers == [chain.account()] {
+        tracing::warn!(
+            "the Arena contract at {} is contested before the operator alone, so the operator decides challenges of its own settlements: deploy with --verifier ADDRESS (repeated) for a committee players can trust",
+            client.address()
+        );
+    }
     record.save(&path)?;
     Ok((client, record))
 }

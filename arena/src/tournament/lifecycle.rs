@@ -100,7 +100,7 @@ impl ModelCache {
     }
 }
 
-fn now_secs() -> u64 {
+pub(super) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -151,7 +151,7 @@ pub fn asked_of(space: &Space, id: u64, agent: &Agent, max_tokens: Option<usize>
 }
 
 impl Services {
-    fn block_on<T>(&self, fut: impl std::future::Future<Output = T>) -> T {
+    pub(super) fn block_on<T>(&self, fut: impl std::future::Future<Output = T>) -> T {
         self.runtime.block_on(fut)
     }
 
@@ -194,6 +194,8 @@ impl Services {
             transactions: Vec::new(),
             fee: Some(tier.record),
             matches,
+            challenge_ends_at: None,
+            challenger: None,
         };
         self.store.put_document("space", &space.name, space)?;
         for agent in agents {
@@ -334,8 +336,10 @@ impl Services {
         Ok(judgment)
     }
 
-    /// Settles the round on chain exactly once with its ranking of agents and result root, then
-    /// closes it. Each agent's reward goes to the owner that paid its entry.
+    /// Proposes the round's settlement on chain exactly once with its ranking of agents and
+    /// result root, pays it out when its challenge window has passed (see
+    /// [`Services::finalize_when_due`]), then closes it. Each agent's reward goes to the owner
+    /// that paid its entry.
     pub fn settle(&self, round: &mut RoundRecord) -> Result<()> {
         let answers = self.store.answers(round.id)?;
         let judgment = self
@@ -377,6 +381,7 @@ impl Services {
         }
         round.result_root = Some(hex::encode(root));
         self.save(round, RoundStatus::Settled)?;
+        self.finalize_when_due(round)?;
         self.save(round, RoundStatus::Closed)
     }
 

@@ -4,6 +4,7 @@
 pub mod chain_link;
 pub mod engine;
 pub mod fee_tier;
+pub mod finalization;
 pub mod interactive;
 pub mod lifecycle;
 pub mod result_root;

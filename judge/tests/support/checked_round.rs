@@ -48,6 +48,8 @@ impl RoundSpec<'_> {
             transactions: vec![],
             fee: None,
             matches: Vec::new(),
+            challenge_ends_at: None,
+            challenger: None,
         };
         let judgment = Judge::checks_only()
             .judge(&Contest {

@@ -578,7 +578,10 @@ fn tournament_refuses_bad_flags_before_touching_the_data_directory() {
     let m = case.refuses(&["tournament", "--max-tokens", "0"]);
     assert_says(&m, &["--max-tokens must be at least 1"]);
     let m = case.refuses(&["tournament", "--owner-keys", "keys.txt"]);
-    assert_says(&m, &["--owner-keys and --confirmations apply to --rpc"]);
+    assert_says(
+        &m,
+        &["--owner-keys, --confirmations and --verifier apply to --rpc"],
+    );
     let m = case.refuses(&["tournament", "--rounds", "many"]);
     assert_says(&m, &["'many'", "--rounds"]);
     let m = case.refuses(&[
@@ -617,6 +620,42 @@ fn tournament_refuses_a_dead_rpc_node_without_printing_its_key() {
     );
     assert_says(&m, &["http://127.0.0.1:9/…", "is the node running?"]);
     assert!(!m.contains("k3yInTheUrl"), "the URL's key was printed: {m}");
+}
+
+#[test]
+fn tournament_refuses_a_committee_the_contract_would_refuse() {
+    let case = Case::new();
+    let verifier = "0x0000000000000000000000000000000000000001";
+    let tournament = |extra: &[&str]| {
+        let mut args = vec!["tournament", "--rpc", "http://127.0.0.1:9"];
+        args.extend_from_slice(extra);
+        let mut command = case.command(&args);
+        command.env("ARENA_PRIVATE_KEY", DEV_KEY);
+        command
+    };
+    // Two of one verifier is no majority of anything; the node is never asked.
+    let m = case.refused(&mut tournament(&[
+        "--verifier",
+        verifier,
+        "--threshold",
+        "2",
+    ]));
+    assert_says(
+        &m,
+        &[
+            "--verifier, --threshold",
+            "committee of 1 verifiers with threshold 2",
+        ],
+    );
+    let m = case.refused(&mut tournament(&[
+        "--verifier",
+        verifier,
+        "--verifier",
+        verifier,
+    ]));
+    assert_says(&m, &["give distinct, non-zero verifiers"]);
+    let m = case.refused(&mut tournament(&["--challenge-bond", "0"]));
+    assert_says(&m, &["the challenge bond must not be zero"]);
 }
 
 /// The shipped `arithmetic` space with `from` replaced by `to`, alone in a

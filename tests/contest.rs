@@ -52,7 +52,14 @@ fn a_dishonest_settlement_is_slashed_and_an_honest_one_stands() {
     tournament
         .args(["tournament", "--space", "arithmetic", "--rounds", "2"])
         .args(["--max-tokens", "8", "--judge", "none"])
-        .args(["--rpc", &rpc, "--confirmations", "1", "--entry-window", "20"])
+        .args([
+            "--rpc",
+            &rpc,
+            "--confirmations",
+            "1",
+            "--entry-window",
+            "20",
+        ])
         .arg("--owner-keys")
         .arg(&owner_keys)
         .arg("--agents")

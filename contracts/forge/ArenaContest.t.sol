@@ -289,7 +289,7 @@ contract ArenaContestTest is ForgeTest {
         if (oneVote) _vote(0, true);
         vm.warp(resolveBy - 1);
         vm.prank(caller);
-        vm.expectRevert(abi.encodeWithSelector(Arena.NotTimedOut.selector, resolveBy));
+        vm.expectRevert(abi.encodeWithSelector(Arena.ChallengePending.selector, resolveBy));
         arena.cancel(ID);
         vm.warp(resolveBy + delay % 30 days);
         vm.prank(verifiers[1]);

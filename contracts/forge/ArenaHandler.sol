@@ -358,7 +358,7 @@ contract ArenaHandler {
         (,,, uint64 resolveBy,,) = arena.contest(id);
         if (clock < resolveBy) {
             vm.prank(stranger);
-            vm.expectRevert(abi.encodeWithSelector(Arena.NotTimedOut.selector, resolveBy));
+            vm.expectRevert(abi.encodeWithSelector(Arena.ChallengePending.selector, resolveBy));
             arena.cancel(id);
             return;
         }

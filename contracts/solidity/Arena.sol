@@ -162,6 +162,7 @@ contract Arena {
     error ResolveWindowOver(uint64 endedAt);
     error NotVerifier(address caller);
     error AlreadyVoted(address verifier);
+    error ChallengePending(uint64 resolveBy);
     error NotOperator(address caller);
     error RoundExists(uint64 roundId);
     error RoundNotOpen(uint64 roundId, State state);
@@ -464,7 +465,7 @@ contract Arena {
         Round storage r = rounds[roundId];
         if (r.state == State.Challenged) {
             uint64 resolveBy = r.challengedAt + resolveWindow;
-            if (block.timestamp < resolveBy) revert NotTimedOut(resolveBy);
+            if (block.timestamp < resolveBy) revert ChallengePending(resolveBy);
             _refund(roundId, r);
             _releaseBond(roundId, operator, settleBond, false);
             _releaseBond(roundId, r.challenger, challengeBond, false);

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use alloy::primitives::{Address, B256, TxHash, U256, keccak256};
+use alloy::providers::Provider;
 use alloy::rpc::types::TransactionReceipt;
 
 use crate::bindings::Arena::{self, ArenaInstance};
@@ -573,10 +574,34 @@ pub(crate) async fn confirm_on(
         }
     };
     if !receipt.status() {
-        return Err(ChainError::TxFailed {
+        let failed = ChainError::TxFailed {
             action: action.to_string(),
             hash,
-        });
+        };
+        return Err(revert_reason(chain, hash, action).await.unwrap_or(failed));
     }
     Ok(TxOutcome::from_receipt(&receipt))
+}
+
+/// Why a mined transaction reverted, found by sending it again as a call on the latest state,
+/// since a receipt carries no reason (a deadline that passed while the transaction waited for
+/// its block, say). `None` when the call now succeeds, or its revert is not the contract's.
+async fn revert_reason(chain: &Chain, hash: TxHash, action: &str) -> Option<ChainError> {
+    let sent = chain
+        .provider()
+        .get_transaction_by_hash(hash)
+        .await
+        .ok()??;
+    let mut call = sent.into_request();
+    call.nonce = None;
+    let err = chain.provider().call(call).await.err()?;
+    let action = format!("{action} (transaction {hash}, mined and reverted)");
+    match from_contract_error(
+        alloy::contract::Error::TransportError(err),
+        chain.url(),
+        &action,
+    ) {
+        reverted @ ChainError::Reverted { .. } => Some(reverted),
+        _ => None,
+    }
 }

@@ -2,7 +2,11 @@
 //! challenge and resolve windows and the two bonds, fixed when the contract is deployed. Also
 //! the contest state of one round, as read back from the chain.
 
-use alloy::primitives::{Address, B256};
+use std::collections::HashSet;
+
+use alloy::primitives::{Address, B256, U256};
+
+use crate::bindings::Arena::{self, ArenaErrors};
 
 /// One milli-ether, in wei: the unit of the default bonds.
 const MILLI_ETH: u128 = 1_000_000_000_000_000;
@@ -39,6 +43,33 @@ impl Committee {
             settle_bond: 10 * MILLI_ETH,
             challenge_bond: 10 * MILLI_ETH,
         }
+    }
+
+    /// Refuses, with the error the contract's constructor would revert with, a committee the
+    /// contract would not accept: so a bad `--verifier` or `--threshold` is named before a
+    /// deployment is sent.
+    pub fn check(&self) -> Result<(), ArenaErrors> {
+        let n = self.verifiers.len();
+        let threshold = usize::from(self.threshold);
+        let distinct = self.verifiers.iter().collect::<HashSet<_>>().len() == n;
+        if threshold == 0
+            || threshold > n
+            || 2 * threshold <= n
+            || !distinct
+            || self.verifiers.contains(&Address::ZERO)
+        {
+            return Err(ArenaErrors::InvalidCommittee(Arena::InvalidCommittee {
+                verifiers: U256::from(n),
+                threshold: U256::from(self.threshold),
+            }));
+        }
+        if self.challenge_window == 0 || self.resolve_window == 0 {
+            return Err(ArenaErrors::ZeroWindow(Arena::ZeroWindow {}));
+        }
+        if self.challenge_bond == 0 {
+            return Err(ArenaErrors::ZeroChallengeBond(Arena::ZeroChallengeBond {}));
+        }
+        Ok(())
     }
 }
 

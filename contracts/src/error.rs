@@ -194,6 +194,10 @@ pub fn describe_revert(error: &ArenaErrors) -> String {
             "a committee of {} verifiers with threshold {} is refused: give distinct, non-zero verifiers and a threshold that is a strict majority of them",
             e.verifiers, e.threshold
         ),
+        E::ChallengePending(e) => format!(
+            "the round's challenge is before the verifier committee, which has until {} to decide it; after that anyone can cancel the round and refund its entrants",
+            e.resolveBy
+        ),
         E::ZeroWindow(_) => {
             "the challenge and resolve windows must each be at least one second".into()
         }

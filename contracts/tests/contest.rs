@@ -342,8 +342,8 @@ async fn an_undecided_challenge_is_cancelled_by_anyone_after_the_resolve_window(
 
     // Until the resolve window ends nobody cancels, not even the operator.
     let at = resolve_by.to_string();
-    refused!(env, env.keeper.cancel(1), NotTimedOut, at.as_str());
-    refused!(env, c.cancel(1), NotTimedOut, at.as_str());
+    refused!(env, env.keeper.cancel(1), ChallengePending, at.as_str());
+    refused!(env, c.cancel(1), ChallengePending, at.as_str());
     env.advance_to(resolve_by).await;
     // Then the committee is too late, and anyone cancels.
     refused!(

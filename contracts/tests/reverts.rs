@@ -405,3 +405,42 @@ where
     let receipt = call.send().await.unwrap().get_receipt().await.unwrap();
     assert!(receipt.status());
 }
+
+/// A transaction that passed its gas estimate but reverted in its block (here an entry whose
+/// deadline passed while it waited to be mined) is reported with the contract's reason, found
+/// by running it again, not only as "mined but reverted".
+#[tokio::test]
+async fn an_entry_mined_after_the_deadline_names_why_it_reverted() {
+    let env = Env::start(3).await;
+    env.open(1, &DEFAULT_SPLIT_BPS).await;
+    let chain = env.operator.chain();
+    chain
+        .anvil_call("evm_setAutomine", serde_json::json!([false]))
+        .await
+        .unwrap();
+    let p = &env.players[0];
+    let entering = p.enter(1, agent(p.chain().account()), FEE);
+    let late_block = async {
+        // Mine only once the entry waits in the pool, with the clock past the deadline.
+        loop {
+            let pool = chain
+                .anvil_call("txpool_status", serde_json::json!([]))
+                .await
+                .unwrap();
+            if pool["pending"] != "0x0" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        env.pass_deadline().await;
+    };
+    let (entered, ()) = tokio::join!(entering, late_block);
+    let err = entered.expect_err("the entry was mined after the deadline");
+    assert!(
+        matches!(err.revert(), Some(ArenaErrors::EntriesClosed(_))),
+        "expected EntriesClosed, got: {err}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("mined and reverted"), "{text}");
+    assert!(env.operator.round(1).await.unwrap().agents.is_empty());
+}

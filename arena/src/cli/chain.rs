@@ -193,8 +193,8 @@ async fn deploy(conn: &Connection, committee: &CommitteeArgs) -> anyhow::Result<
         Some(_) => None,
     };
     let committee = match &local_node {
-        Some(node) => committee.committee(&local_committee(&node.accounts).verifiers),
-        None => committee.committee(&[chain.account()]),
+        Some(node) => committee.committee(&local_committee(&node.accounts).verifiers)?,
+        None => committee.committee(&[chain.account()])?,
     };
     let holders = match local_node {
         Some(node) => Some(node.accounts),

@@ -6,6 +6,7 @@
 use alloy::primitives::Address;
 use contracts::Committee;
 use contracts::committee::majority;
+use contracts::error::describe_revert;
 
 /// How a new Arena contract is contested.
 #[derive(clap::Args, Debug, Clone)]
@@ -35,21 +36,29 @@ pub struct CommitteeArgs {
 }
 
 impl CommitteeArgs {
-    /// The committee the flags describe, with `default_verifiers` when none were given.
-    pub fn committee(&self, default_verifiers: &[Address]) -> Committee {
+    /// The committee the flags describe, with `default_verifiers` when none were given;
+    /// refused, naming the flags, when the contract would not accept it.
+    pub fn committee(&self, default_verifiers: &[Address]) -> anyhow::Result<Committee> {
         let verifiers = if self.verifiers.is_empty() {
             default_verifiers.to_vec()
         } else {
             self.verifiers.clone()
         };
-        Committee {
+        let committee = Committee {
             threshold: self.threshold.unwrap_or(majority(verifiers.len())),
             verifiers,
             challenge_window: self.challenge_window,
             resolve_window: self.resolve_window,
             settle_bond: self.settle_bond,
             challenge_bond: self.challenge_bond,
-        }
+        };
+        committee.check().map_err(|e| {
+            anyhow::anyhow!(
+                "--verifier, --threshold or --challenge-bond: {}",
+                describe_revert(&e)
+            )
+        })?;
+        Ok(committee)
     }
 
     /// Whether a verifier was named.

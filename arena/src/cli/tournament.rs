@@ -124,7 +124,7 @@ impl PlayArgs {
                 || self.committee.names_verifiers()
             {
                 bail!(
-                    "--owner-keys, --confirmations and --verifier apply to --rpc; the local anvil uses its own accounts, mines instantly and is contested before its last three accounts"
+                    "--owner-keys, --confirmations and --verifier apply to --rpc; the local anvil uses its own accounts, mines instantly and makes its last three accounts the verifier committee"
                 );
             }
             return Ok(None);
@@ -156,7 +156,7 @@ impl PlayArgs {
             None => Vec::new(),
         };
         let confirmations = self.confirmations.unwrap_or(REMOTE_CONFIRMATIONS);
-        let committee = self.committee.committee(&[signer.address()]);
+        let committee = self.committee.committee(&[signer.address()])?;
         runtime.block_on(ChainLink::remote(
             url,
             signer.clone(),

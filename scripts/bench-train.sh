@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Gain of `arena train` (issue 18) in one space: five SmolLM2 agents play
-# TRAIN_ROUNDS rounds on the first half of the space's prompts (the pairs);
+# TRAIN_ROUNDS rounds on 40 new prompts made from the space's templates
+# (scripts/train_prompts.py: arithmetic or slogans), giving the pairs;
 # AGENT is trained on them by DPO; then the trained agent (AGENT-dpo), its
-# untrained self and the roster play EVAL_ROUNDS rounds on the other half
-# of the prompts (never in a training pair) in a fresh data directory,
+# untrained self and the roster play EVAL_ROUNDS rounds on the shipped
+# prompts (never in a training pair) in a fresh data directory,
 # judged by the arena's judge and checks. Prints the trained agent's
 # pairwise win rate (decided verdicts) with a 95% Wilson interval, against
 # its untrained self and against everyone, and the MMR of both.
@@ -16,16 +17,7 @@ work="${BENCH_WORK:-$(mktemp -d)}"
 echo "work directory: $work"
 arena=./target/release/arena
 mkdir -p "$work/train-spaces" "$work/eval-spaces" "$work/agents"
-python3 - "$space" "$work" <<'EOF'
-import sys
-space, work = sys.argv[1], sys.argv[2]
-text = open(f"assets/spaces/{space}.toml").read()
-head, *prompts = text.split("[[prompts]]")
-half = len(prompts) // 2
-for name, part in (("train", prompts[:half]), ("eval", prompts[half:])):
-    open(f"{work}/{name}-spaces/{space}.toml", "w").write(
-        head + "".join("[[prompts]]" + p for p in part))
-EOF
+python3 scripts/train_prompts.py "$space" "$work"
 for id in jester mathlete minimalist poet scholar; do
   cp "assets/agents/$id.toml" "$work/agents/"
 done

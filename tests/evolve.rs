@@ -37,28 +37,41 @@ fn evolve(
     generations: &str,
     mutator: &str,
 ) -> Output {
-    arena(
-        data,
-        &[
-            "evolve",
-            "--space",
-            "arithmetic",
-            "--agents",
-            evolving.to_str().unwrap(),
-            "--baseline",
-            baseline.to_str().unwrap(),
-            "--generations",
-            generations,
-            "--rounds-per-generation",
-            "1",
-            "--mutator",
-            mutator,
-            "--max-tokens",
-            "12",
-            "--spaces",
-            evolving.parent().unwrap().join("spaces").to_str().unwrap(),
-        ],
-    )
+    evolve_with(data, evolving, baseline, generations, mutator, &[])
+}
+
+/// [`evolve`] with more flags (one round per generation unless they say).
+fn evolve_with(
+    data: &Path,
+    evolving: &Path,
+    baseline: &Path,
+    generations: &str,
+    mutator: &str,
+    flags: &[&str],
+) -> Output {
+    let spaces = evolving.parent().unwrap().join("spaces");
+    let mut args = vec![
+        "evolve",
+        "--space",
+        "arithmetic",
+        "--agents",
+        evolving.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--generations",
+        generations,
+        "--mutator",
+        mutator,
+        "--max-tokens",
+        "12",
+        "--spaces",
+        spaces.to_str().unwrap(),
+    ];
+    if !flags.contains(&"--rounds-per-generation") {
+        args.extend(["--rounds-per-generation", "1"]);
+    }
+    args.extend(flags);
+    arena(data, &args)
 }
 
 /// The "banana" agent to evolve and three shipped agents as the baseline,
@@ -125,6 +138,44 @@ fn an_imitating_candidate_copies_the_best_agent() {
             && !candidate.system_prompt.contains("banana"),
         "{candidate:?}"
     );
+}
+
+/// With `--mutator dpo`, the losing agent's candidate is its model trained
+/// by DPO on the space's stored pairs: a new GGUF file, bound by its sha256
+/// to the version (origin dpo) and to the answers the next generation plays
+/// with it. Three rounds a generation give up to 18 pairs, of which training
+/// needs 8 (ties make none).
+#[test]
+fn a_dpo_candidate_is_a_trained_model_that_plays_the_next_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (evolving, baseline) = sides(dir.path());
+    let flags = ["--rounds-per-generation", "3", "--train-steps", "1"];
+    let out = evolve_with(&data, &evolving, &baseline, "2", "dpo", &flags);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(&data.join("db")).unwrap();
+    let versions = store.agent_versions("arithmetic", "banana").unwrap();
+    assert!(versions.len() >= 2, "{versions:?}");
+    let candidate = &versions[1];
+    assert_eq!(candidate.origin, VersionOrigin::Dpo, "{candidate:?}");
+    assert_eq!(candidate.created_after_round, Some(3));
+    let model = candidate.model.as_ref().expect("a trained model file");
+    assert_eq!(
+        agents::fetch::sha256_file(Path::new(&model.path)).unwrap(),
+        model.sha256
+    );
+    let answer = store
+        .answers(4)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.agent_id == "banana")
+        .expect("banana plays generation 2");
+    assert_eq!(answer.commitment.unwrap().model_sha256, model.sha256);
 }
 
 #[test]

@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod gguf_tokenizer;
 pub mod language_model;
 pub mod linear;
+pub mod log_probs;
 pub mod prefill;
 pub mod prompt_format;
 pub mod q4_1;

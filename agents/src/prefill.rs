@@ -1,8 +1,10 @@
 //! Known continuations scored in ragged batches: the tokens every sequence
-//! shares at the start run once, the rest of all sequences run together,
-//! several per pass, each on a copy of the shared cache. The judge reads
-//! log-probabilities of answers this way, and `arena verify` checks answers
-//! against their commitments ([`crate::verification`]).
+//! shares at the start run once, and so does each context (what precedes a
+//! sequence's tail) that several sequences share; the rest of all
+//! sequences runs together, several per pass, each on a copy of its cache.
+//! The judge reads log-probabilities of answers to two questions this way
+//! (the round's and a neutral one, for relevance), and `arena verify`
+//! checks answers against their commitments ([`crate::verification`]).
 
 use std::ops::Range;
 
@@ -33,9 +35,47 @@ pub fn tail_passes(
     tails: &[usize],
     visit: &mut dyn FnMut(TailPass) -> Result<()>,
 ) -> Result<()> {
-    let Some(first) = sequences.first() else {
+    if sequences.is_empty() {
         return Ok(());
-    };
+    }
+    let shared = shared_prefix(sequences, tails);
+    let mut prefix = transformer.new_cache();
+    if shared > 0 {
+        transformer.forward(&sequences[0][..shared], &mut prefix)?;
+    }
+    let contexts = SharedContexts::run(transformer, sequences, tails, shared, &prefix)?;
+    let mut start = 0;
+    while start < sequences.len() {
+        let mut end = start + 1;
+        let mut rows = tails[start];
+        while end < sequences.len() && rows + tails[end] <= MAX_ROWS_PER_PASS {
+            rows += tails[end];
+            end += 1;
+        }
+        let mut tokens: Vec<&[u32]> = Vec::with_capacity(end - start);
+        let mut caches: Vec<KvCache> = Vec::with_capacity(end - start);
+        for i in start..end {
+            let (from, cache) = contexts.start_of(i).unwrap_or((shared, &prefix));
+            tokens.push(&sequences[i][from..]);
+            caches.push(cache.clone());
+        }
+        let mut cache_refs: Vec<&mut KvCache> = caches.iter_mut().collect();
+        let hidden =
+            transformer.forward_batch_hidden(&tokens, &mut cache_refs, &tails[start..end])?;
+        let logits = transformer.logits(&hidden)?;
+        visit(TailPass {
+            sequences: start..end,
+            hidden,
+            logits,
+        })?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// Tokens at the start that every sequence has, leaving each its tail.
+fn shared_prefix(sequences: &[Vec<u32>], tails: &[usize]) -> usize {
+    let first = &sequences[0];
     let mut shared = sequences
         .iter()
         .zip(tails)
@@ -51,30 +91,55 @@ pub fn tail_passes(
                 .count(),
         );
     }
-    let mut prefix = transformer.new_cache();
-    if shared > 0 {
-        transformer.forward(&first[..shared], &mut prefix)?;
-    }
-    let mut start = 0;
-    while start < sequences.len() {
-        let mut end = start + 1;
-        let mut rows = tails[start];
-        while end < sequences.len() && rows + tails[end] <= MAX_ROWS_PER_PASS {
-            rows += tails[end];
-            end += 1;
+    shared
+}
+
+/// The caches of contexts after the shared prefix that two or more
+/// sequences have, each run once.
+struct SharedContexts {
+    /// The cache through each context, in the order first met.
+    caches: Vec<KvCache>,
+    /// Per sequence: its context's index in `caches` and where its tail
+    /// run starts; None to run from the shared prefix.
+    of: Vec<Option<(usize, usize)>>,
+}
+
+impl SharedContexts {
+    fn run(
+        transformer: &Transformer,
+        sequences: &[Vec<u32>],
+        tails: &[usize],
+        shared: usize,
+        prefix: &KvCache,
+    ) -> Result<Self> {
+        let context = |i: usize| &sequences[i][shared..sequences[i].len() - tails[i]];
+        let mut run: Vec<&[u32]> = Vec::new();
+        let mut caches = Vec::new();
+        let mut of = vec![None; sequences.len()];
+        for i in 0..sequences.len() {
+            let own = context(i);
+            let sharers = (0..sequences.len()).filter(|&j| context(j) == own).count();
+            if own.is_empty() || sharers < 2 {
+                continue;
+            }
+            let index = match run.iter().position(|c| *c == own) {
+                Some(index) => index,
+                None => {
+                    let mut cache = prefix.clone();
+                    transformer.forward(own, &mut cache)?;
+                    run.push(own);
+                    caches.push(cache);
+                    caches.len() - 1
+                }
+            };
+            of[i] = Some((index, sequences[i].len() - tails[i]));
         }
-        let tokens: Vec<&[u32]> = sequences[start..end].iter().map(|s| &s[shared..]).collect();
-        let mut caches: Vec<KvCache> = vec![prefix.clone(); end - start];
-        let mut cache_refs: Vec<&mut KvCache> = caches.iter_mut().collect();
-        let hidden =
-            transformer.forward_batch_hidden(&tokens, &mut cache_refs, &tails[start..end])?;
-        let logits = transformer.logits(&hidden)?;
-        visit(TailPass {
-            sequences: start..end,
-            hidden,
-            logits,
-        })?;
-        start = end;
+        Ok(Self { caches, of })
     }
-    Ok(())
+
+    /// Where sequence `i`'s run starts and the cache it starts from, when
+    /// its context was run here.
+    fn start_of(&self, i: usize) -> Option<(usize, &KvCache)> {
+        self.of[i].map(|(index, from)| (from, &self.caches[index]))
+    }
 }

@@ -18,6 +18,7 @@
 use anyhow::Result;
 
 use crate::language_model::{LanguageModel, Request};
+use crate::log_probs::log_sum_exp;
 use crate::prefill::tail_passes;
 use crate::sampling::{REPEAT_WINDOW, Sampling, penalize};
 
@@ -166,8 +167,7 @@ fn standing_in(logits: &[f32], token: u32, sampling: &Sampling) -> Standing {
         .copied()
         .unwrap_or(f32::NEG_INFINITY);
     let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let full: f32 = logits.iter().map(|l| (l - max).exp()).sum();
-    let logprob = own - max - full.ln();
+    let logprob = own - log_sum_exp(logits);
     let temperature = sampling.temperature as f32;
     if temperature <= 0.0 {
         return Standing {

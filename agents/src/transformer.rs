@@ -12,7 +12,7 @@ use std::io::{Read, Seek};
 use anyhow::{Context, Result, bail};
 use candle_core::quantized::gguf_file::Content;
 use candle_core::quantized::{GgmlDType, QTensor};
-use candle_core::{D, Device, Tensor};
+use candle_core::{Device, Tensor};
 
 use crate::attention::{self, Heads, LayerCache, NewTokens, Rope};
 use crate::linear::{Linear, Projections};
@@ -536,14 +536,4 @@ impl Transformer {
         let y = Tensor::from_vec(y, (rows, n_head * hd), &Device::Cpu)?;
         Ok(layer.wo.forward(&y)?)
     }
-}
-
-/// Log-softmax of each row of (positions, vocabulary) logits.
-pub fn log_probs_rows(logits: &Tensor) -> Result<Vec<Vec<f32>>> {
-    Ok(candle_nn::ops::log_softmax(logits, D::Minus1)?.to_vec2()?)
-}
-
-/// Log-softmax over the vocabulary, for scoring tokens.
-pub fn log_probs(logits: &Tensor) -> Result<Vec<f32>> {
-    Ok(candle_nn::ops::log_softmax(logits, D::Minus1)?.to_vec1()?)
 }

@@ -11,10 +11,10 @@ use std::fs::File;
 use std::io::BufReader;
 
 use agents::LanguageModel;
+use agents::log_probs::LogProbRows;
 use agents::training::dpo::{self, DpoSettings, Preference, Trainer};
 use agents::training::gguf_writer::write_merged;
 use agents::training::lora_model::{LoraModel, Scored};
-use agents::transformer::log_probs_rows;
 use candle_core::quantized::gguf_file::Content;
 
 fn lora_model(rank: usize) -> LoraModel {
@@ -32,11 +32,11 @@ fn inference_log_prob(model: &LanguageModel, s: &Scored) -> f32 {
         .transformer()
         .forward_tail(&s.tokens[..s.tokens.len() - 1], &mut cache, answer)
         .unwrap();
-    log_probs_rows(&logits)
-        .unwrap()
+    let rows = LogProbRows::new(&logits).unwrap();
+    s.tokens[s.prompt_len..]
         .iter()
-        .zip(&s.tokens[s.prompt_len..])
-        .map(|(row, &t)| row[t as usize])
+        .enumerate()
+        .map(|(row, &t)| rows.log_prob(row, t))
         .sum()
 }
 

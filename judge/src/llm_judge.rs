@@ -66,8 +66,13 @@ impl<'m> LlmJudge<'m> {
                 }
             })
             .collect();
-        let on_topic = self.model.answer_logprobs(question, &distinct)?;
-        let baseline = self.model.answer_logprobs(NEUTRAL_QUESTION, &distinct)?;
+        // One call for both questions, so a local judge runs them in the same passes.
+        let asked: Vec<(&str, &str)> = [question, NEUTRAL_QUESTION]
+            .iter()
+            .flat_map(|q| distinct.iter().map(move |a| (*q, *a)))
+            .collect();
+        let scores = self.model.answer_logprobs(&asked)?;
+        let (on_topic, baseline) = scores.split_at(distinct.len());
         Ok(slots
             .iter()
             .map(|&slot| match (on_topic[slot], baseline[slot]) {

@@ -10,8 +10,9 @@
 //! full pass per question.
 
 use agents::LanguageModel;
+use agents::log_probs::LogProbRows;
 use agents::prefill::tail_passes;
-use agents::transformer::{Transformer, log_probs_rows};
+use agents::transformer::Transformer;
 use anyhow::{Result, bail};
 
 /// A model the judge can read log-probabilities from.
@@ -25,11 +26,11 @@ pub trait ScoringModel {
     /// leading space (base models use both).
     fn reply_mass(&self, system: &str, user: &str, words: [&str; 2]) -> Result<[f64; 2]>;
 
-    /// [`ScoringModel::answer_logprob`] of every answer to one question.
-    fn answer_logprobs(&self, question: &str, answers: &[&str]) -> Result<Vec<Option<f64>>> {
-        answers
+    /// [`ScoringModel::answer_logprob`] of every (question, answer) pair.
+    fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<f64>>> {
+        asked
             .iter()
-            .map(|a| self.answer_logprob(question, a))
+            .map(|(question, answer)| self.answer_logprob(question, answer))
             .collect()
     }
 
@@ -49,7 +50,7 @@ pub trait ScoringModel {
 
 impl ScoringModel for LanguageModel {
     fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {
-        Ok(self.answer_logprobs(question, &[answer])?.remove(0))
+        Ok(self.answer_logprobs(&[(question, answer)])?.remove(0))
     }
 
     fn reply_mass(&self, system: &str, user: &str, words: [&str; 2]) -> Result<[f64; 2]> {
@@ -60,40 +61,51 @@ impl ScoringModel for LanguageModel {
 
     /// The chat-formatted question followed by each answer but its last
     /// token: the logits after the question's last token and after each
-    /// answer token predict the answer's tokens.
-    fn answer_logprobs(&self, question: &str, answers: &[&str]) -> Result<Vec<Option<f64>>> {
-        let context = self
-            .tokenizer()
-            .encode_prompt(&self.render_prompt("", question)?)?;
-        let room = self
-            .transformer()
-            .max_context()
-            .saturating_sub(context.len());
-        let mut targets = Vec::with_capacity(answers.len());
-        for answer in answers {
+    /// answer token predict the answer's tokens. Each question's context is
+    /// run once for all its answers ([`agents::prefill`]).
+    fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<f64>>> {
+        let mut contexts: Vec<(&str, Vec<u32>)> = Vec::new();
+        let mut targets = Vec::with_capacity(asked.len());
+        let mut context_of = Vec::with_capacity(asked.len());
+        for (question, answer) in asked {
+            let index = match contexts.iter().position(|(q, _)| q == question) {
+                Some(index) => index,
+                None => {
+                    let ids = self
+                        .tokenizer()
+                        .encode_prompt(&self.render_prompt("", question)?)?;
+                    contexts.push((question, ids));
+                    contexts.len() - 1
+                }
+            };
+            let room = self
+                .transformer()
+                .max_context()
+                .saturating_sub(contexts[index].1.len());
             let mut ids = self.tokenizer().encode(answer.trim())?;
             if !ids.is_empty() && room == 0 {
                 bail!("the judge's context has no room left for the answer: shorten the prompt");
             }
             ids.truncate(room);
             targets.push(ids);
+            context_of.push(index);
         }
-        let scored: Vec<usize> = (0..answers.len())
+        let scored: Vec<usize> = (0..asked.len())
             .filter(|&i| !targets[i].is_empty())
             .collect();
         let sequences: Vec<Vec<u32>> = scored
             .iter()
             .map(|&i| {
                 let answer = &targets[i];
-                [&context[..], &answer[..answer.len() - 1]].concat()
+                [&contexts[context_of[i]].1[..], &answer[..answer.len() - 1]].concat()
             })
             .collect();
         let tails: Vec<usize> = scored.iter().map(|&i| targets[i].len()).collect();
         let mut totals = vec![0.0; scored.len()];
         tail_rows(self.transformer(), &sequences, &tails, &mut |s, row, lp| {
-            totals[s] += f64::from(lp[targets[scored[s]][row] as usize]);
+            totals[s] += f64::from(lp(targets[scored[s]][row]));
         })?;
-        let mut means = vec![None; answers.len()];
+        let mut means = vec![None; asked.len()];
         for (s, &i) in scored.iter().enumerate() {
             means[i] = Some(totals[s] / targets[i].len() as f64);
         }
@@ -129,7 +141,7 @@ impl ScoringModel for LanguageModel {
             &vec![1; users.len()],
             &mut |s, _, lp| {
                 for (mass, ids) in masses[s].iter_mut().zip(&variants) {
-                    *mass = ids.iter().map(|id| f64::from(lp[*id as usize]).exp()).sum();
+                    *mass = ids.iter().map(|id| f64::from(lp(*id)).exp()).sum();
                 }
             },
         )?;
@@ -137,21 +149,23 @@ impl ScoringModel for LanguageModel {
     }
 }
 
-/// Runs `sequences` and passes the log-probability rows after the last
-/// `tails[i]` tokens of each to `visit(i, row, log_probs)`, in ragged
-/// batches ([`agents::prefill::tail_passes`]).
+/// Runs `sequences` and, for each of the last `tails[i]` tokens of each,
+/// calls `visit(i, row, log_prob)`, where `log_prob(token)` reads the
+/// row's log-probability of a token; in ragged batches
+/// ([`agents::prefill::tail_passes`]).
 fn tail_rows(
     transformer: &Transformer,
     sequences: &[Vec<u32>],
     tails: &[usize],
-    visit: &mut dyn FnMut(usize, usize, &[f32]),
+    visit: &mut dyn FnMut(usize, usize, &dyn Fn(u32) -> f32),
 ) -> Result<()> {
     tail_passes(transformer, sequences, tails, &mut |pass| {
-        let rows = log_probs_rows(&pass.logits)?;
-        let mut next = rows.iter();
+        let rows = LogProbRows::new(&pass.logits)?;
+        let mut next = 0;
         for s in pass.sequences {
             for row in 0..tails[s] {
-                visit(s, row, next.next().expect("one row per tail token"));
+                visit(s, row, &|token| rows.log_prob(next, token));
+                next += 1;
             }
         }
         Ok(())

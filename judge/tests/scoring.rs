@@ -2,7 +2,7 @@
 //! the rest in ragged batches) gives the log-probabilities one full pass
 //! per question gives, on the real SmolLM2.
 
-use agents::transformer::log_probs_rows;
+use agents::log_probs::LogProbRows;
 use agents::{Fetcher, LanguageModel, LoadOptions, ModelRef};
 use judge::ScoringModel;
 
@@ -26,13 +26,40 @@ fn one_pass(model: &LanguageModel, question: &str, answer: &str) -> f64 {
     let logits = transformer
         .forward_tail(&ids, &mut cache, target.len())
         .unwrap();
-    let rows = log_probs_rows(&logits).unwrap();
+    let rows = LogProbRows::new(&logits).unwrap();
     let total: f64 = target
         .iter()
-        .zip(&rows)
-        .map(|(id, row)| f64::from(row[*id as usize]))
+        .enumerate()
+        .map(|(row, &id)| f64::from(rows.log_prob(row, id)))
         .sum();
     total / target.len() as f64
+}
+
+/// Relevance asks about each answer after two questions in one call: each
+/// question's context runs once for its answers, and every score is the one
+/// the pair gets asked alone.
+#[test]
+fn answers_to_two_questions_in_one_call_score_as_asked_apart() {
+    let model = model();
+    let questions = ["What is the capital of France?", "Say something."];
+    let answers = ["Paris.", "The capital of France is Paris, on the Seine."];
+    let asked: Vec<(&str, &str)> = questions
+        .iter()
+        .flat_map(|q| answers.iter().map(move |a| (*q, *a)))
+        .collect();
+    let together = model.answer_logprobs(&asked).unwrap();
+    for (pair, got) in asked.iter().zip(&together) {
+        let alone = model.answer_logprobs(&[*pair]).unwrap()[0].unwrap();
+        let got = got.unwrap();
+        assert!(
+            (got - alone).abs() < 1e-3,
+            "{pair:?}: together {got}, alone {alone}"
+        );
+    }
+    assert!(
+        together[0].unwrap() > together[2].unwrap(),
+        "'Paris.' is likelier after the question than after 'Say something.': {together:?}"
+    );
 }
 
 #[test]
@@ -44,7 +71,8 @@ fn batched_answer_scores_equal_one_pass_each() {
         "The capital of France is Paris, on the Seine.",
         "Bananas are yellow.",
     ];
-    let batched = model.answer_logprobs(question, &answers).unwrap();
+    let asked: Vec<(&str, &str)> = answers.iter().map(|a| (question, *a)).collect();
+    let batched = model.answer_logprobs(&asked).unwrap();
     for (answer, got) in answers.iter().zip(&batched) {
         let want = one_pass(&model, question, answer);
         let got = got.unwrap();
@@ -57,7 +85,7 @@ fn batched_answer_scores_equal_one_pass_each() {
         batched[0].unwrap() > batched[2].unwrap(),
         "on topic scores above off topic: {batched:?}"
     );
-    assert_eq!(model.answer_logprobs(question, &["  "]).unwrap(), [None]);
+    assert_eq!(model.answer_logprobs(&[(question, "  ")]).unwrap(), [None]);
 }
 
 #[test]

@@ -52,6 +52,25 @@ impl LogProbRows {
     pub fn log_prob(&self, row: usize, token: u32) -> f32 {
         self.logits[row * self.vocabulary + token as usize] - self.log_norms[row]
     }
+
+    /// Row `row`, to hand to code that reads one row.
+    pub fn row(&self, row: usize) -> LogProbRow<'_> {
+        LogProbRow { rows: self, row }
+    }
+}
+
+/// One row of [`LogProbRows`].
+#[derive(Clone, Copy)]
+pub struct LogProbRow<'a> {
+    rows: &'a LogProbRows,
+    row: usize,
+}
+
+impl LogProbRow<'_> {
+    /// Log-probability of `token`.
+    pub fn of(&self, token: u32) -> f32 {
+        self.rows.log_prob(self.row, token)
+    }
 }
 
 #[cfg(test)]

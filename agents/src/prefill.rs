@@ -54,9 +54,9 @@ pub fn tail_passes(
         }
         let mut tokens: Vec<&[u32]> = Vec::with_capacity(end - start);
         let mut caches: Vec<KvCache> = Vec::with_capacity(end - start);
-        for i in start..end {
+        for (i, sequence) in sequences.iter().enumerate().take(end).skip(start) {
             let (from, cache) = contexts.start_of(i).unwrap_or((shared, &prefix));
-            tokens.push(&sequences[i][from..]);
+            tokens.push(&sequence[from..]);
             caches.push(cache.clone());
         }
         let mut cache_refs: Vec<&mut KvCache> = caches.iter_mut().collect();

@@ -10,7 +10,7 @@
 //! full pass per question.
 
 use agents::LanguageModel;
-use agents::log_probs::LogProbRows;
+use agents::log_probs::{LogProbRow, LogProbRows};
 use agents::prefill::tail_passes;
 use agents::transformer::Transformer;
 use anyhow::{Result, bail};
@@ -103,7 +103,7 @@ impl ScoringModel for LanguageModel {
         let tails: Vec<usize> = scored.iter().map(|&i| targets[i].len()).collect();
         let mut totals = vec![0.0; scored.len()];
         tail_rows(self.transformer(), &sequences, &tails, &mut |s, row, lp| {
-            totals[s] += f64::from(lp(targets[scored[s]][row]));
+            totals[s] += f64::from(lp.of(targets[scored[s]][row]));
         })?;
         let mut means = vec![None; asked.len()];
         for (s, &i) in scored.iter().enumerate() {
@@ -141,7 +141,7 @@ impl ScoringModel for LanguageModel {
             &vec![1; users.len()],
             &mut |s, _, lp| {
                 for (mass, ids) in masses[s].iter_mut().zip(&variants) {
-                    *mass = ids.iter().map(|id| f64::from(lp(*id)).exp()).sum();
+                    *mass = ids.iter().map(|id| f64::from(lp.of(*id)).exp()).sum();
                 }
             },
         )?;
@@ -150,21 +150,21 @@ impl ScoringModel for LanguageModel {
 }
 
 /// Runs `sequences` and, for each of the last `tails[i]` tokens of each,
-/// calls `visit(i, row, log_prob)`, where `log_prob(token)` reads the
-/// row's log-probability of a token; in ragged batches
+/// calls `visit(i, row, log_probs)` with that row's log-probabilities; in
+/// ragged batches
 /// ([`agents::prefill::tail_passes`]).
 fn tail_rows(
     transformer: &Transformer,
     sequences: &[Vec<u32>],
     tails: &[usize],
-    visit: &mut dyn FnMut(usize, usize, &dyn Fn(u32) -> f32),
+    visit: &mut dyn FnMut(usize, usize, LogProbRow<'_>),
 ) -> Result<()> {
     tail_passes(transformer, sequences, tails, &mut |pass| {
         let rows = LogProbRows::new(&pass.logits)?;
         let mut next = 0;
         for s in pass.sequences {
             for row in 0..tails[s] {
-                visit(s, row, &|token| rows.log_prob(next, token));
+                visit(s, row, rows.row(next));
                 next += 1;
             }
         }

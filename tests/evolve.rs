@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::arena;
+use common::{arena, output_text};
 use judge::Store;
 use judge::records::{VersionOrigin, VersionStatus};
 
@@ -37,10 +37,11 @@ fn evolve(
     generations: &str,
     mutator: &str,
 ) -> Output {
-    evolve_with(data, evolving, baseline, generations, mutator, &[])
+    let flags = ["--rounds-per-generation", "1"];
+    evolve_with(data, evolving, baseline, generations, mutator, &flags)
 }
 
-/// [`evolve`] with more flags (one round per generation unless they say).
+/// [`evolve`] with these flags instead of one round per generation.
 fn evolve_with(
     data: &Path,
     evolving: &Path,
@@ -67,9 +68,6 @@ fn evolve_with(
         "--spaces",
         spaces.to_str().unwrap(),
     ];
-    if !flags.contains(&"--rounds-per-generation") {
-        args.extend(["--rounds-per-generation", "1"]);
-    }
     args.extend(flags);
     arena(data, &args)
 }
@@ -116,12 +114,7 @@ fn an_imitating_candidate_copies_the_best_agent() {
     let data = dir.path().join("data");
     let (evolving, baseline) = sides(dir.path());
     let out = evolve(&data, &evolving, &baseline, "1", "imitate");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", output_text(&out));
     let store = Store::open(&data.join("db")).unwrap();
     let versions = store.agent_versions("arithmetic", "banana").unwrap();
     assert_eq!(versions.len(), 2, "{versions:?}");
@@ -152,12 +145,7 @@ fn a_dpo_candidate_is_a_trained_model_that_plays_the_next_generation() {
     let (evolving, baseline) = sides(dir.path());
     let flags = ["--rounds-per-generation", "3", "--train-steps", "1"];
     let out = evolve_with(&data, &evolving, &baseline, "2", "dpo", &flags);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", output_text(&out));
     let store = Store::open(&data.join("db")).unwrap();
     let versions = store.agent_versions("arithmetic", "banana").unwrap();
     assert!(versions.len() >= 2, "{versions:?}");
@@ -194,11 +182,7 @@ fn a_losing_agent_gets_a_new_version_that_plays_the_next_generation() {
 
     let out = evolve(&data, &evolving, &baseline, "2", "rules");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", output_text(&out));
     assert!(
         stdout.contains("generation 1 (rounds 1-1)")
             && stdout.contains("generation 2 (rounds 2-2)"),

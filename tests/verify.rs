@@ -109,6 +109,12 @@ fn verify_holds_across_kernels_and_detects_each_tampering() {
         .unwrap()
         .model_sha256
         .clone();
+    let smollm_sha = answers[poet]
+        .commitment
+        .as_ref()
+        .unwrap()
+        .model_sha256
+        .clone();
     // Three agents tampered with at once, one way each (one verification
     // run instead of three).
     let err = tampered(&data, kernel, &answers, |a| {
@@ -143,7 +149,15 @@ fn verify_holds_across_kernels_and_detects_each_tampering() {
         a[poet].sampling.temperature = 0.0;
         // The same model name with another file.
         a[scholar].model = "gemma3-270m".into();
+        // Gemma's answer passed off as SmolLM2's, whose vocabulary is a
+        // fifth of Gemma's: reported, not a failure to run the tokens.
+        a[oracle].model = "smollm2-135m".into();
+        a[oracle].commitment.as_mut().unwrap().model_sha256 = smollm_sha.clone();
     });
+    assert!(
+        err.contains("the answer of oracle does not match its claim on smollm2-135m"),
+        "{err}"
+    );
     assert!(
         err.contains("the answer of poet does not match")
             && err.contains("could not be drawn with its recorded sampling"),

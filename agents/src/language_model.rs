@@ -396,7 +396,7 @@ struct Answer<'t, 's> {
     logits: Tensor,
     /// The last hidden state those logits came from.
     hidden: Vec<f32>,
-    /// The largest entries of `hidden` before each generated token.
+    /// The sketch of `hidden` before each generated token.
     fingerprints: Vec<Fingerprint>,
     seed: u64,
     generated: Vec<u32>,
@@ -421,9 +421,10 @@ impl Answer<'_, '_> {
         if stop_ids.contains(&next) {
             return self.end(Finish::EndOfTurn, on_text);
         }
+        let position = self.generated.len();
         self.fingerprints.push(Fingerprint {
-            position: self.generated.len() as u32,
-            top: commitment::top_entries(&self.hidden),
+            position: position as u32,
+            sketch: commitment::sketch(&self.hidden, self.seed, position),
         });
         self.generated.push(next);
         let piece = self

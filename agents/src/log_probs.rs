@@ -38,38 +38,9 @@ impl LogProbRows {
         })
     }
 
-    /// Number of rows.
-    pub fn len(&self) -> usize {
-        self.log_norms.len()
-    }
-
-    /// Whether there are no rows.
-    pub fn is_empty(&self) -> bool {
-        self.log_norms.is_empty()
-    }
-
     /// Log-probability of `token` in row `row`.
     pub fn log_prob(&self, row: usize, token: u32) -> f32 {
         self.logits[row * self.vocabulary + token as usize] - self.log_norms[row]
-    }
-
-    /// Row `row`, to hand to code that reads one row.
-    pub fn row(&self, row: usize) -> LogProbRow<'_> {
-        LogProbRow { rows: self, row }
-    }
-}
-
-/// One row of [`LogProbRows`].
-#[derive(Clone, Copy)]
-pub struct LogProbRow<'a> {
-    rows: &'a LogProbRows,
-    row: usize,
-}
-
-impl LogProbRow<'_> {
-    /// Log-probability of `token`.
-    pub fn of(&self, token: u32) -> f32 {
-        self.rows.log_prob(self.row, token)
     }
 }
 
@@ -89,7 +60,6 @@ mod tests {
             .to_vec2()
             .unwrap();
         let rows = LogProbRows::new(&logits).unwrap();
-        assert_eq!(rows.len(), 3);
         for (r, row) in expected.iter().enumerate() {
             for (t, want) in row.iter().enumerate() {
                 assert!((rows.log_prob(r, t as u32) - want).abs() < 1e-5);

@@ -147,9 +147,11 @@ impl Sampler {
     /// draws stay in step: a token outside the greedy, top-k or top-p set
     /// by more than `logit_tolerance`, or one whose interval the seeded draw
     /// misses by more than the noise allows, is
-    /// implausible. The miss allowed is what moving every logit by
-    /// `draw_noise` can shift an interval's boundary: `e^(2 draw_noise / T)
-    /// - 1` of the mass, so a cold sampler allows more.
+    /// implausible. Tokens within `logit_tolerance` of each other may have
+    /// stood in the other order for the generator, so the token's interval
+    /// may lie anywhere among theirs. The miss allowed beyond that is what
+    /// moving every logit by `draw_noise` can shift an interval's boundary:
+    /// `e^(2 draw_noise / T) - 1` of the mass, so a cold sampler allows more.
     pub fn check(
         &mut self,
         logits: &[f32],
@@ -186,19 +188,29 @@ impl Sampler {
                 self.top_k
             ));
         }
-        // `pick` left the kept set, weights normalised, in `candidates`.
-        let mut start = 0.0;
-        for &(weight, candidate) in &self.candidates {
-            if candidate == token {
-                let miss = (start - point).max(point - (start + weight)).max(0.0);
-                if miss > mass_tolerance {
-                    return Draw::Implausible(format!(
-                        "the seeded draw lands {miss:.3} of the probability mass away from token {token}"
-                    ));
+        // `pick` left the kept set, weights normalised, in `candidates`,
+        // most likely first. Tokens within the tolerance of this one may
+        // stand in the other order on the generator's logits, so its
+        // interval starts after the tokens clearly more likely, and ends
+        // at the latest after those near it.
+        if let Some(&(weight, _)) = self.candidates.iter().find(|c| c.1 == token) {
+            let (mut clearly_above, mut near) = (0.0, 0.0);
+            for &(w, candidate) in self.candidates.iter().filter(|c| c.1 != token) {
+                let logit = logits[candidate as usize];
+                if logit > floor {
+                    clearly_above += w;
+                } else if logit >= own - logit_tolerance {
+                    near += w;
                 }
-                return Draw::Near(miss);
             }
-            start += weight;
+            let end = clearly_above + near + weight;
+            let miss = (clearly_above - point).max(point - end).max(0.0);
+            if miss > mass_tolerance {
+                return Draw::Implausible(format!(
+                    "the seeded draw lands {miss:.3} of the probability mass away from token {token}"
+                ));
+            }
+            return Draw::Near(miss);
         }
         // Outside the kept set: the tokens clearly more likely than it must
         // hold less than top_p of the top-k mass (give or take what the
@@ -431,6 +443,40 @@ mod tests {
         assert!((c[0] as f64 / 5_000.0 - 0.5 / 0.8).abs() < 0.03, "{c:?}");
         let greedy_k = Sampling { top_k: 1, ..all };
         assert_eq!(counts(&greedy_k, &logits, 100), vec![100, 0, 0]);
+    }
+
+    /// Two near-tied tokens in the other order on the verifier's logits
+    /// (another kernel) swap their intervals: every seeded draw still
+    /// checks, while a token far less likely than the draw does not.
+    #[test]
+    fn a_draw_checks_when_near_ties_swap_order() {
+        let settings = Sampling {
+            temperature: 0.9,
+            top_k: 0,
+            top_p: 1.0,
+            repetition_penalty: 1.0,
+            ..Sampling::default()
+        };
+        let generator = [1.9f32, 2.0, -1.0, -3.0];
+        let verifier = [2.0f32, 1.9, -1.0, -3.0];
+        for seed in 0..200 {
+            let token = settings.sampler(seed).pick(&generator).0;
+            let draw = settings
+                .sampler(seed)
+                .check(&verifier, &[], token, 0.5, 0.1);
+            assert!(
+                !matches!(draw, Draw::Implausible(_)),
+                "seed {seed}: {draw:?}"
+            );
+            // A draw in the first interval lies far from the last one's.
+            if token == 1 {
+                let other = settings.sampler(seed).check(&verifier, &[], 3, 0.5, 0.1);
+                assert!(
+                    matches!(other, Draw::Implausible(_)),
+                    "seed {seed}: {other:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Checking stored answers against their commitments with one batched
 //! prefill pass per model ([`crate::prefill`]) instead of generating them
 //! again: the model file, the text of the committed tokens, the hidden-state
-//! fingerprints within [`commitment::HIDDEN_TOLERANCE`], and every token
+//! sketches within [`commitment::HIDDEN_TOLERANCE`] on average, and every token
 //! against the recorded sampling settings, the exact seeded draw where the
 //! numerics allow.
 
@@ -38,7 +38,8 @@ pub struct Claim<'a> {
 pub struct AnswerCheck {
     /// What differs from the claim, in words; empty when it holds.
     pub problems: Vec<String>,
-    /// Largest fingerprint distance ([`commitment::distance`]).
+    /// Mean fingerprint distance over the committed positions
+    /// ([`commitment::distance`]).
     pub hidden_distance: f32,
     /// Tokens whose seeded draw was repeated exactly.
     pub exact: usize,
@@ -60,7 +61,10 @@ impl LanguageModel {
         let mut checked = Vec::new();
         for (i, claim) in claims.iter().enumerate() {
             let tokens = &claim.commitment.tokens;
-            if tokens.is_empty() {
+            let outside = |&t: &u32| self.tokenizer().token_text(t).is_none();
+            if tokens.is_empty() || tokens.iter().any(outside) {
+                // Tokens outside the vocabulary cannot be run; check_claim
+                // reported them.
                 continue;
             }
             let prompt = self.prompt_ids(&claim.request)?;
@@ -84,8 +88,9 @@ impl LanguageModel {
                     if let Some(fingerprint) =
                         committed.next_if(|f| f.position as usize == position)
                     {
-                        findings[s]
-                            .hidden(position, commitment::distance(fingerprint, &hidden[row]));
+                        let distance =
+                            commitment::distance(fingerprint, claim.request.seed, &hidden[row]);
+                        findings[s].hidden(position, distance);
                     }
                     let logits = pass.logits.get(row)?.to_vec1::<f32>()?;
                     let draw = samplers[s].check(
@@ -126,6 +131,15 @@ impl LanguageModel {
             )),
             Err(e) => problems.push(format!("its committed tokens do not decode: {e:#}")),
         }
+        if let Some(token) = c
+            .tokens
+            .iter()
+            .find(|&&t| self.tokenizer().token_text(t).is_none())
+        {
+            problems.push(format!(
+                "its committed token id {token} is not in the named model's vocabulary"
+            ));
+        }
         if c.tokens.len() > claim.request.sampling.max_tokens {
             problems.push(format!(
                 "it has {} tokens, more than its max_tokens {}",
@@ -147,9 +161,8 @@ impl LanguageModel {
 /// What the prefill found about one answer, position by position.
 #[derive(Default)]
 struct Findings {
-    hidden_distance: f32,
-    /// Positions whose fingerprint is beyond the tolerance, with the distance.
-    far: Vec<(usize, f32)>,
+    /// Each committed position with its fingerprint distance.
+    distances: Vec<(usize, f32)>,
     exact: usize,
     near: usize,
     largest_miss: f32,
@@ -159,10 +172,7 @@ struct Findings {
 
 impl Findings {
     fn hidden(&mut self, position: usize, distance: f32) {
-        self.hidden_distance = self.hidden_distance.max(distance);
-        if distance > commitment::HIDDEN_TOLERANCE {
-            self.far.push((position, distance));
-        }
+        self.distances.push((position, distance));
     }
 
     fn draw(&mut self, position: usize, draw: Draw) {
@@ -178,10 +188,15 @@ impl Findings {
 
     fn into_check(self, check: &mut AnswerCheck) {
         let tokens = self.exact + self.near + self.implausible.len();
-        if let Some((position, distance)) = self.far.first() {
+        let mean =
+            self.distances.iter().map(|(_, d)| d).sum::<f32>() / self.distances.len().max(1) as f32;
+        let farthest = self.distances.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((position, distance)) =
+            farthest.filter(|_| mean.is_nan() || mean > commitment::HIDDEN_TOLERANCE)
+        {
             check.problems.push(format!(
-                "its hidden states differ from the named model's on this prompt and system prompt at {} of its committed positions (first at token {position}: distance {distance:.3}, tolerance {})",
-                self.far.len(),
+                "its hidden states differ from the named model's on this prompt and system prompt: mean distance {mean:.3} over {} committed positions, tolerance {} (farthest at token {position}: {distance:.3})",
+                self.distances.len(),
                 commitment::HIDDEN_TOLERANCE
             ));
         }
@@ -191,7 +206,7 @@ impl Findings {
                 self.implausible.len()
             ));
         }
-        check.hidden_distance = self.hidden_distance;
+        check.hidden_distance = mean;
         check.exact = self.exact;
         check.near = self.near;
         check.largest_miss = self.largest_miss;

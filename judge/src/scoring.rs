@@ -10,7 +10,7 @@
 //! full pass per question.
 
 use agents::LanguageModel;
-use agents::log_probs::{LogProbRow, LogProbRows};
+use agents::log_probs::LogProbRows;
 use agents::prefill::tail_passes;
 use agents::transformer::Transformer;
 use anyhow::{Result, bail};
@@ -102,9 +102,14 @@ impl ScoringModel for LanguageModel {
             .collect();
         let tails: Vec<usize> = scored.iter().map(|&i| targets[i].len()).collect();
         let mut totals = vec![0.0; scored.len()];
-        tail_rows(self.transformer(), &sequences, &tails, &mut |s, row, lp| {
-            totals[s] += f64::from(lp.of(targets[scored[s]][row]));
-        })?;
+        tail_rows(
+            self.transformer(),
+            &sequences,
+            &tails,
+            &mut |s, row, log_prob| {
+                totals[s] += f64::from(log_prob(targets[scored[s]][row]));
+            },
+        )?;
         let mut means = vec![None; asked.len()];
         for (s, &i) in scored.iter().enumerate() {
             means[i] = Some(totals[s] / targets[i].len() as f64);
@@ -139,9 +144,9 @@ impl ScoringModel for LanguageModel {
             self.transformer(),
             &sequences,
             &vec![1; users.len()],
-            &mut |s, _, lp| {
+            &mut |s, _, log_prob| {
                 for (mass, ids) in masses[s].iter_mut().zip(&variants) {
-                    *mass = ids.iter().map(|id| f64::from(lp.of(*id)).exp()).sum();
+                    *mass = ids.iter().map(|id| f64::from(log_prob(*id)).exp()).sum();
                 }
             },
         )?;
@@ -149,22 +154,25 @@ impl ScoringModel for LanguageModel {
     }
 }
 
-/// Runs `sequences` and, for each of the last `tails[i]` tokens of each,
-/// calls `visit(i, row, log_probs)` with that row's log-probabilities; in
-/// ragged batches
-/// ([`agents::prefill::tail_passes`]).
+/// What [`tail_rows`] calls for each row: sequence, row of its tail, and
+/// the row's log-probability of a token.
+type RowVisitor<'a> = dyn FnMut(usize, usize, &dyn Fn(u32) -> f32) + 'a;
+
+/// Runs `sequences` in ragged batches ([`agents::prefill::tail_passes`])
+/// and, for each of the last `tails[i]` tokens of each, calls
+/// `visit(i, row, log_prob)`, where `log_prob(token)` reads that row.
 fn tail_rows(
     transformer: &Transformer,
     sequences: &[Vec<u32>],
     tails: &[usize],
-    visit: &mut dyn FnMut(usize, usize, LogProbRow<'_>),
+    visit: &mut RowVisitor<'_>,
 ) -> Result<()> {
     tail_passes(transformer, sequences, tails, &mut |pass| {
         let rows = LogProbRows::new(&pass.logits)?;
         let mut next = 0;
         for s in pass.sequences {
             for row in 0..tails[s] {
-                visit(s, row, rows.row(next));
+                visit(s, row, &|token| rows.log_prob(next, token));
                 next += 1;
             }
         }

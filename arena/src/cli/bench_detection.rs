@@ -3,15 +3,22 @@
 //! honestly with every kernel this machine has (a reported problem is a
 //! false alarm), and one answer per round is tampered with in each way an
 //! operator could cheat (which agent, and which kernel checks it, rotate
-//! from round to round); a tampering that verifies is a miss.
+//! from round to round); a tampering that verifies is a miss. It also
+//! prints the hidden-state distances the tolerance must separate: the
+//! largest of honest answers per kernel, the smallest of tampered ones.
 
 use anyhow::{Result, ensure};
 use clap::Args;
 
+use agents::commitment::HIDDEN_TOLERANCE;
+use agents::prefill::tail_passes;
 use agents::row_matmul::Kernel;
+use agents::sampling::Draw;
+use agents::verification::{DRAW_NOISE, LOGIT_TOLERANCE};
 use agents::{LanguageModel, LoadOptions};
 use judge::records::AnswerRecord;
 
+use super::verify::commitment_checks;
 use crate::tournament::lifecycle::{ModelCache, asked_of, generate_answers, prompt_of_round};
 use crate::tournament::{roster, space};
 
@@ -43,8 +50,8 @@ enum Tampering {
     EditedTokens,
     /// Another system prompt recorded.
     ChangedSystemPrompt,
-    /// Greedy sampling recorded for an answer that drew a token other
-    /// than the most likely one.
+    /// Greedy sampling recorded for an answer that drew a token clearly
+    /// less likely than the most likely one ([`clearly_not_greedy`]).
     ChangedSampling,
 }
 
@@ -69,6 +76,19 @@ const TAMPERINGS: [(Tampering, &str); 5] = [
 struct Count {
     trials: usize,
     hits: usize,
+    /// Rounds with no answer the tampering suits.
+    unsuited: usize,
+    /// Smallest (for tamperings) or largest (for honest answers) mean
+    /// hidden-state distance seen.
+    distance: Option<f32>,
+}
+
+impl Count {
+    fn add(&mut self, hit: bool, distance: f32, keep: fn(f32, f32) -> f32) {
+        self.trials += 1;
+        self.hits += usize::from(hit);
+        self.distance = Some(self.distance.map_or(distance, |d| keep(d, distance)));
+    }
 }
 
 pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
@@ -126,35 +146,32 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
             .collect();
         let answers = generate_answers(&caches[0], &prompt, &asked, None, &mut |_, _| {})?;
         tokens += answers.iter().map(|a| a.generated_tokens).sum::<usize>();
+        let each: Vec<(&str, &AnswerRecord)> =
+            answers.iter().map(|a| (prompt.as_str(), a)).collect();
         for (k, cache) in caches.iter().enumerate() {
-            let each: Vec<(&str, &AnswerRecord)> =
-                answers.iter().map(|a| (prompt.as_str(), a)).collect();
-            let problems = super::verify::check_answers(cache, &each, &mut |_| {})?;
-            false_alarms[k].trials += answers.len();
-            false_alarms[k].hits += answers
-                .iter()
-                .filter(|a| problems.iter().any(|p| p.contains(&a.agent_id)))
-                .count();
-            for problem in &problems {
-                println!("round {round}, {}: false alarm: {problem}", names[k]);
+            for (answer, check) in commitment_checks(cache, &each)? {
+                false_alarms[k].add(!check.problems.is_empty(), check.hidden_distance, f32::max);
+                for problem in &check.problems {
+                    println!(
+                        "round {round}, {}: false alarm: {}: {problem}",
+                        names[k], answer.agent_id
+                    );
+                }
             }
         }
         let mut missed = Vec::new();
         for (t, (tampering, label)) in TAMPERINGS.iter().enumerate() {
             let offset = (round as usize + t) % answers.len();
             let Some(tampered) = tamper(*tampering, &answers, offset, &caches[0], &prompt)? else {
+                detected[t].unsuited += 1;
                 continue;
             };
             let k = (round as usize + t) % caches.len();
-            let problems = super::verify::check_answers(
-                &caches[k],
-                &[(prompt.as_str(), &tampered)],
-                &mut |_| {},
-            )?;
-            detected[t].trials += 1;
-            if problems.iter().any(|p| p.contains(&tampered.agent_id)) {
-                detected[t].hits += 1;
-            } else {
+            let checks = commitment_checks(&caches[k], &[(prompt.as_str(), &tampered)])?;
+            let check = &checks[0].1;
+            let hit = !check.problems.is_empty();
+            detected[t].add(hit, check.hidden_distance, f32::min);
+            if !hit {
                 missed.push(format!("{label} of {} ({})", tampered.agent_id, names[k]));
             }
         }
@@ -169,27 +186,41 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         );
     }
     println!("\n{tokens} tokens in all\n");
-    println!("| tampering | rounds | detected | rate |");
-    println!("| --- | --- | --- | --- |");
+    println!(
+        "| tampering | rounds | detected | rate | rounds with no suited answer | smallest hidden distance |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
     for ((_, label), count) in TAMPERINGS.iter().zip(&detected) {
         println!(
-            "| {label} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} |",
             count.trials,
             count.hits,
-            percent(count)
+            percent(count),
+            count.unsuited,
+            shown(count.distance)
         );
     }
-    println!("\n| honest answers verified with | answers | false alarms | rate |");
-    println!("| --- | --- | --- | --- |");
+    println!(
+        "\n| honest answers verified with | answers | false alarms | rate | largest hidden distance |"
+    );
+    println!("| --- | --- | --- | --- | --- |");
     for (name, count) in names.iter().zip(&false_alarms) {
         println!(
-            "| {name} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} |",
             count.trials,
             count.hits,
-            percent(count)
+            percent(count),
+            shown(count.distance)
         );
     }
+    println!(
+        "(hidden distance: the mean over an answer's committed positions; tolerance {HIDDEN_TOLERANCE})"
+    );
     Ok(())
+}
+
+fn shown(distance: Option<f32>) -> String {
+    distance.map_or("-".to_owned(), |d| format!("{d:.3}"))
 }
 
 fn percent(count: &Count) -> String {
@@ -240,7 +271,9 @@ fn tamper(
                 changed.system_prompt = "You are a pirate. Answer like one.".to_owned();
             }
             Tampering::ChangedSampling => {
-                if answer.sampling.temperature <= 0.0 || all_greedy(&model, answer, prompt)? {
+                if answer.sampling.temperature <= 0.0
+                    || !clearly_not_greedy(&model, answer, prompt)?
+                {
                     continue;
                 }
                 changed.sampling.temperature = 0.0;
@@ -264,25 +297,48 @@ fn replacement_token(model: &LanguageModel, token: u32) -> Result<Option<u32>> {
     Ok(None)
 }
 
-/// Whether every token of `answer` was the most likely one (then a claim of
-/// greedy sampling is true of its tokens and no tampering at all): its check as a greedy claim draws every token exactly.
-fn all_greedy(model: &LanguageModel, answer: &AnswerRecord, prompt: &str) -> Result<bool> {
+/// Whether some token of `answer` lies more than twice
+/// [`LOGIT_TOLERANCE`] below the most likely one, on the kernel that played
+/// it: then a claim of greedy sampling is false by more than kernel noise
+/// explains. An answer whose only other tokens are near-ties is left out:
+/// greedy decoding on another kernel could have picked them too, so no
+/// verifier can tell such a claim from the truth.
+fn clearly_not_greedy(model: &LanguageModel, answer: &AnswerRecord, prompt: &str) -> Result<bool> {
     let greedy = agents::Sampling {
         temperature: 0.0,
         ..answer.sampling.clone()
     };
-    let commitment = answer.commitment.as_ref().expect("the caller checked");
-    let claim = agents::verification::Claim {
-        request: agents::Request {
-            system: &answer.system_prompt,
-            prompt,
-            sampling: &greedy,
-            seed: answer.seed,
-            deadline: None,
+    let tokens = &answer
+        .commitment
+        .as_ref()
+        .expect("the caller checked")
+        .tokens;
+    let rendered = model.render_prompt(&answer.system_prompt, prompt)?;
+    let sequence = [
+        &model.tokenizer().encode_prompt(&rendered)?[..],
+        &tokens[..tokens.len() - 1],
+    ]
+    .concat();
+    let mut sampler = greedy.sampler(answer.seed);
+    let mut clearly = false;
+    tail_passes(
+        model.transformer(),
+        &[sequence],
+        &[tokens.len()],
+        &mut |pass| {
+            for (position, &token) in tokens.iter().enumerate() {
+                let logits = pass.logits.get(position)?.to_vec1::<f32>()?;
+                let draw = sampler.check(
+                    &logits,
+                    &tokens[..position],
+                    token,
+                    2.0 * LOGIT_TOLERANCE,
+                    DRAW_NOISE,
+                );
+                clearly |= matches!(draw, Draw::Implausible(_));
+            }
+            Ok(())
         },
-        text: &answer.text,
-        commitment,
-    };
-    let check = model.check_answers(std::slice::from_ref(&claim))?;
-    Ok(check[0].exact == check[0].tokens)
+    )?;
+    Ok(clearly)
 }

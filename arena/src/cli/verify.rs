@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use agents::Request;
 use agents::served_verification::ServedClaim;
-use agents::verification::Claim;
+use agents::verification::{AnswerCheck, Claim};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use contracts::RoundState;
@@ -157,12 +157,9 @@ pub(crate) fn check_answers(
     report: &mut dyn FnMut(String),
 ) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    let mut committed: Vec<&str> = Vec::new();
     let mut claimed: Vec<&str> = Vec::new();
-    for &(_, answer) in answers {
-        if answer.commitment.is_some() {
-            committed.push(&answer.model);
-        } else if let Some(endpoint) = &answer.endpoint {
+    for &(_, answer) in answers.iter().filter(|(_, a)| a.commitment.is_none()) {
+        if let Some(endpoint) = &answer.endpoint {
             match &endpoint.claimed_model {
                 Some(model) => claimed.push(model),
                 None => report(format!(
@@ -177,40 +174,24 @@ pub(crate) fn check_answers(
             ));
         }
     }
-    for name in sorted_unique(committed) {
-        let model = models.get(name)?;
-        let group: Vec<(&str, &AnswerRecord)> = answers
-            .iter()
-            .copied()
-            .filter(|(_, a)| a.model == name && a.commitment.is_some())
-            .collect();
-        let claims: Vec<Claim> = group
-            .iter()
-            .map(|&(prompt, a)| Claim {
-                request: request_of(a, prompt),
-                text: &a.text,
-                commitment: a.commitment.as_ref().expect("filtered on commitments"),
-            })
-            .collect();
-        for ((_, answer), check) in group.iter().zip(model.check_answers(&claims)?) {
-            if check.problems.is_empty() {
-                report(format!(
-                    "answer of {}: consistent with {} (hidden-state distance {:.4}, {} of {} draws exact, the others within {:.3} of the mass)",
-                    answer.agent_id,
-                    answer.model,
-                    check.hidden_distance,
-                    check.exact,
-                    check.tokens,
-                    check.largest_miss
-                ));
-            } else {
-                problems.extend(check.problems.iter().map(|p| {
-                    format!(
-                        "the answer of {} does not match its claim on {}: {p}",
-                        answer.agent_id, answer.model
-                    )
-                }));
-            }
+    for (answer, check) in commitment_checks(models, answers)? {
+        if check.problems.is_empty() {
+            report(format!(
+                "answer of {}: consistent with {} (mean hidden-state distance {:.4}, {} of {} draws exact, the others within {:.3} of the mass)",
+                answer.agent_id,
+                answer.model,
+                check.hidden_distance,
+                check.exact,
+                check.tokens,
+                check.largest_miss
+            ));
+        } else {
+            problems.extend(check.problems.iter().map(|p| {
+                format!(
+                    "the answer of {} does not match its claim on {}: {p}",
+                    answer.agent_id, answer.model
+                )
+            }));
         }
     }
     for name in sorted_unique(claimed) {
@@ -253,6 +234,40 @@ pub(crate) fn check_answers(
         }
     }
     Ok(problems)
+}
+
+/// Every answer of `answers` that has a commitment, with what checking it
+/// found: the answers of one model in one batched prefill, models in name
+/// order.
+pub(crate) fn commitment_checks<'a>(
+    models: &ModelCache,
+    answers: &[(&str, &'a AnswerRecord)],
+) -> Result<Vec<(&'a AnswerRecord, AnswerCheck)>> {
+    let committed = answers
+        .iter()
+        .filter(|(_, a)| a.commitment.is_some())
+        .map(|(_, a)| a.model.as_str())
+        .collect();
+    let mut checks = Vec::new();
+    for name in sorted_unique(committed) {
+        let model = models.get(name)?;
+        let group: Vec<(&str, &AnswerRecord)> = answers
+            .iter()
+            .copied()
+            .filter(|(_, a)| a.model == name && a.commitment.is_some())
+            .collect();
+        let claims: Vec<Claim> = group
+            .iter()
+            .map(|&(prompt, a)| Claim {
+                request: request_of(a, prompt),
+                text: &a.text,
+                commitment: a.commitment.as_ref().expect("filtered on commitments"),
+            })
+            .collect();
+        let found = model.check_answers(&claims)?;
+        checks.extend(group.iter().map(|(_, a)| *a).zip(found));
+    }
+    Ok(checks)
 }
 
 fn sorted_unique(mut names: Vec<&str>) -> Vec<&str> {

@@ -14,6 +14,7 @@ import statistics
 import sys
 import time
 
+import llama_cpp_amx  # noqa: F401  (before any model loads)
 from llama_cpp import Llama
 
 MODELS = {

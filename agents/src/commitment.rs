@@ -38,8 +38,24 @@ pub struct Commitment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fingerprint {
     pub position: u32,
-    /// [`SKETCH_SIZE`] projections of the row ([`sketch`]).
+    /// What commitments recorded before the sketch: the row's 8 largest
+    /// entries as (index, value). Kept as stored, so that those rounds'
+    /// result roots still compute; verification no longer checks them
+    /// ([`Fingerprint::is_sketched`]). Empty in new commitments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub top: Vec<(u32, f32)>,
+    /// [`SKETCH_SIZE`] projections of the row ([`sketch`]); empty in the
+    /// earlier format.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sketch: Vec<f32>,
+}
+
+impl Fingerprint {
+    /// Whether this fingerprint has a sketch to check, rather than being in
+    /// the earlier format of largest entries.
+    pub fn is_sketched(&self) -> bool {
+        !self.sketch.is_empty()
+    }
 }
 
 /// The projections of a hidden-state row on [`SKETCH_SIZE`] random
@@ -123,6 +139,7 @@ mod tests {
             .collect();
         let committed = Fingerprint {
             position: 3,
+            top: Vec::new(),
             sketch: sketch(&row, 11, 3),
         };
         assert_eq!(distance(&committed, 11, &row), 0.0);
@@ -131,5 +148,25 @@ mod tests {
         let other: Vec<f32> = row.iter().rev().copied().collect();
         assert!(distance(&committed, 11, &other) > 0.5);
         assert_ne!(sketch(&row, 11, 3), sketch(&row, 11, 4));
+    }
+
+    /// A commitment stored by an earlier arena (largest entries, no
+    /// sketch) loads and serializes to the same bytes, so its round's
+    /// result root is unchanged.
+    #[test]
+    fn an_earlier_fingerprint_keeps_its_bytes() {
+        let stored = r#"{"position":2,"top":[[17,-41.5],[3,9.25]]}"#;
+        let fingerprint: Fingerprint = serde_json::from_str(stored).unwrap();
+        assert!(!fingerprint.is_sketched());
+        assert_eq!(serde_json::to_string(&fingerprint).unwrap(), stored);
+        let new = Fingerprint {
+            position: 2,
+            top: Vec::new(),
+            sketch: vec![1.5, -2.0],
+        };
+        assert_eq!(
+            serde_json::to_string(&new).unwrap(),
+            r#"{"position":2,"sketch":[1.5,-2.0]}"#
+        );
     }
 }

@@ -424,6 +424,7 @@ impl Answer<'_, '_> {
         let position = self.generated.len();
         self.fingerprints.push(Fingerprint {
             position: position as u32,
+            top: Vec::new(),
             sketch: commitment::sketch(&self.hidden, self.seed, position),
         });
         self.generated.push(next);

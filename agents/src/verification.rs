@@ -62,8 +62,14 @@ impl LanguageModel {
         for (i, claim) in claims.iter().enumerate() {
             let tokens = &claim.commitment.tokens;
             let outside = |&t: &u32| self.tokenizer().token_text(t).is_none();
-            if tokens.is_empty() || tokens.iter().any(outside) {
-                // Tokens outside the vocabulary cannot be run; check_claim
+            let earlier = claim
+                .commitment
+                .fingerprints
+                .iter()
+                .any(|f| !f.is_sketched());
+            if tokens.is_empty() || tokens.iter().any(outside) || earlier {
+                // Tokens outside the vocabulary cannot be run, and an
+                // earlier commitment has no sketch to compare: check_claim
                 // reported them.
                 continue;
             }
@@ -146,6 +152,12 @@ impl LanguageModel {
                 c.tokens.len(),
                 claim.request.sampling.max_tokens
             ));
+        }
+        if c.fingerprints.iter().any(|f| !f.is_sketched()) {
+            problems.push(
+                "its commitment is in an earlier arena's format (largest hidden-state entries, no sketch), which is no longer checked: check it with --replay"
+                    .to_owned(),
+            );
         }
         let positions: Vec<usize> = c.fingerprints.iter().map(|f| f.position as usize).collect();
         if positions != commitment::positions(claim.request.seed, c.tokens.len()) {

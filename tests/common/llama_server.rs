@@ -1,7 +1,8 @@
 //! A real llama.cpp server (llama-cpp-python's, installed by
-//! scripts/install-llama-cpp.sh) started by a test on a free loopback port
-//! and stopped when the guard is dropped, also when the test panics. Shared
-//! by the agents, judge and end-to-end tests through `#[path]`.
+//! scripts/install-llama-cpp.sh, launched by scripts/llama_server.py)
+//! started by a test on a free loopback port and stopped when the guard is
+//! dropped, also when the test panics. Shared by the agents, judge and
+//! end-to-end tests through `#[path]`.
 
 #![allow(dead_code)]
 
@@ -33,8 +34,12 @@ impl LlamaServer {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("server.log");
         let log_file = std::fs::File::create(&log).unwrap();
+        // Through scripts/llama_server.py: it keeps llama.cpp off the AMX
+        // weight buffers that crash it on CPUs with AMX.
+        let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/llama_server.py");
         let child = Command::new("python3")
-            .args(["-m", "llama_cpp.server", "--model"])
+            .arg(launcher)
+            .arg("--model")
             .arg(model)
             .args(["--model_alias", alias, "--host", "127.0.0.1", "--port"])
             .arg(port.to_string())

@@ -21,8 +21,8 @@ pub enum BenchCommand {
     /// Checking a round's answers against their commitments against
     /// generating them again, for a round of the shipped agents.
     Verify(super::bench_verify::VerifyBenchArgs),
-    /// The detection table of `arena verify`: rounds played with the best
-    /// kernel, verified honestly with every kernel (false alarms) and
+    /// The detection table of `arena verify`: rounds played with the kernel
+    /// ARENA_KERNEL names, verified honestly with every kernel (false alarms) and
     /// after each kind of tampering (detection).
     Detection(super::bench_detection::DetectionBenchArgs),
 }

@@ -1,7 +1,8 @@
 //! `arena bench detection`: the detection table of `arena verify`. Rounds of
-//! the shipped agents are played with the best kernel; each is verified
-//! honestly with every kernel this machine has (a reported problem is a
-//! false alarm), and one answer per round is tampered with in each way an
+//! the shipped agents are played with the kernel `ARENA_KERNEL` names (the
+//! best by default); each is verified honestly with every kernel this
+//! machine has (a reported problem is a false alarm), and one answer per
+//! round is tampered with in each way an
 //! operator could cheat (which agent, and which kernel checks it, rotate
 //! from round to round); a tampering that verifies is a miss. It also
 //! prints the hidden-state distances the tolerance must separate: the
@@ -100,7 +101,12 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         .map(|name| space::find(&space::default_dir(), name))
         .collect::<Result<Vec<_>>>()?;
     let agents = roster::load(&roster::default_dir())?;
-    let kernels = Kernel::available();
+    // The rounds are played with the kernel ARENA_KERNEL names (the best
+    // by default), so one machine can play with each kernel it has.
+    let played = Kernel::from_env().map_err(anyhow::Error::msg)?;
+    let mut kernels = Kernel::available();
+    kernels.retain(|&k| k != played);
+    kernels.insert(0, played);
     let caches: Vec<ModelCache> = kernels
         .iter()
         .map(|&kernel| {

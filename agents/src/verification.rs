@@ -61,16 +61,8 @@ impl LanguageModel {
         let mut checked = Vec::new();
         for (i, claim) in claims.iter().enumerate() {
             let tokens = &claim.commitment.tokens;
-            let outside = |&t: &u32| self.tokenizer().token_text(t).is_none();
-            let earlier = claim
-                .commitment
-                .fingerprints
-                .iter()
-                .any(|f| !f.is_sketched());
-            if tokens.is_empty() || tokens.iter().any(outside) || earlier {
-                // Tokens outside the vocabulary cannot be run, and an
-                // earlier commitment has no sketch to compare: check_claim
-                // reported them.
+            if tokens.is_empty() || self.unrunnable(claim.commitment).is_some() {
+                // check_claim reported why it cannot be run.
                 continue;
             }
             let prompt = self.prompt_ids(&claim.request)?;
@@ -137,27 +129,13 @@ impl LanguageModel {
             )),
             Err(e) => problems.push(format!("its committed tokens do not decode: {e:#}")),
         }
-        if let Some(token) = c
-            .tokens
-            .iter()
-            .find(|&&t| self.tokenizer().token_text(t).is_none())
-        {
-            problems.push(format!(
-                "its committed token id {token} is not in the named model's vocabulary"
-            ));
-        }
+        problems.extend(self.unrunnable(c));
         if c.tokens.len() > claim.request.sampling.max_tokens {
             problems.push(format!(
                 "it has {} tokens, more than its max_tokens {}",
                 c.tokens.len(),
                 claim.request.sampling.max_tokens
             ));
-        }
-        if c.fingerprints.iter().any(|f| !f.is_sketched()) {
-            problems.push(
-                "its commitment is in an earlier arena's format (largest hidden-state entries, no sketch), which is no longer checked: check it with --replay"
-                    .to_owned(),
-            );
         }
         let positions: Vec<usize> = c.fingerprints.iter().map(|f| f.position as usize).collect();
         if positions != commitment::positions(claim.request.seed, c.tokens.len()) {
@@ -167,6 +145,25 @@ impl LanguageModel {
             problems,
             ..AnswerCheck::default()
         }
+    }
+
+    /// Why a commitment cannot be checked by a prefill of this model: a
+    /// token outside its vocabulary, or fingerprints of an earlier arena
+    /// without sketches.
+    fn unrunnable(&self, c: &Commitment) -> Option<String> {
+        if let Some(token) = c
+            .tokens
+            .iter()
+            .find(|&&t| self.tokenizer().token_text(t).is_none())
+        {
+            return Some(format!(
+                "its committed token id {token} is not in the named model's vocabulary"
+            ));
+        }
+        c.fingerprints.iter().any(|f| !f.is_sketched()).then(|| {
+            "its commitment is in an earlier arena's format (largest hidden-state entries, no sketch), which is no longer checked: check it with --replay"
+                .to_owned()
+        })
     }
 }
 

@@ -15,7 +15,7 @@ use agents::commitment::HIDDEN_TOLERANCE;
 use agents::prefill::tail_passes;
 use agents::row_matmul::Kernel;
 use agents::sampling::Draw;
-use agents::verification::{DRAW_NOISE, LOGIT_TOLERANCE};
+use agents::verification::{AnswerCheck, DRAW_NOISE, LOGIT_TOLERANCE};
 use agents::{LanguageModel, LoadOptions};
 use judge::records::AnswerRecord;
 
@@ -85,10 +85,15 @@ struct Count {
 }
 
 impl Count {
-    fn add(&mut self, hit: bool, distance: f32, keep: fn(f32, f32) -> f32) {
+    /// Counts a check; its hidden distance only if the prefill ran (a
+    /// check that stopped before it has no tokens checked).
+    fn add(&mut self, check: &AnswerCheck, keep: fn(f32, f32) -> f32) {
         self.trials += 1;
-        self.hits += usize::from(hit);
-        self.distance = Some(self.distance.map_or(distance, |d| keep(d, distance)));
+        self.hits += usize::from(!check.problems.is_empty());
+        if check.tokens > 0 {
+            let distance = check.hidden_distance;
+            self.distance = Some(self.distance.map_or(distance, |d| keep(d, distance)));
+        }
     }
 }
 
@@ -156,7 +161,7 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
             answers.iter().map(|a| (prompt.as_str(), a)).collect();
         for (k, cache) in caches.iter().enumerate() {
             for (answer, check) in commitment_checks(cache, &each)? {
-                false_alarms[k].add(!check.problems.is_empty(), check.hidden_distance, f32::max);
+                false_alarms[k].add(&check, f32::max);
                 for problem in &check.problems {
                     println!(
                         "round {round}, {}: false alarm: {}: {problem}",
@@ -175,9 +180,8 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
             let k = (round as usize + t) % caches.len();
             let checks = commitment_checks(&caches[k], &[(prompt.as_str(), &tampered)])?;
             let check = &checks[0].1;
-            let hit = !check.problems.is_empty();
-            detected[t].add(hit, check.hidden_distance, f32::min);
-            if !hit {
+            detected[t].add(check, f32::min);
+            if check.problems.is_empty() {
                 missed.push(format!("{label} of {} ({})", tampered.agent_id, names[k]));
             }
         }

@@ -110,152 +110,243 @@ fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
     acc + offsets
 }
 
+/// Weight rows per tile of the AVX-512 kernel: each activation load serves
+/// two of them.
+const AVX512_COLUMNS: usize = 2;
+/// Weight rows per tile of the AVX2 kernel.
+const AVX2_COLUMNS: usize = 1;
+
 /// AVX-512 VNNI: four blocks per step (one 512-bit load of nibbles), the
-/// products of each block in 4 integer lanes, scaled per lane; blocks left
-/// over after whole chunks go through 128-bit lanes. Every row runs the same
-/// operations in the same order whatever `R` is.
+/// products of each block in 4 integer lanes, scaled per lane; the minimum
+/// terms four blocks at a time in their own pass; two blocks left over after
+/// whole chunks take one 256-bit step, a last odd one 128-bit lanes. Every
+/// value runs the same
+/// operations in the same order whatever `C` and `R` are.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
-unsafe fn dot_rows_avx512<const R: usize>(
-    w: WeightRow<'_>,
+unsafe fn dot_tile_avx512<const C: usize, const R: usize>(
+    w: &[WeightRow<'_>; C],
     a: &[ActivationRow<'_>; R],
-) -> [f32; R] {
+) -> [[f32; R]; C] {
     use std::arch::x86_64::*;
-    let blocks = w.scales.len();
+    let blocks = w[0].scales.len();
     let chunks = blocks / CHUNK;
     let low_mask = _mm512_set1_epi8(0x0F);
     // Lane i of a chunk holds products of block i / 4.
     let spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
-    let mut acc = [_mm512_setzero_ps(); R];
-    let mut offsets = [_mm_setzero_ps(); R];
-    // SAFETY (all loads): slices hold `blocks` blocks; c * CHUNK + CHUNK <= blocks.
+    let mut acc = [[_mm512_setzero_ps(); R]; C];
+    let mut offsets = [[_mm_setzero_ps(); R]; C];
+    // SAFETY (all loads): slices hold `blocks` blocks; ch * CHUNK + CHUNK <= blocks.
     unsafe {
-        for c in 0..chunks {
-            let b = c * CHUNK;
-            let packed = _mm512_loadu_si512(w.nibbles.as_ptr().add(b * HALF) as *const _);
-            let qlow = _mm512_and_si512(packed, low_mask);
-            let qhigh = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low_mask);
-            let scales = _mm_cvtph_ps(_mm_loadl_epi64(w.scales.as_ptr().add(b) as *const _));
-            let scales = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(scales));
-            let mins = _mm_cvtph_ps(_mm_loadl_epi64(w.mins.as_ptr().add(b) as *const _));
+        for ch in 0..chunks {
+            let b = ch * CHUNK;
+            let mut qlow = [_mm512_setzero_si512(); C];
+            let mut qhigh = [_mm512_setzero_si512(); C];
+            let mut scales = [_mm512_setzero_ps(); C];
+            for c in 0..C {
+                let packed = _mm512_loadu_si512(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
+                qlow[c] = _mm512_and_si512(packed, low_mask);
+                qhigh[c] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low_mask);
+                let s = _mm_cvtph_ps(_mm_loadl_epi64(w[c].scales.as_ptr().add(b) as *const _));
+                scales[c] = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(s));
+            }
             for r in 0..R {
                 let ar = a[r];
                 let lo = _mm512_loadu_si512(ar.low.as_ptr().add(b * HALF) as *const _);
                 let hi = _mm512_loadu_si512(ar.high.as_ptr().add(b * HALF) as *const _);
-                let sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), qlow, lo);
-                let sums = _mm512_dpbusd_epi32(sums, qhigh, hi);
                 let lane_scales = _mm512_loadu_ps(ar.lane_scales.as_ptr().add(b * LANES));
-                let scale = _mm512_mul_ps(scales, lane_scales);
-                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scale, acc[r]);
-                let act_sums = _mm_loadu_ps(ar.sums.as_ptr().add(b));
-                offsets[r] = _mm_fmadd_ps(mins, act_sums, offsets[r]);
+                for c in 0..C {
+                    let sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), qlow[c], lo);
+                    let sums = _mm512_dpbusd_epi32(sums, qhigh[c], hi);
+                    let scale = _mm512_mul_ps(scales[c], lane_scales);
+                    acc[c][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scale, acc[c][r]);
+                }
             }
         }
-        let low_mask = _mm_set1_epi8(0x0F);
-        let mut tail = [_mm_setzero_ps(); R];
-        let mut tail_offsets = [0f32; R];
-        for b in chunks * CHUNK..blocks {
-            let packed = _mm_loadu_si128(w.nibbles.as_ptr().add(b * HALF) as *const _);
-            let qlow = _mm_and_si128(packed, low_mask);
-            let qhigh = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
-            let scale = w.scales[b].to_f32();
-            let min = w.mins[b].to_f32();
+        for ch in 0..chunks {
+            let b = ch * CHUNK;
+            let mins: [__m128; C] = std::array::from_fn(|c| {
+                _mm_cvtph_ps(_mm_loadl_epi64(w[c].mins.as_ptr().add(b) as *const _))
+            });
             for r in 0..R {
-                let ar = a[r];
-                let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
-                let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
-                let sums = _mm_dpbusd_epi32(_mm_setzero_si128(), qlow, lo);
-                let sums = _mm_dpbusd_epi32(sums, qhigh, hi);
-                let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
-                tail[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(sums), s, tail[r]);
-                tail_offsets[r] += min * ar.sums[b];
+                let act_sums = _mm_loadu_ps(a[r].sums.as_ptr().add(b));
+                for c in 0..C {
+                    offsets[c][r] = _mm_fmadd_ps(mins[c], act_sums, offsets[c][r]);
+                }
             }
         }
-        std::array::from_fn(|r| {
-            let narrow = _mm_add_ps(offsets[r], tail[r]);
-            let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
-            let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
-            _mm512_reduce_add_ps(acc[r]) + _mm_cvtss_f32(narrow) + tail_offsets[r]
+        // Two blocks left over: one 256-bit step.
+        let mut pair = [[_mm256_setzero_ps(); R]; C];
+        let pair_start = chunks * CHUNK;
+        let singles = if blocks - pair_start >= 2 {
+            let b = pair_start;
+            let low_mask = _mm256_set1_epi8(0x0F);
+            let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
+            let two = |halves: &[f16]| {
+                let bits = std::ptr::read_unaligned(halves.as_ptr().add(b) as *const i32);
+                _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
+            };
+            for c in 0..C {
+                let packed = _mm256_loadu_si256(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
+                let qlow = _mm256_and_si256(packed, low_mask);
+                let qhigh = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask);
+                let scales =
+                    _mm256_permutevar8x32_ps(_mm256_castps128_ps256(two(w[c].scales)), spread);
+                let mins = two(w[c].mins);
+                for r in 0..R {
+                    let ar = a[r];
+                    let lo = _mm256_loadu_si256(ar.low.as_ptr().add(b * HALF) as *const _);
+                    let hi = _mm256_loadu_si256(ar.high.as_ptr().add(b * HALF) as *const _);
+                    let sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), qlow, lo);
+                    let sums = _mm256_dpbusd_epi32(sums, qhigh, hi);
+                    let lane_scales = _mm256_loadu_ps(ar.lane_scales.as_ptr().add(b * LANES));
+                    let scale = _mm256_mul_ps(scales, lane_scales);
+                    pair[c][r] = _mm256_mul_ps(_mm256_cvtepi32_ps(sums), scale);
+                    let act_sums =
+                        _mm_castpd_ps(_mm_load_sd(ar.sums.as_ptr().add(b) as *const f64));
+                    offsets[c][r] = _mm_fmadd_ps(mins, act_sums, offsets[c][r]);
+                }
+            }
+            pair_start + 2..blocks
+        } else {
+            pair_start..blocks
+        };
+        let low_mask = _mm_set1_epi8(0x0F);
+        let mut tail = [[_mm_setzero_ps(); R]; C];
+        let mut tail_offsets = [[0f32; R]; C];
+        for b in singles {
+            for c in 0..C {
+                let packed = _mm_loadu_si128(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
+                let qlow = _mm_and_si128(packed, low_mask);
+                let qhigh = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
+                let scale = w[c].scales[b].to_f32();
+                let min = w[c].mins[b].to_f32();
+                for r in 0..R {
+                    let ar = a[r];
+                    let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
+                    let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
+                    let sums = _mm_dpbusd_epi32(_mm_setzero_si128(), qlow, lo);
+                    let sums = _mm_dpbusd_epi32(sums, qhigh, hi);
+                    let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
+                    tail[c][r] = _mm_fmadd_ps(_mm_cvtepi32_ps(sums), s, tail[c][r]);
+                    tail_offsets[c][r] += min * ar.sums[b];
+                }
+            }
+        }
+        std::array::from_fn(|c| {
+            std::array::from_fn(|r| {
+                let narrow = _mm_add_ps(offsets[c][r], tail[c][r]);
+                let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
+                let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
+                _mm512_reduce_add_ps(acc[c][r])
+                    + hsum_avx(pair[c][r])
+                    + _mm_cvtss_f32(narrow)
+                    + tail_offsets[c][r]
+            })
         })
     }
 }
 
 /// AVX2: two blocks per step (one 256-bit load of nibbles), the products of
 /// each block in 4 integer lanes, scaled per lane, as the AVX-512 kernel
-/// does with four; the minimum terms of the pair in two 128-bit lanes; an
-/// odd last block goes through 128-bit lanes. Every row runs the same
-/// operations in the same order whatever `R` is.
+/// does with four; the minimum terms of the pair in two 128-bit lanes, in
+/// their own pass; an odd last block goes through 128-bit lanes. Every value
+/// runs the same operations in the same order whatever `C` and `R` are.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,f16c,fma")]
-unsafe fn dot_rows_avx2<const R: usize>(w: WeightRow<'_>, a: &[ActivationRow<'_>; R]) -> [f32; R] {
+unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
+    w: &[WeightRow<'_>; C],
+    a: &[ActivationRow<'_>; R],
+) -> [[f32; R]; C] {
     use std::arch::x86_64::*;
     use std::ptr::read_unaligned;
-    let blocks = w.scales.len();
+    let blocks = w[0].scales.len();
     let pairs = blocks / 2;
     let low_mask = _mm256_set1_epi8(0x0F);
     let ones = _mm256_set1_epi16(1);
     // Lane i of a pair holds products of block i / 4.
     let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
-    let mut acc = [_mm256_setzero_ps(); R];
-    let mut offsets = [_mm_setzero_ps(); R];
+    let mut acc = [[_mm256_setzero_ps(); R]; C];
+    let mut offsets = [[_mm_setzero_ps(); R]; C];
+    // Two f16 values of `halves` from block `b` on, as f32.
+    let two = |halves: &[f16], b: usize| {
+        // SAFETY: callers pass b + 2 <= blocks.
+        let bits = unsafe { read_unaligned(halves.as_ptr().add(b) as *const i32) };
+        _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
+    };
     // SAFETY (all loads): slices hold `blocks` blocks; p * 2 + 2 <= blocks.
     unsafe {
         for p in 0..pairs {
             let b = p * 2;
-            let packed = _mm256_loadu_si256(w.nibbles.as_ptr().add(b * HALF) as *const _);
-            let qlow = _mm256_and_si256(packed, low_mask);
-            let qhigh = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask);
-            let two = |halves: &[f16]| {
-                let bits = read_unaligned(halves.as_ptr().add(b) as *const i32);
-                _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
-            };
-            let scales = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(two(w.scales)), spread);
-            let mins = two(w.mins);
+            let mut qlow = [_mm256_setzero_si256(); C];
+            let mut qhigh = [_mm256_setzero_si256(); C];
+            let mut scales = [_mm256_setzero_ps(); C];
+            for c in 0..C {
+                let packed = _mm256_loadu_si256(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
+                qlow[c] = _mm256_and_si256(packed, low_mask);
+                qhigh[c] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask);
+                scales[c] =
+                    _mm256_permutevar8x32_ps(_mm256_castps128_ps256(two(w[c].scales, b)), spread);
+            }
             for r in 0..R {
                 let ar = a[r];
                 let lo = _mm256_loadu_si256(ar.low.as_ptr().add(b * HALF) as *const _);
                 let hi = _mm256_loadu_si256(ar.high.as_ptr().add(b * HALF) as *const _);
-                // At most 2 x 2 x 15 x 128 per 16-bit lane: no saturation.
-                let pairs = _mm256_add_epi16(
-                    _mm256_maddubs_epi16(qlow, lo),
-                    _mm256_maddubs_epi16(qhigh, hi),
-                );
-                let sums = _mm256_madd_epi16(pairs, ones);
                 let lane_scales = _mm256_loadu_ps(ar.lane_scales.as_ptr().add(b * LANES));
-                let scale = _mm256_mul_ps(scales, lane_scales);
-                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[r]);
-                let act_sums = _mm_castpd_ps(_mm_load_sd(ar.sums.as_ptr().add(b) as *const f64));
-                offsets[r] = _mm_fmadd_ps(mins, act_sums, offsets[r]);
+                for c in 0..C {
+                    // At most 2 x 2 x 15 x 128 per 16-bit lane: no saturation.
+                    let pairs = _mm256_add_epi16(
+                        _mm256_maddubs_epi16(qlow[c], lo),
+                        _mm256_maddubs_epi16(qhigh[c], hi),
+                    );
+                    let sums = _mm256_madd_epi16(pairs, ones);
+                    let scale = _mm256_mul_ps(scales[c], lane_scales);
+                    acc[c][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[c][r]);
+                }
             }
         }
-        let mut tail = [_mm_setzero_ps(); R];
-        let mut tail_offsets = [0f32; R];
+        for p in 0..pairs {
+            let b = p * 2;
+            let mins: [__m128; C] = std::array::from_fn(|c| two(w[c].mins, b));
+            for r in 0..R {
+                let act_sums = _mm_castpd_ps(_mm_load_sd(a[r].sums.as_ptr().add(b) as *const f64));
+                for c in 0..C {
+                    offsets[c][r] = _mm_fmadd_ps(mins[c], act_sums, offsets[c][r]);
+                }
+            }
+        }
+        let mut tail = [[_mm_setzero_ps(); R]; C];
+        let mut tail_offsets = [[0f32; R]; C];
         if blocks % 2 == 1 {
             let b = blocks - 1;
             let low_mask = _mm_set1_epi8(0x0F);
             let ones = _mm_set1_epi16(1);
-            let packed = _mm_loadu_si128(w.nibbles.as_ptr().add(b * HALF) as *const _);
-            let qlow = _mm_and_si128(packed, low_mask);
-            let qhigh = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
-            let scale = w.scales[b].to_f32();
-            let min = w.mins[b].to_f32();
-            for r in 0..R {
-                let ar = a[r];
-                let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
-                let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
-                let pairs =
-                    _mm_add_epi16(_mm_maddubs_epi16(qlow, lo), _mm_maddubs_epi16(qhigh, hi));
-                let sums = _mm_madd_epi16(pairs, ones);
-                let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
-                tail[r] = _mm_mul_ps(_mm_cvtepi32_ps(sums), s);
-                tail_offsets[r] = min * ar.sums[b];
+            for c in 0..C {
+                let packed = _mm_loadu_si128(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
+                let qlow = _mm_and_si128(packed, low_mask);
+                let qhigh = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
+                let scale = w[c].scales[b].to_f32();
+                let min = w[c].mins[b].to_f32();
+                for r in 0..R {
+                    let ar = a[r];
+                    let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
+                    let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
+                    let pairs =
+                        _mm_add_epi16(_mm_maddubs_epi16(qlow, lo), _mm_maddubs_epi16(qhigh, hi));
+                    let sums = _mm_madd_epi16(pairs, ones);
+                    let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
+                    tail[c][r] = _mm_mul_ps(_mm_cvtepi32_ps(sums), s);
+                    tail_offsets[c][r] = min * ar.sums[b];
+                }
             }
         }
-        std::array::from_fn(|r| {
-            let narrow = _mm_add_ps(offsets[r], tail[r]);
-            let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
-            let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
-            hsum_avx(acc[r]) + _mm_cvtss_f32(narrow) + tail_offsets[r]
+        std::array::from_fn(|c| {
+            std::array::from_fn(|r| {
+                let narrow = _mm_add_ps(offsets[c][r], tail[c][r]);
+                let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
+                let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
+                hsum_avx(acc[c][r]) + _mm_cvtss_f32(narrow) + tail_offsets[c][r]
+            })
         })
     }
 }

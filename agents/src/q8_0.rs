@@ -111,65 +111,114 @@ fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
     acc
 }
 
+/// Weight rows per tile of the AVX-512 kernel: each activation load serves
+/// two of them.
+const AVX512_COLUMNS: usize = 2;
+/// Weight rows per tile of the AVX2 kernel.
+const AVX2_COLUMNS: usize = 1;
+
 /// AVX-512 VNNI: four blocks per step, the products of each block in 4
-/// integer lanes, scaled per lane; blocks left over after whole chunks go
-/// through 128-bit lanes. Every row runs the same operations in the same
-/// order whatever `R` is.
+/// integer lanes, scaled per lane; two blocks left over after whole chunks
+/// take one 256-bit step, a last odd one 128-bit lanes. Every value runs
+/// the same operations in the same order whatever `C` and `R` are.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
-unsafe fn dot_rows_avx512<const R: usize>(
-    w: WeightRow<'_>,
+unsafe fn dot_tile_avx512<const C: usize, const R: usize>(
+    w: &[WeightRow<'_>; C],
     a: &[ActivationRow<'_>; R],
-) -> [f32; R] {
+) -> [[f32; R]; C] {
     use std::arch::x86_64::*;
-    let blocks = w.scales.len();
+    let blocks = w[0].scales.len();
     let chunks = blocks / CHUNK;
     // Lane i of a chunk holds products of block i / 4.
     let spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
-    let mut acc = [_mm512_setzero_ps(); R];
-    // SAFETY (all loads): slices hold `blocks` blocks; c * CHUNK + CHUNK <= blocks.
+    let mut acc = [[_mm512_setzero_ps(); R]; C];
+    // SAFETY (all loads): slices hold `blocks` blocks; ch * CHUNK + CHUNK <= blocks.
     unsafe {
-        for c in 0..chunks {
-            let b = c * CHUNK;
-            let wl = _mm512_loadu_si512(w.low.as_ptr().add(b * HALF) as *const _);
-            let wh = _mm512_loadu_si512(w.high.as_ptr().add(b * HALF) as *const _);
-            let scales = _mm_cvtph_ps(_mm_loadl_epi64(w.scales.as_ptr().add(b) as *const _));
-            let scales = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(scales));
+        for ch in 0..chunks {
+            let b = ch * CHUNK;
+            let mut wl = [_mm512_setzero_si512(); C];
+            let mut wh = [_mm512_setzero_si512(); C];
+            let mut scales = [_mm512_setzero_ps(); C];
+            for c in 0..C {
+                wl[c] = _mm512_loadu_si512(w[c].low.as_ptr().add(b * HALF) as *const _);
+                wh[c] = _mm512_loadu_si512(w[c].high.as_ptr().add(b * HALF) as *const _);
+                let s = _mm_cvtph_ps(_mm_loadl_epi64(w[c].scales.as_ptr().add(b) as *const _));
+                scales[c] = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(s));
+            }
             for r in 0..R {
                 let ar = a[r];
                 let lo = _mm512_loadu_si512(ar.low.as_ptr().add(b * HALF) as *const _);
                 let hi = _mm512_loadu_si512(ar.high.as_ptr().add(b * HALF) as *const _);
-                let sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wl, lo);
-                let sums = _mm512_dpbusd_epi32(sums, wh, hi);
                 let bias = _mm512_loadu_si512(ar.lane_sums.as_ptr().add(b * LANES) as *const _);
-                let sums = _mm512_sub_epi32(sums, _mm512_slli_epi32(bias, 7));
+                let bias = _mm512_slli_epi32(bias, 7);
                 let lane_scales = _mm512_loadu_ps(ar.lane_scales.as_ptr().add(b * LANES));
-                let scale = _mm512_mul_ps(scales, lane_scales);
-                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scale, acc[r]);
+                for c in 0..C {
+                    let sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), wl[c], lo);
+                    let sums = _mm512_dpbusd_epi32(sums, wh[c], hi);
+                    let sums = _mm512_sub_epi32(sums, bias);
+                    let scale = _mm512_mul_ps(scales[c], lane_scales);
+                    acc[c][r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sums), scale, acc[c][r]);
+                }
             }
         }
-        let mut tail = [_mm_setzero_ps(); R];
-        for b in chunks * CHUNK..blocks {
-            let wl = _mm_loadu_si128(w.low.as_ptr().add(b * HALF) as *const _);
-            let wh = _mm_loadu_si128(w.high.as_ptr().add(b * HALF) as *const _);
-            let scale = w.scales[b].to_f32();
-            for r in 0..R {
-                let ar = a[r];
-                let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
-                let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
-                let sums = _mm_dpbusd_epi32(_mm_setzero_si128(), wl, lo);
-                let sums = _mm_dpbusd_epi32(sums, wh, hi);
-                let bias = _mm_loadu_si128(ar.lane_sums.as_ptr().add(b * LANES) as *const _);
-                let sums = _mm_sub_epi32(sums, _mm_slli_epi32(bias, 7));
-                let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
-                tail[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(sums), s, tail[r]);
+        // Two blocks left over: one 256-bit step.
+        let mut pair = [[_mm256_setzero_ps(); R]; C];
+        let pair_start = chunks * CHUNK;
+        let singles = if blocks - pair_start >= 2 {
+            let b = pair_start;
+            let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
+            for c in 0..C {
+                let wl = _mm256_loadu_si256(w[c].low.as_ptr().add(b * HALF) as *const _);
+                let wh = _mm256_loadu_si256(w[c].high.as_ptr().add(b * HALF) as *const _);
+                let bits = std::ptr::read_unaligned(w[c].scales.as_ptr().add(b) as *const i32);
+                let scales = _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
+                let scales = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(scales), spread);
+                for r in 0..R {
+                    let ar = a[r];
+                    let lo = _mm256_loadu_si256(ar.low.as_ptr().add(b * HALF) as *const _);
+                    let hi = _mm256_loadu_si256(ar.high.as_ptr().add(b * HALF) as *const _);
+                    let sums = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wl, lo);
+                    let sums = _mm256_dpbusd_epi32(sums, wh, hi);
+                    let bias = _mm256_loadu_si256(ar.lane_sums.as_ptr().add(b * LANES) as *const _);
+                    let sums = _mm256_sub_epi32(sums, _mm256_slli_epi32(bias, 7));
+                    let lane_scales = _mm256_loadu_ps(ar.lane_scales.as_ptr().add(b * LANES));
+                    let scale = _mm256_mul_ps(scales, lane_scales);
+                    pair[c][r] = _mm256_mul_ps(_mm256_cvtepi32_ps(sums), scale);
+                }
+            }
+            pair_start + 2..blocks
+        } else {
+            pair_start..blocks
+        };
+        let mut tail = [[_mm_setzero_ps(); R]; C];
+        for b in singles {
+            for c in 0..C {
+                let wl = _mm_loadu_si128(w[c].low.as_ptr().add(b * HALF) as *const _);
+                let wh = _mm_loadu_si128(w[c].high.as_ptr().add(b * HALF) as *const _);
+                let scale = w[c].scales[b].to_f32();
+                for r in 0..R {
+                    let ar = a[r];
+                    let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
+                    let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
+                    let sums = _mm_dpbusd_epi32(_mm_setzero_si128(), wl, lo);
+                    let sums = _mm_dpbusd_epi32(sums, wh, hi);
+                    let bias = _mm_loadu_si128(ar.lane_sums.as_ptr().add(b * LANES) as *const _);
+                    let sums = _mm_sub_epi32(sums, _mm_slli_epi32(bias, 7));
+                    let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
+                    tail[c][r] = _mm_fmadd_ps(_mm_cvtepi32_ps(sums), s, tail[c][r]);
+                }
             }
         }
-        std::array::from_fn(|r| {
-            let narrow = tail[r];
-            let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
-            let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
-            _mm512_reduce_add_ps(acc[r]) + _mm_cvtss_f32(narrow)
+        std::array::from_fn(|c| {
+            std::array::from_fn(|r| {
+                let narrow = tail[c][r];
+                let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
+                let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
+                _mm512_reduce_add_ps(acc[c][r])
+                    + crate::q4_1::hsum_avx(pair[c][r])
+                    + _mm_cvtss_f32(narrow)
+            })
         })
     }
 }
@@ -179,74 +228,93 @@ unsafe fn dot_rows_avx512<const R: usize>(
 /// does with four; an odd last block goes through 128-bit lanes. The signed
 /// weights are recovered from the biased ones; their signs move to the
 /// activations so that the unsigned-by-signed instruction multiplies without
-/// saturating. Every row runs the same operations in the same order
-/// whatever `R` is.
+/// saturating. Every value runs the same operations in the same order
+/// whatever `C` and `R` are.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,f16c,fma")]
-unsafe fn dot_rows_avx2<const R: usize>(w: WeightRow<'_>, a: &[ActivationRow<'_>; R]) -> [f32; R] {
+unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
+    w: &[WeightRow<'_>; C],
+    a: &[ActivationRow<'_>; R],
+) -> [[f32; R]; C] {
     use std::arch::x86_64::*;
-    let blocks = w.scales.len();
+    let blocks = w[0].scales.len();
     let pairs = blocks / 2;
     let bias = _mm256_set1_epi8(-128);
     let ones = _mm256_set1_epi16(1);
     // Lane i of a pair holds products of block i / 4.
     let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
-    let mut acc = [_mm256_setzero_ps(); R];
+    let mut acc = [[_mm256_setzero_ps(); R]; C];
     // SAFETY (all loads): slices hold `blocks` blocks; p * 2 + 2 <= blocks.
     unsafe {
         for p in 0..pairs {
             let b = p * 2;
-            let wl = _mm256_loadu_si256(w.low.as_ptr().add(b * HALF) as *const _);
-            let wh = _mm256_loadu_si256(w.high.as_ptr().add(b * HALF) as *const _);
-            let (wl, wh) = (_mm256_xor_si256(wl, bias), _mm256_xor_si256(wh, bias));
-            let (ml, mh) = (_mm256_sign_epi8(wl, wl), _mm256_sign_epi8(wh, wh));
-            let bits = std::ptr::read_unaligned(w.scales.as_ptr().add(b) as *const i32);
-            let scales = _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
-            let scales = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(scales), spread);
+            let mut wl = [_mm256_setzero_si256(); C];
+            let mut wh = [_mm256_setzero_si256(); C];
+            let mut ml = [_mm256_setzero_si256(); C];
+            let mut mh = [_mm256_setzero_si256(); C];
+            let mut scales = [_mm256_setzero_ps(); C];
+            for c in 0..C {
+                let l = _mm256_loadu_si256(w[c].low.as_ptr().add(b * HALF) as *const _);
+                let h = _mm256_loadu_si256(w[c].high.as_ptr().add(b * HALF) as *const _);
+                (wl[c], wh[c]) = (_mm256_xor_si256(l, bias), _mm256_xor_si256(h, bias));
+                (ml[c], mh[c]) = (
+                    _mm256_sign_epi8(wl[c], wl[c]),
+                    _mm256_sign_epi8(wh[c], wh[c]),
+                );
+                let bits = std::ptr::read_unaligned(w[c].scales.as_ptr().add(b) as *const i32);
+                let s = _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
+                scales[c] = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(s), spread);
+            }
             for r in 0..R {
                 let ar = a[r];
                 let lo = _mm256_loadu_si256(ar.low.as_ptr().add(b * HALF) as *const _);
                 let hi = _mm256_loadu_si256(ar.high.as_ptr().add(b * HALF) as *const _);
-                let lo = _mm256_maddubs_epi16(ml, _mm256_sign_epi8(lo, wl));
-                let hi = _mm256_maddubs_epi16(mh, _mm256_sign_epi8(hi, wh));
-                let sums =
-                    _mm256_add_epi32(_mm256_madd_epi16(lo, ones), _mm256_madd_epi16(hi, ones));
                 let lane_scales = _mm256_loadu_ps(ar.lane_scales.as_ptr().add(b * LANES));
-                let scale = _mm256_mul_ps(scales, lane_scales);
-                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[r]);
+                for c in 0..C {
+                    let lo = _mm256_maddubs_epi16(ml[c], _mm256_sign_epi8(lo, wl[c]));
+                    let hi = _mm256_maddubs_epi16(mh[c], _mm256_sign_epi8(hi, wh[c]));
+                    let sums =
+                        _mm256_add_epi32(_mm256_madd_epi16(lo, ones), _mm256_madd_epi16(hi, ones));
+                    let scale = _mm256_mul_ps(scales[c], lane_scales);
+                    acc[c][r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[c][r]);
+                }
             }
         }
-        let mut tail = [_mm_setzero_ps(); R];
+        let mut tail = [[_mm_setzero_ps(); R]; C];
         if blocks % 2 == 1 {
             let b = blocks - 1;
             let bias = _mm_set1_epi8(-128);
             let ones = _mm_set1_epi16(1);
-            let wl = _mm_xor_si128(
-                _mm_loadu_si128(w.low.as_ptr().add(b * HALF) as *const _),
-                bias,
-            );
-            let wh = _mm_xor_si128(
-                _mm_loadu_si128(w.high.as_ptr().add(b * HALF) as *const _),
-                bias,
-            );
-            let (ml, mh) = (_mm_sign_epi8(wl, wl), _mm_sign_epi8(wh, wh));
-            let scale = w.scales[b].to_f32();
-            for r in 0..R {
-                let ar = a[r];
-                let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
-                let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
-                let lo = _mm_maddubs_epi16(ml, _mm_sign_epi8(lo, wl));
-                let hi = _mm_maddubs_epi16(mh, _mm_sign_epi8(hi, wh));
-                let sums = _mm_add_epi32(_mm_madd_epi16(lo, ones), _mm_madd_epi16(hi, ones));
-                let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
-                tail[r] = _mm_mul_ps(_mm_cvtepi32_ps(sums), s);
+            for c in 0..C {
+                let wl = _mm_xor_si128(
+                    _mm_loadu_si128(w[c].low.as_ptr().add(b * HALF) as *const _),
+                    bias,
+                );
+                let wh = _mm_xor_si128(
+                    _mm_loadu_si128(w[c].high.as_ptr().add(b * HALF) as *const _),
+                    bias,
+                );
+                let (ml, mh) = (_mm_sign_epi8(wl, wl), _mm_sign_epi8(wh, wh));
+                let scale = w[c].scales[b].to_f32();
+                for r in 0..R {
+                    let ar = a[r];
+                    let lo = _mm_loadu_si128(ar.low.as_ptr().add(b * HALF) as *const _);
+                    let hi = _mm_loadu_si128(ar.high.as_ptr().add(b * HALF) as *const _);
+                    let lo = _mm_maddubs_epi16(ml, _mm_sign_epi8(lo, wl));
+                    let hi = _mm_maddubs_epi16(mh, _mm_sign_epi8(hi, wh));
+                    let sums = _mm_add_epi32(_mm_madd_epi16(lo, ones), _mm_madd_epi16(hi, ones));
+                    let s = _mm_set1_ps(scale * ar.lane_scales[b * LANES]);
+                    tail[c][r] = _mm_mul_ps(_mm_cvtepi32_ps(sums), s);
+                }
             }
         }
-        std::array::from_fn(|r| {
-            let narrow = tail[r];
-            let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
-            let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
-            crate::q4_1::hsum_avx(acc[r]) + _mm_cvtss_f32(narrow)
+        std::array::from_fn(|c| {
+            std::array::from_fn(|r| {
+                let narrow = tail[c][r];
+                let narrow = _mm_add_ps(narrow, _mm_movehl_ps(narrow, narrow));
+                let narrow = _mm_add_ss(narrow, _mm_movehdup_ps(narrow));
+                crate::q4_1::hsum_avx(acc[c][r]) + _mm_cvtss_f32(narrow)
+            })
         })
     }
 }

@@ -16,7 +16,7 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, bail};
 
 use crate::activations::{ActivationRow, Activations, BLOCK};
 
-/// Activation rows sharing one pass over a weight row.
+/// Activation rows sharing one pass over a tile of weight rows.
 pub const ROW_TILE: usize = 4;
 
 /// The instruction set the dot products use, detected once at load.
@@ -136,33 +136,61 @@ impl Output {
     }
 }
 
-/// The loop of every [`RowKernel::dot_columns`]: for each weight row `$j`
-/// of `$columns`, `$dot` (an expression of `$j` and `$tile`, a reference to
-/// an array of activation rows, returning an array of values) runs on tiles
-/// of [`ROW_TILE`] rows, then on the rows left over one at a time; the
-/// weight row stays in cache across the tiles. A macro, not a function,
-/// so that `$dot` is compiled inside the caller's `target_feature` context.
+/// Weight rows whose tiles run over every activation row before the next
+/// ones start: a block of weights stays in cache while the activations
+/// stream past it once (a large output matrix would otherwise be read from
+/// memory once per tile of activation rows).
+pub const COLUMN_BLOCK: usize = 64;
+
+/// The loop of every [`RowKernel::dot_columns`]: for each block of
+/// [`COLUMN_BLOCK`] weight rows, each tile of [`ROW_TILE`] activation rows
+/// (then the rows left over, one at a time) meets tiles of `$column_tile`
+/// weight rows (then the weight rows left over, one at a time). `$dot`, an
+/// expression of `$js` (an array of weight row indices) and `$tile` (a
+/// reference to an array of activation rows), returns the values as
+/// `[[f32; rows]; weight rows]`. A macro, not a function, so that `$dot` is
+/// compiled inside the caller's `target_feature` context. Every value is
+/// computed by the same operations whatever tile it falls in.
 macro_rules! tiled_columns {
-    ($columns:expr, $rows:expr, $out:expr, |$j:ident, $tile:ident| $dot:expr) => {
-        for $j in $columns {
-            let mut r = 0;
+    ($columns:expr, $rows:expr, $out:expr, $column_tile:expr, |$js:ident, $tile:ident| $dot:expr) => {{
+        let columns: std::ops::Range<usize> = $columns;
+        let mut start = columns.start;
+        while start < columns.end {
+            let block = start..(start + $crate::row_matmul::COLUMN_BLOCK).min(columns.end);
+            let mut r0 = 0;
             let mut tiles = $rows.chunks_exact($crate::row_matmul::ROW_TILE);
             for tile in tiles.by_ref() {
                 let $tile: &[_; $crate::row_matmul::ROW_TILE] =
                     tile.try_into().expect("whole tiles");
-                for value in $dot {
-                    // SAFETY: the caller of dot_columns owns column $j.
-                    unsafe { $out.write(r, $j, value) };
-                    r += 1;
-                }
+                $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
+                r0 += $crate::row_matmul::ROW_TILE;
             }
             for row in tiles.remainder() {
                 let $tile: &[_; 1] = std::slice::from_ref(row).try_into().expect("one row");
-                for value in $dot {
-                    // SAFETY: as above.
-                    unsafe { $out.write(r, $j, value) };
-                    r += 1;
-                }
+                $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
+                r0 += 1;
+            }
+            start = block.end;
+        }
+    }};
+    (@block $block:expr, $r0:expr, $out:expr, $column_tile:expr, |$js:ident, $tile:ident| $dot:expr) => {{
+        let block: std::ops::Range<usize> = $block;
+        let mut j = block.start;
+        while j + $column_tile <= block.end {
+            let $js: [usize; $column_tile] = std::array::from_fn(|c| j + c);
+            $crate::row_matmul::tiled_columns!(@write $r0, $js, $out, $dot);
+            j += $column_tile;
+        }
+        for j in j..block.end {
+            let $js = [j];
+            $crate::row_matmul::tiled_columns!(@write $r0, $js, $out, $dot);
+        }
+    }};
+    (@write $r0:expr, $js:ident, $out:expr, $dot:expr) => {
+        for (column, values) in $js.iter().zip($dot) {
+            for (r, value) in values.into_iter().enumerate() {
+                // SAFETY: the caller of dot_columns owns these columns.
+                unsafe { $out.write($r0 + r, *column, value) };
             }
         }
     };
@@ -172,9 +200,11 @@ pub(crate) use tiled_columns;
 /// Implements [`RowKernel`], `new` and `forward` for a weight format
 /// `$matrix` of this crate: a struct with fields `rows`, `blocks_per_row`
 /// and `kernel` and methods `with_kernel(weights, kernel)` and `row(j)`, in
-/// a module with the functions `dot_portable(row, activation)`
-/// and `dot_rows_avx512` / `dot_rows_avx2(row, &[activation; R])`. The
-/// SIMD loops are generated inside functions with the kernels' features.
+/// a module with the function `dot_portable(row, activation)`, the SIMD
+/// functions `dot_tile_avx512` / `dot_tile_avx2(&[row; C], &[activation; R])
+/// -> [[f32; R]; C]` and the constants `AVX512_COLUMNS` / `AVX2_COLUMNS`
+/// (the weight rows of their tiles). The SIMD loops are generated inside
+/// functions with the kernels' features.
 macro_rules! row_kernel {
     ($matrix:ty) => {
         impl $matrix {
@@ -218,9 +248,9 @@ macro_rules! row_kernel {
                     rows: &[$crate::activations::ActivationRow<'_>],
                     out: $crate::row_matmul::Output,
                 ) {
-                    tiled_columns!(columns, rows, out, |j, tile| {
+                    tiled_columns!(columns, rows, out, AVX512_COLUMNS, |js, tile| {
                         // SAFETY: this function has the kernel's features.
-                        unsafe { dot_rows_avx512(matrix.row(j), tile) }
+                        unsafe { dot_tile_avx512(&js.map(|j| matrix.row(j)), tile) }
                     });
                 }
                 /// The column loop with AVX2 dot products.
@@ -232,9 +262,9 @@ macro_rules! row_kernel {
                     rows: &[$crate::activations::ActivationRow<'_>],
                     out: $crate::row_matmul::Output,
                 ) {
-                    tiled_columns!(columns, rows, out, |j, tile| {
+                    tiled_columns!(columns, rows, out, AVX2_COLUMNS, |js, tile| {
                         // SAFETY: this function has the kernel's features.
-                        unsafe { dot_rows_avx2(matrix.row(j), tile) }
+                        unsafe { dot_tile_avx2(&js.map(|j| matrix.row(j)), tile) }
                     });
                 }
                 match self.kernel {
@@ -244,8 +274,8 @@ macro_rules! row_kernel {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: as above.
                     Kernel::Avx2 => unsafe { avx2(self, columns, rows, out) },
-                    _ => tiled_columns!(columns, rows, out, |j, tile| {
-                        tile.map(|a| dot_portable(self.row(j), a))
+                    _ => tiled_columns!(columns, rows, out, 1, |js, tile| {
+                        js.map(|j| tile.map(|a| dot_portable(self.row(j), a)))
                     }),
                 }
             }
@@ -403,12 +433,15 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_computed_alike_alone_and_in_tiles() {
-        // 576 = 18 blocks (AVX-512: 4 chunks + 2 blocks; AVX2: 9 pairs),
-        // 608 = 19 blocks (4 chunks + 3; 9 pairs + 1): every leftover path.
+    fn values_are_computed_alike_alone_and_in_tiles() {
+        // 576 = 18 blocks (AVX-512: 4 chunks + a pair; AVX2: 9 pairs),
+        // 608 = 19 blocks (4 chunks + a pair + 1; 9 pairs + 1): every
+        // leftover path. 67 weight rows: a whole column block and a
+        // remainder, with tiles and a weight row left over.
         for (dtype, build) in formats() {
             for cols in [576, 608] {
-                let q = QTensor::quantize(&random(64, cols), dtype).unwrap();
+                let w = random(67, cols);
+                let q = QTensor::quantize(&w, dtype).unwrap();
                 for kernel in Kernel::available() {
                     let matmul = build(&q, kernel);
                     let x = random(7, cols);
@@ -417,6 +450,19 @@ mod tests {
                         let alone: Vec<Vec<f32>> =
                             matmul(&x.narrow(0, r, 1).unwrap()).to_vec2().unwrap();
                         assert_eq!(&alone[0], expected, "{dtype:?} {kernel:?} {cols} row {r}");
+                    }
+                    for j in [0, 1, 63, 64, 65, 66] {
+                        // New storage: candle quantizes a narrowed tensor's from its start.
+                        let values = w.get(j).unwrap().to_vec1::<f32>().unwrap();
+                        let row = Tensor::from_vec(values, (1, cols), &Device::Cpu).unwrap();
+                        let one = QTensor::quantize(&row, dtype).unwrap();
+                        let alone: Vec<Vec<f32>> = build(&one, kernel)(&x).to_vec2().unwrap();
+                        for (r, row) in batched.iter().enumerate() {
+                            assert_eq!(
+                                alone[r][0], row[j],
+                                "{dtype:?} {kernel:?} {cols} column {j}"
+                            );
+                        }
                     }
                 }
             }

@@ -175,13 +175,12 @@ macro_rules! tiled_columns {
     }};
     (@block $block:expr, $r0:expr, $out:expr, $column_tile:expr, |$js:ident, $tile:ident| $dot:expr) => {{
         let block: std::ops::Range<usize> = $block;
-        let mut j = block.start;
-        while j + $column_tile <= block.end {
-            let $js: [usize; $column_tile] = std::array::from_fn(|c| j + c);
+        let tiled_end = block.start + block.len() / $column_tile * $column_tile;
+        for first in (block.start..tiled_end).step_by($column_tile) {
+            let $js: [usize; $column_tile] = std::array::from_fn(|c| first + c);
             $crate::row_matmul::tiled_columns!(@write $r0, $js, $out, $dot);
-            j += $column_tile;
         }
-        for j in j..block.end {
+        for j in tiled_end..block.end {
             let $js = [j];
             $crate::row_matmul::tiled_columns!(@write $r0, $js, $out, $dot);
         }

@@ -3,9 +3,11 @@
 # 64 tokens per answer, and the share of time in generation, judging and the
 # chain. Uses the factual-qa space with those sizes, in a fresh data directory.
 #   bash scripts/bench-tournament.sh [ROUNDS]
+# ARENA_BIN names another build of arena to measure (to compare two binaries).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-3}"
+arena="${ARENA_BIN:-./target/release/arena}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 for size in 4 8; do
@@ -15,6 +17,6 @@ for size in 4 8; do
       -e "s/^round_seconds = .*/round_seconds = 120/" \
       assets/spaces/factual-qa.toml > "$work/spaces-$size/factual-qa.toml"
   echo "== $size agents per round, 64 tokens, $rounds rounds"
-  ./target/release/arena tournament --space factual-qa --rounds "$rounds" \
+  "$arena" tournament --space factual-qa --rounds "$rounds" \
     --spaces "$work/spaces-$size" --data-dir "$work/data-$size" | grep "rounds/min"
 done

@@ -110,12 +110,6 @@ fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
     acc + offsets
 }
 
-/// Weight rows per tile of the AVX-512 kernel: each activation load serves
-/// two of them.
-const AVX512_COLUMNS: usize = 2;
-/// Weight rows per tile of the AVX2 kernel.
-const AVX2_COLUMNS: usize = 1;
-
 /// AVX-512 VNNI: four blocks per step (one 512-bit load of nibbles), the
 /// products of each block in 4 integer lanes, scaled per lane; the minimum
 /// terms four blocks at a time in their own pass; two blocks left over after

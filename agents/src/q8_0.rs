@@ -111,12 +111,6 @@ fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
     acc
 }
 
-/// Weight rows per tile of the AVX-512 kernel: each activation load serves
-/// two of them.
-const AVX512_COLUMNS: usize = 2;
-/// Weight rows per tile of the AVX2 kernel.
-const AVX2_COLUMNS: usize = 1;
-
 /// AVX-512 VNNI: four blocks per step, the products of each block in 4
 /// integer lanes, scaled per lane; two blocks left over after whole chunks
 /// take one 256-bit step, a last odd one 128-bit lanes. Every value runs

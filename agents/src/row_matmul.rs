@@ -2,8 +2,8 @@
 //! formats the project runs with its own SIMD kernels ([`crate::q4_1`],
 //! [`crate::q8_0`]). The activations are quantized once per product
 //! ([`Activations`]); output columns are split over candle's thread pool;
-//! each weight row is dotted with [`ROW_TILE`] activation rows at a time, so
-//! a round's batch reads the weights once per step.
+//! tiles of weight rows are dotted with tiles of activation rows ([`tile`]),
+//! so that a round's batch reads the weights once per step.
 //!
 //! Each output value is computed by the same sequence of operations whatever
 //! the number of rows: batched rows equal single ones exactly.
@@ -16,8 +16,25 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, bail};
 
 use crate::activations::{ActivationRow, Activations, BLOCK};
 
-/// Activation rows sharing one pass over a tile of weight rows.
-pub const ROW_TILE: usize = 4;
+/// The tile shapes of each kernel: activation rows sharing each weight load
+/// and weight rows sharing each activation load, fitted to the registers
+/// (32 of 512 bits; 16 of 256 bits on machines with AVX2 only) and measured
+/// with `examples/kernels.rs`.
+pub mod tile {
+    /// Activation rows per AVX-512 tile.
+    pub const AVX512_ROWS: usize = 8;
+    /// Weight rows per AVX-512 tile.
+    pub const AVX512_COLUMNS: usize = 2;
+    /// Activation rows per AVX2 tile.
+    pub const AVX2_ROWS: usize = 4;
+    /// Weight rows per AVX2 tile.
+    pub const AVX2_COLUMNS: usize = 1;
+    /// Activation rows per portable tile (the compiler vectorizes within a dot).
+    pub const PORTABLE_ROWS: usize = 4;
+    /// Rows left over after whole tiles go in tiles of this many (then one
+    /// at a time): half a round of 8 agents still shares each weight load.
+    pub const LEFTOVER_ROWS: usize = 4;
+}
 
 /// The instruction set the dot products use, detected once at load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,8 +160,9 @@ impl Output {
 pub const COLUMN_BLOCK: usize = 64;
 
 /// The loop of every [`RowKernel::dot_columns`]: for each block of
-/// [`COLUMN_BLOCK`] weight rows, each tile of [`ROW_TILE`] activation rows
-/// (then the rows left over, one at a time) meets tiles of `$column_tile`
+/// [`COLUMN_BLOCK`] weight rows, each tile of `$row_tile` activation rows
+/// (then the rows left over, in tiles of [`tile::LEFTOVER_ROWS`] and one at
+/// a time) meets tiles of `$column_tile`
 /// weight rows (then the weight rows left over, one at a time). `$dot`, an
 /// expression of `$js` (an array of weight row indices) and `$tile` (a
 /// reference to an array of activation rows), returns the values as
@@ -152,20 +170,26 @@ pub const COLUMN_BLOCK: usize = 64;
 /// compiled inside the caller's `target_feature` context. Every value is
 /// computed by the same operations whatever tile it falls in.
 macro_rules! tiled_columns {
-    ($columns:expr, $rows:expr, $out:expr, $column_tile:expr, |$js:ident, $tile:ident| $dot:expr) => {{
+    ($columns:expr, $rows:expr, $out:expr, ($row_tile:expr, $column_tile:expr), |$js:ident, $tile:ident| $dot:expr) => {{
         let columns: std::ops::Range<usize> = $columns;
         let mut start = columns.start;
         while start < columns.end {
             let block = start..(start + $crate::row_matmul::COLUMN_BLOCK).min(columns.end);
             let mut r0 = 0;
-            let mut tiles = $rows.chunks_exact($crate::row_matmul::ROW_TILE);
+            let mut tiles = $rows.chunks_exact($row_tile);
             for tile in tiles.by_ref() {
-                let $tile: &[_; $crate::row_matmul::ROW_TILE] =
+                let $tile: &[_; $row_tile] = tile.try_into().expect("whole tiles");
+                $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
+                r0 += $row_tile;
+            }
+            let mut quarters = tiles.remainder().chunks_exact($crate::row_matmul::tile::LEFTOVER_ROWS);
+            for tile in quarters.by_ref() {
+                let $tile: &[_; $crate::row_matmul::tile::LEFTOVER_ROWS] =
                     tile.try_into().expect("whole tiles");
                 $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
-                r0 += $crate::row_matmul::ROW_TILE;
+                r0 += $crate::row_matmul::tile::LEFTOVER_ROWS;
             }
-            for row in tiles.remainder() {
+            for row in quarters.remainder() {
                 let $tile: &[_; 1] = std::slice::from_ref(row).try_into().expect("one row");
                 $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
                 r0 += 1;
@@ -201,9 +225,8 @@ pub(crate) use tiled_columns;
 /// and `kernel` and methods `with_kernel(weights, kernel)` and `row(j)`, in
 /// a module with the function `dot_portable(row, activation)`, the SIMD
 /// functions `dot_tile_avx512` / `dot_tile_avx2(&[row; C], &[activation; R])
-/// -> [[f32; R]; C]` and the constants `AVX512_COLUMNS` / `AVX2_COLUMNS`
-/// (the weight rows of their tiles). The SIMD loops are generated inside
-/// functions with the kernels' features.
+/// -> [[f32; R]; C]`, run on the [`tile`] shapes. The SIMD loops are
+/// generated inside functions with the kernels' features.
 macro_rules! row_kernel {
     ($matrix:ty) => {
         impl $matrix {
@@ -237,7 +260,7 @@ macro_rules! row_kernel {
                 rows: &[$crate::activations::ActivationRow<'_>],
                 out: $crate::row_matmul::Output,
             ) {
-                use $crate::row_matmul::{Kernel, tiled_columns};
+                use $crate::row_matmul::{Kernel, tile, tiled_columns};
                 /// The column loop with AVX-512 VNNI dot products.
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
@@ -247,10 +270,16 @@ macro_rules! row_kernel {
                     rows: &[$crate::activations::ActivationRow<'_>],
                     out: $crate::row_matmul::Output,
                 ) {
-                    tiled_columns!(columns, rows, out, AVX512_COLUMNS, |js, tile| {
-                        // SAFETY: this function has the kernel's features.
-                        unsafe { dot_tile_avx512(&js.map(|j| matrix.row(j)), tile) }
-                    });
+                    tiled_columns!(
+                        columns,
+                        rows,
+                        out,
+                        (tile::AVX512_ROWS, tile::AVX512_COLUMNS),
+                        |js, tile| {
+                            // SAFETY: this function has the kernel's features.
+                            unsafe { dot_tile_avx512(&js.map(|j| matrix.row(j)), tile) }
+                        }
+                    );
                 }
                 /// The column loop with AVX2 dot products.
                 #[cfg(target_arch = "x86_64")]
@@ -261,10 +290,16 @@ macro_rules! row_kernel {
                     rows: &[$crate::activations::ActivationRow<'_>],
                     out: $crate::row_matmul::Output,
                 ) {
-                    tiled_columns!(columns, rows, out, AVX2_COLUMNS, |js, tile| {
-                        // SAFETY: this function has the kernel's features.
-                        unsafe { dot_tile_avx2(&js.map(|j| matrix.row(j)), tile) }
-                    });
+                    tiled_columns!(
+                        columns,
+                        rows,
+                        out,
+                        (tile::AVX2_ROWS, tile::AVX2_COLUMNS),
+                        |js, tile| {
+                            // SAFETY: this function has the kernel's features.
+                            unsafe { dot_tile_avx2(&js.map(|j| matrix.row(j)), tile) }
+                        }
+                    );
                 }
                 match self.kernel {
                     #[cfg(target_arch = "x86_64")]
@@ -273,9 +308,11 @@ macro_rules! row_kernel {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: as above.
                     Kernel::Avx2 => unsafe { avx2(self, columns, rows, out) },
-                    _ => tiled_columns!(columns, rows, out, 1, |js, tile| {
-                        js.map(|j| tile.map(|a| dot_portable(self.row(j), a)))
-                    }),
+                    _ => {
+                        tiled_columns!(columns, rows, out, (tile::PORTABLE_ROWS, 1), |js, tile| {
+                            js.map(|j| tile.map(|a| dot_portable(self.row(j), a)))
+                        })
+                    }
                 }
             }
         }
@@ -436,14 +473,15 @@ mod tests {
         // 576 = 18 blocks (AVX-512: 4 chunks + a pair; AVX2: 9 pairs),
         // 608 = 19 blocks (4 chunks + a pair + 1; 9 pairs + 1): every
         // leftover path. 67 weight rows: a whole column block and a
-        // remainder, with tiles and a weight row left over.
+        // remainder, with tiles and a weight row left over. 13 activation
+        // rows: a whole tile of 8, a leftover tile of 4 and a single row.
         for (dtype, build) in formats() {
             for cols in [576, 608] {
                 let w = random(67, cols);
                 let q = QTensor::quantize(&w, dtype).unwrap();
                 for kernel in Kernel::available() {
                     let matmul = build(&q, kernel);
-                    let x = random(7, cols);
+                    let x = random(13, cols);
                     let batched: Vec<Vec<f32>> = matmul(&x).to_vec2().unwrap();
                     for (r, expected) in batched.iter().enumerate() {
                         let alone: Vec<Vec<f32>> =

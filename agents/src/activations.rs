@@ -51,6 +51,8 @@ impl Activations {
             sums: vec![0.0; blocks],
             lane_sums: vec![0; blocks * LANES],
         };
+        #[cfg(target_arch = "x86_64")]
+        let simd = std::arch::is_x86_feature_detected!("avx2");
         for (b, xs) in x.chunks_exact(BLOCK).enumerate() {
             let xs: &[f32; BLOCK] = xs.try_into().expect("whole blocks");
             // Independent lanes, so that the compiler keeps this in SIMD registers.
@@ -63,18 +65,20 @@ impl Activations {
             let amax = lane_max.iter().fold(0f32, |a, m| a.max(*m));
             let d = amax / 127.0;
             let id = if d != 0.0 { 1.0 / d } else { 0.0 };
-            let qs: [i8; BLOCK] = std::array::from_fn(|i| (xs[i] * id).round_ties_even() as i8);
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: the instructions were detected above.
+            let (qs, lane_sums) = if simd {
+                unsafe { round_block_avx2(xs, id) }
+            } else {
+                round_block(xs, id)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let (qs, lane_sums) = round_block(xs, id);
             let (low, high) = qs.split_at(HALF);
             this.low[b * HALF..(b + 1) * HALF].copy_from_slice(low);
             this.high[b * HALF..(b + 1) * HALF].copy_from_slice(high);
-            let mut sum = 0;
-            for lane in 0..LANES {
-                let lane_sum: i32 = (0..4)
-                    .map(|i| low[lane * 4 + i] as i32 + high[lane * 4 + i] as i32)
-                    .sum();
-                this.lane_sums[b * LANES + lane] = lane_sum;
-                sum += lane_sum;
-            }
+            this.lane_sums[b * LANES..(b + 1) * LANES].copy_from_slice(&lane_sums);
+            let sum: i32 = lane_sums.iter().sum();
             let d16 = f16::from_f32(d);
             this.lane_scales[b * LANES..(b + 1) * LANES].fill(d16.to_f32());
             this.sums[b] = f16::from_f32(d * sum as f32).to_f32();
@@ -96,6 +100,90 @@ impl Activations {
             lane_scales: &self.lane_scales[r * b * LANES..(r + 1) * b * LANES],
             sums: &self.sums[r * b..(r + 1) * b],
             lane_sums: &self.lane_sums[r * b * LANES..(r + 1) * b * LANES],
+        }
+    }
+}
+
+/// A block's values times `id`, rounded half to even (|x * id| <= 127), and
+/// per lane the sum of the 8 rounded values it multiplies (4 of each half).
+fn round_block(xs: &[f32; BLOCK], id: f32) -> ([i8; BLOCK], [i32; LANES]) {
+    let qs: [i8; BLOCK] = std::array::from_fn(|i| (xs[i] * id).round_ties_even() as i8);
+    let lane_sums = std::array::from_fn(|lane| {
+        (0..4)
+            .map(|i| qs[lane * 4 + i] as i32 + qs[HALF + lane * 4 + i] as i32)
+            .sum()
+    });
+    (qs, lane_sums)
+}
+
+/// [`round_block`] with AVX2 (the saturating casts of the portable code do
+/// not vectorize): the conversion rounds half to even, as the default
+/// rounding mode does, and the packs saturate as the casts do.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn round_block_avx2(xs: &[f32; BLOCK], id: f32) -> ([i8; BLOCK], [i32; LANES]) {
+    use std::arch::x86_64::*;
+    let scale = _mm256_set1_ps(id);
+    // SAFETY: xs holds 4 x 8 values.
+    let q: [__m256i; 4] = std::array::from_fn(|k| unsafe {
+        _mm256_cvtps_epi32(_mm256_mul_ps(
+            _mm256_loadu_ps(xs.as_ptr().add(8 * k)),
+            scale,
+        ))
+    });
+    // The packs work within 128-bit lanes: 4-byte groups come out as
+    // q0[0..4] q1[0..4] q2[0..4] q3[0..4] q0[4..8] q1[4..8] q2[4..8] q3[4..8].
+    let packed = _mm256_packs_epi16(
+        _mm256_packs_epi32(q[0], q[1]),
+        _mm256_packs_epi32(q[2], q[3]),
+    );
+    let bytes = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    // Sums of each 4 consecutive values, then the two halves' lanes added.
+    let fours = _mm256_madd_epi16(
+        _mm256_maddubs_epi16(_mm256_set1_epi8(1), bytes),
+        _mm256_set1_epi16(1),
+    );
+    let lanes = _mm_add_epi32(
+        _mm256_castsi256_si128(fours),
+        _mm256_extracti128_si256(fours, 1),
+    );
+    // SAFETY: both are plain integer arrays of the registers' sizes.
+    unsafe {
+        (
+            std::mem::transmute::<__m256i, [i8; BLOCK]>(bytes),
+            std::mem::transmute::<__m128i, [i32; LANES]>(lanes),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BLOCK, round_block};
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn simd_rounding_matches_the_portable_one() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut state = 7u64;
+        for block in 0..2000 {
+            let mut xs = [0f32; BLOCK];
+            for x in &mut xs {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                *x = (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0;
+            }
+            // Halves (ties to even), the extremes and zero.
+            xs[3] = 0.5;
+            xs[4] = -2.5;
+            xs[5] = 0.0;
+            let amax = xs.iter().fold(0f32, |a, x| a.max(x.abs()));
+            let id = if block % 3 == 0 { 1.0 } else { 127.0 / amax };
+            // SAFETY: detected above.
+            let simd = unsafe { super::round_block_avx2(&xs, id) };
+            assert_eq!(simd, round_block(&xs, id), "block {block}");
         }
     }
 }

@@ -205,14 +205,11 @@ unsafe fn dot_tile_avx512<const C: usize, const R: usize>(
         } else {
             pair_start..blocks
         };
-        let low_mask = _mm_set1_epi8(0x0F);
         let mut tail = [[_mm_setzero_ps(); R]; C];
         let mut tail_offsets = [[0f32; R]; C];
         for b in singles {
             for c in 0..C {
-                let packed = _mm_loadu_si128(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
-                let qlow = _mm_and_si128(packed, low_mask);
-                let qhigh = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
+                let (qlow, qhigh) = block_nibbles(w[c], b);
                 let scale = w[c].scales[b].to_f32();
                 let min = w[c].mins[b].to_f32();
                 for r in 0..R {
@@ -313,12 +310,9 @@ unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
         let mut tail_offsets = [[0f32; R]; C];
         if blocks % 2 == 1 {
             let b = blocks - 1;
-            let low_mask = _mm_set1_epi8(0x0F);
             let ones = _mm_set1_epi16(1);
             for c in 0..C {
-                let packed = _mm_loadu_si128(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
-                let qlow = _mm_and_si128(packed, low_mask);
-                let qhigh = _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask);
+                let (qlow, qhigh) = block_nibbles(w[c], b);
                 let scale = w[c].scales[b].to_f32();
                 let min = w[c].mins[b].to_f32();
                 for r in 0..R {
@@ -343,6 +337,26 @@ unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
             })
         })
     }
+}
+
+/// The weights of block `b` of `w` in 16 bytes each: 0..16, then 16..32.
+/// The kernels' blocks left over after their wide steps.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn block_nibbles(
+    w: WeightRow<'_>,
+    b: usize,
+) -> (std::arch::x86_64::__m128i, std::arch::x86_64::__m128i) {
+    use std::arch::x86_64::*;
+    let nibbles = &w.nibbles[b * HALF..(b + 1) * HALF];
+    // SAFETY: the slice holds the 16 bytes loaded.
+    let packed = unsafe { _mm_loadu_si128(nibbles.as_ptr() as *const _) };
+    let low_mask = _mm_set1_epi8(0x0F);
+    (
+        _mm_and_si128(packed, low_mask),
+        _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask),
+    )
 }
 
 /// Sum of the 8 lanes of `v`.

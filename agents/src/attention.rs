@@ -164,27 +164,18 @@ pub fn attend(
                         hd,
                     )
                 };
-                let values = &cache.values[first * kv_width + kv..];
-                add_weighted(y, &scores, values, kv_width);
+                for (p, weight) in (first..=position).zip(&scores) {
+                    let v = &cache.values[p * kv_width + kv..p * kv_width + kv + hd];
+                    y.iter_mut().zip(v).for_each(|(y, v)| *y += weight * v);
+                }
             }
         }
     });
     out
 }
 
-/// Dot product: with AVX2 where the machine has it (the compiler turned
-/// the portable loop into 2-wide pieces), else with 16 independent sums.
+/// Dot product with 16 independent sums, which the compiler turns into SIMD.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the instructions were detected just now.
-        return unsafe { dot_avx2(a, b) };
-    }
-    dot_portable(a, b)
-}
-
-/// Dot product with 16 independent sums, added in a tree at the end.
-fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 16];
     let (a_chunks, b_chunks) = (a.chunks_exact(16), b.chunks_exact(16));
     let tail: f32 = a_chunks
@@ -198,102 +189,7 @@ fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
             lanes[l] += x[l] * y[l];
         }
     }
-    let mut width = lanes.len();
-    while width > 1 {
-        width /= 2;
-        for l in 0..width {
-            lanes[l] += lanes[l + width];
-        }
-    }
-    lanes[0] + tail
-}
-
-/// [`dot_portable`] with two 8-wide fused multiply-add chains.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
-    use std::arch::x86_64::*;
-    let n = a.len().min(b.len());
-    let (mut even, mut odd) = (_mm256_setzero_ps(), _mm256_setzero_ps());
-    let mut i = 0;
-    // SAFETY (all loads): i + 16 <= n, or i + 8 <= n, values of both slices.
-    unsafe {
-        while i + 16 <= n {
-            let (x, y) = (a.as_ptr().add(i), b.as_ptr().add(i));
-            even = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y), even);
-            odd = _mm256_fmadd_ps(_mm256_loadu_ps(x.add(8)), _mm256_loadu_ps(y.add(8)), odd);
-            i += 16;
-        }
-        if i + 8 <= n {
-            let (x, y) = (a.as_ptr().add(i), b.as_ptr().add(i));
-            even = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y), even);
-            i += 8;
-        }
-    }
-    let tail: f32 = a[i..n].iter().zip(&b[i..n]).map(|(x, y)| x * y).sum();
-    crate::q4_1::hsum_avx(_mm256_add_ps(even, odd)) + tail
-}
-
-/// Adds `weights[p]` times `values[p * stride..][..y.len()]` to `y`, for
-/// every `p`: with AVX2 where the machine has it, 64 values of `y` held in
-/// registers across all positions.
-fn add_weighted(y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the instructions were detected just now.
-        return unsafe { add_weighted_avx2(y, weights, values, stride) };
-    }
-    add_weighted_portable(y, weights, values, stride);
-}
-
-/// [`add_weighted`] one position after another.
-fn add_weighted_portable(y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
-    for (p, weight) in weights.iter().enumerate() {
-        let v = &values[p * stride..p * stride + y.len()];
-        y.iter_mut().zip(v).for_each(|(y, v)| *y += weight * v);
-    }
-}
-
-/// [`add_weighted`] with fused multiply-adds, 8 registers of `y` at a time.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn add_weighted_avx2(y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
-    use std::arch::x86_64::*;
-    const WIDE: usize = 64;
-    let n = y.len();
-    if let Some(last) = weights.len().checked_sub(1) {
-        assert!(
-            values.len() >= last * stride + n,
-            "values cover every position"
-        );
-    }
-    let mut start = 0;
-    while start + WIDE <= n {
-        // SAFETY (all loads and stores): start + WIDE <= n, and the assert
-        // above keeps every value row in bounds.
-        unsafe {
-            let out = y.as_mut_ptr().add(start);
-            let mut acc: [__m256; 8] = std::array::from_fn(|k| _mm256_loadu_ps(out.add(8 * k)));
-            for (p, weight) in weights.iter().enumerate() {
-                let w = _mm256_set1_ps(*weight);
-                let v = values.as_ptr().add(p * stride + start);
-                for (k, acc) in acc.iter_mut().enumerate() {
-                    *acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(v.add(8 * k)), *acc);
-                }
-            }
-            for (k, acc) in acc.iter().enumerate() {
-                _mm256_storeu_ps(out.add(8 * k), *acc);
-            }
-        }
-        start += WIDE;
-    }
-    for (p, weight) in weights.iter().enumerate() {
-        let v = &values[p * stride + start..p * stride + n];
-        y[start..]
-            .iter_mut()
-            .zip(v)
-            .for_each(|(y, v)| *y += weight * v);
-    }
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// In-place softmax.
@@ -332,49 +228,6 @@ mod tests {
                 ((((i as u32 + 1).wrapping_mul(2_654_435_761)) ^ seed) % 1000) as f32 / 500.0 - 1.0
             })
             .collect()
-    }
-
-    #[test]
-    #[cfg(target_arch = "x86_64")]
-    fn simd_dot_products_match_the_portable_ones() {
-        if !(std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma"))
-        {
-            return;
-        }
-        for n in [0, 7, 8, 24, 64, 100] {
-            let (a, b) = (pseudo_random(n, 1), pseudo_random(n, 2));
-            // SAFETY: detected above.
-            let simd = unsafe { dot_avx2(&a, &b) };
-            let portable = dot_portable(&a, &b);
-            let size: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
-            assert!(
-                (simd - portable).abs() <= 1e-6 * size.max(1.0),
-                "{n}: {simd} vs {portable}"
-            );
-        }
-    }
-
-    #[test]
-    #[cfg(target_arch = "x86_64")]
-    fn simd_weighted_sums_match_the_portable_ones() {
-        if !(std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma"))
-        {
-            return;
-        }
-        // 136 = two registers' worth of 64 and 8 values left over; stride 150.
-        let (n, stride, positions) = (136, 150, 5);
-        let weights = pseudo_random(positions, 4);
-        let values = pseudo_random((positions - 1) * stride + n, 5);
-        let start = pseudo_random(n, 6);
-        let (mut simd, mut portable) = (start.clone(), start);
-        // SAFETY: detected above.
-        unsafe { add_weighted_avx2(&mut simd, &weights, &values, stride) };
-        add_weighted_portable(&mut portable, &weights, &values, stride);
-        for (i, (s, p)) in simd.iter().zip(&portable).enumerate() {
-            assert!((s - p).abs() <= 1e-5, "{i}: {s} vs {p}");
-        }
     }
 
     #[test]

@@ -175,18 +175,12 @@ unsafe fn dot_tile_avx512<const C: usize, const R: usize>(
         let singles = if blocks - pair_start >= 2 {
             let b = pair_start;
             let low_mask = _mm256_set1_epi8(0x0F);
-            let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
-            let two = |halves: &[f16]| {
-                let bits = std::ptr::read_unaligned(halves.as_ptr().add(b) as *const i32);
-                _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
-            };
             for c in 0..C {
                 let packed = _mm256_loadu_si256(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
                 let qlow = _mm256_and_si256(packed, low_mask);
                 let qhigh = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask);
-                let scales =
-                    _mm256_permutevar8x32_ps(_mm256_castps128_ps256(two(w[c].scales)), spread);
-                let mins = two(w[c].mins);
+                let scales = pair_lane_scales(w[c].scales, b);
+                let mins = pair_f32(w[c].mins, b);
                 for r in 0..R {
                     let ar = a[r];
                     let lo = _mm256_loadu_si256(ar.low.as_ptr().add(b * HALF) as *const _);
@@ -250,21 +244,12 @@ unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
     a: &[ActivationRow<'_>; R],
 ) -> [[f32; R]; C] {
     use std::arch::x86_64::*;
-    use std::ptr::read_unaligned;
     let blocks = w[0].scales.len();
     let pairs = blocks / 2;
     let low_mask = _mm256_set1_epi8(0x0F);
     let ones = _mm256_set1_epi16(1);
-    // Lane i of a pair holds products of block i / 4.
-    let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
     let mut acc = [[_mm256_setzero_ps(); R]; C];
     let mut offsets = [[_mm_setzero_ps(); R]; C];
-    // Two f16 values of `halves` from block `b` on, as f32.
-    let two = |halves: &[f16], b: usize| {
-        // SAFETY: callers pass b + 2 <= blocks.
-        let bits = unsafe { read_unaligned(halves.as_ptr().add(b) as *const i32) };
-        _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
-    };
     // SAFETY (all loads): slices hold `blocks` blocks; p * 2 + 2 <= blocks.
     unsafe {
         for p in 0..pairs {
@@ -276,8 +261,7 @@ unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
                 let packed = _mm256_loadu_si256(w[c].nibbles.as_ptr().add(b * HALF) as *const _);
                 qlow[c] = _mm256_and_si256(packed, low_mask);
                 qhigh[c] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_mask);
-                scales[c] =
-                    _mm256_permutevar8x32_ps(_mm256_castps128_ps256(two(w[c].scales, b)), spread);
+                scales[c] = pair_lane_scales(w[c].scales, b);
             }
             for r in 0..R {
                 let ar = a[r];
@@ -298,7 +282,7 @@ unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
         }
         for p in 0..pairs {
             let b = p * 2;
-            let mins: [__m128; C] = std::array::from_fn(|c| two(w[c].mins, b));
+            let mins: [__m128; C] = std::array::from_fn(|c| pair_f32(w[c].mins, b));
             for r in 0..R {
                 let act_sums = _mm_castpd_ps(_mm_load_sd(a[r].sums.as_ptr().add(b) as *const f64));
                 for c in 0..C {
@@ -357,6 +341,29 @@ fn block_nibbles(
         _mm_and_si128(packed, low_mask),
         _mm_and_si128(_mm_srli_epi16(packed, 4), low_mask),
     )
+}
+
+/// The f16 values `b` and `b + 1` of `halves` as f32, in the low lanes.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "f16c")]
+#[inline]
+pub(crate) fn pair_f32(halves: &[f16], b: usize) -> std::arch::x86_64::__m128 {
+    use std::arch::x86_64::*;
+    let pair = &halves[b..b + 2];
+    // SAFETY: the slice holds the 4 bytes read.
+    let bits = unsafe { std::ptr::read_unaligned(pair.as_ptr() as *const i32) };
+    _mm_cvtph_ps(_mm_cvtsi32_si128(bits))
+}
+
+/// The scales of blocks `b` and `b + 1` in the lane layout of a 256-bit
+/// step: lane i holds block i / 4's.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,f16c")]
+#[inline]
+pub(crate) fn pair_lane_scales(scales: &[f16], b: usize) -> std::arch::x86_64::__m256 {
+    use std::arch::x86_64::*;
+    let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
+    _mm256_permutevar8x32_ps(_mm256_castps128_ps256(pair_f32(scales, b)), spread)
 }
 
 /// Sum of the 8 lanes of `v`.

@@ -13,6 +13,8 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use half::f16;
 
 use crate::activations::{ActivationRow, BLOCK, HALF, LANES};
+#[cfg(target_arch = "x86_64")]
+use crate::q4_1::pair_lane_scales;
 use crate::row_matmul::{self, Kernel, row_kernel};
 
 /// Blocks per 512-bit step: 4 x 16 bytes of each half.
@@ -161,13 +163,10 @@ unsafe fn dot_tile_avx512<const C: usize, const R: usize>(
         let pair_start = chunks * CHUNK;
         let singles = if blocks - pair_start >= 2 {
             let b = pair_start;
-            let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
             for c in 0..C {
                 let wl = _mm256_loadu_si256(w[c].low.as_ptr().add(b * HALF) as *const _);
                 let wh = _mm256_loadu_si256(w[c].high.as_ptr().add(b * HALF) as *const _);
-                let bits = std::ptr::read_unaligned(w[c].scales.as_ptr().add(b) as *const i32);
-                let scales = _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
-                let scales = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(scales), spread);
+                let scales = pair_lane_scales(w[c].scales, b);
                 for r in 0..R {
                     let ar = a[r];
                     let lo = _mm256_loadu_si256(ar.low.as_ptr().add(b * HALF) as *const _);
@@ -235,8 +234,6 @@ unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
     let pairs = blocks / 2;
     let bias = _mm256_set1_epi8(-128);
     let ones = _mm256_set1_epi16(1);
-    // Lane i of a pair holds products of block i / 4.
-    let spread = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0);
     let mut acc = [[_mm256_setzero_ps(); R]; C];
     // SAFETY (all loads): slices hold `blocks` blocks; p * 2 + 2 <= blocks.
     unsafe {
@@ -255,9 +252,7 @@ unsafe fn dot_tile_avx2<const C: usize, const R: usize>(
                     _mm256_sign_epi8(wl[c], wl[c]),
                     _mm256_sign_epi8(wh[c], wh[c]),
                 );
-                let bits = std::ptr::read_unaligned(w[c].scales.as_ptr().add(b) as *const i32);
-                let s = _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
-                scales[c] = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(s), spread);
+                scales[c] = pair_lane_scales(w[c].scales, b);
             }
             for r in 0..R {
                 let ar = a[r];

@@ -182,14 +182,14 @@ macro_rules! tiled_columns {
                 $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
                 r0 += $row_tile;
             }
-            let mut quarters = tiles.remainder().chunks_exact($crate::row_matmul::tile::LEFTOVER_ROWS);
-            for tile in quarters.by_ref() {
+            let mut leftover_tiles = tiles.remainder().chunks_exact($crate::row_matmul::tile::LEFTOVER_ROWS);
+            for tile in leftover_tiles.by_ref() {
                 let $tile: &[_; $crate::row_matmul::tile::LEFTOVER_ROWS] =
                     tile.try_into().expect("whole tiles");
                 $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
                 r0 += $crate::row_matmul::tile::LEFTOVER_ROWS;
             }
-            for row in quarters.remainder() {
+            for row in leftover_tiles.remainder() {
                 let $tile: &[_; 1] = std::slice::from_ref(row).try_into().expect("one row");
                 $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
                 r0 += 1;

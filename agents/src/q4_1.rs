@@ -114,8 +114,8 @@ fn dot_portable(w: WeightRow<'_>, a: ActivationRow<'_>) -> f32 {
 /// products of each block in 4 integer lanes, scaled per lane; the minimum
 /// terms four blocks at a time in their own pass; two blocks left over after
 /// whole chunks take one 256-bit step, a last odd one 128-bit lanes. Every
-/// value runs the same
-/// operations in the same order whatever `C` and `R` are.
+/// value runs the same operations in the same order whatever `C` and `R`
+/// are.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
 unsafe fn dot_tile_avx512<const C: usize, const R: usize>(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gain of `arena train` (issue 18) in one space: five SmolLM2 agents play
 # TRAIN_ROUNDS rounds on 40 new prompts made from the space's templates
-# (scripts/train_prompts.py: arithmetic or slogans), giving the pairs;
+# (scripts/train_prompts.py: arithmetic, slogans or haiku), giving the pairs;
 # AGENT is trained on them by DPO; then the trained agent (AGENT-dpo), its
 # untrained self and the roster play EVAL_ROUNDS rounds on the shipped
 # prompts (never in a training pair) in a fresh data directory,

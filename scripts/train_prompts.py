@@ -1,7 +1,7 @@
 """Training and evaluation spaces for scripts/bench-train.sh.
 
 The training space gets 40 prompts made from the space's own templates with
-other names, numbers or businesses; the evaluation space is the shipped
+other names, numbers, businesses or themes; the evaluation space is the shipped
 file, so no evaluation prompt is ever in a training pair.
     python3 scripts/train_prompts.py SPACE WORK_DIR
 """
@@ -25,6 +25,16 @@ BUSINESSES = [
     "a vinyl record shop", "a watch repair shop", "a zoo",
 ]
 
+THEMES = [
+    "a puddle", "the dawn", "a heron", "a broken clock", "summer heat", "a crow",
+    "a paper boat", "the dusk", "an empty road", "a frog", "the rainbow", "a spider web",
+    "falling snow", "a quiet lake", "a moth", "the north wind", "a pine cone", "a sparrow",
+    "an open window", "a cherry tree", "a hayloft", "a cold morning", "a shadow",
+    "a wave", "a dragonfly", "a warm loaf", "a bamboo grove", "a stone wall", "a fox",
+    "the night train", "a rooftop", "a teapot", "a cloud", "an owl", "a field of wheat",
+    "a footprint", "a tin roof", "a waterfall", "a scarecrow", "a snowman",
+    "a mountain pass", "a seagull",
+]
 
 def arithmetic(rng):
     """One word problem of the shipped kinds and its answer."""
@@ -49,11 +59,16 @@ def slogans(rng):
     return f"Business: {rng.choice(BUSINESSES)}.", None
 
 
+def haiku(rng):
+    """One theme to write a haiku on (no answer)."""
+    return f"Theme: {rng.choice(THEMES)}.", None
+
+
 def main():
     space, work = sys.argv[1], sys.argv[2]
-    make = {"arithmetic": arithmetic, "slogans": slogans}.get(space)
+    make = {"arithmetic": arithmetic, "slogans": slogans, "haiku": haiku}.get(space)
     if make is None:
-        sys.exit(f"bench-train.sh: no prompt templates for space '{space}': use arithmetic or slogans")
+        sys.exit(f"bench-train.sh: no prompt templates for space '{space}': use arithmetic, slogans or haiku")
     text = open(f"assets/spaces/{space}.toml").read()
     head = text.split("[[prompts]]")[0]
     shipped = set(re.findall(r'^text = "(.*)"$', text, re.M))

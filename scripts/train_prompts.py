@@ -36,6 +36,7 @@ THEMES = [
     "a mountain pass", "a seagull",
 ]
 
+
 def arithmetic(rng):
     """One word problem of the shipped kinds and its answer."""
     who, what = rng.choice(NAMES), rng.choice(THINGS)

@@ -136,6 +136,7 @@ fn dpo_steps_lower_the_loss_and_the_merged_model_loads_and_scores_as_trained() {
         inference_log_prob(&trained, &pairs[0].chosen),
         inference_log_prob(&trained, &pairs[0].rejected),
     ];
+    eprintln!("merged Q8_0 against the f32 policy, nats: {merged:?} against {policy:?}");
     for (p, m) in policy.iter().zip(merged) {
         assert!((p - m).abs() < 0.05 * 12.0, "policy {p} vs merged {m}");
     }

@@ -248,7 +248,7 @@ impl Transformer {
         };
         let gemma = cfg.family == Family::Gemma3;
         let token_embd = tensor("token_embd.weight")?;
-        let kept_quantized = Linear::gives_rows(token_embd.dtype(), kernel);
+        let kept_quantized = Linear::gives_rows(token_embd.dtype());
         let (embeddings, output) = if content.tensor_infos.contains_key("output.weight") {
             let embeddings = if kept_quantized {
                 Embeddings::Rows(Linear::new(token_embd, kernel)?)

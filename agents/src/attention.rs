@@ -10,6 +10,8 @@
 //! Each sequence is computed by the same code whatever the batch, so batched
 //! results equal single ones exactly.
 
+use crate::vector_ops::VectorOps;
+
 /// Keys and values of one layer of one sequence, position-major:
 /// `[position][kv_head][head_dim]`.
 #[derive(Debug, Clone, Default)]
@@ -97,13 +99,15 @@ pub struct NewTokens<'a> {
 
 /// Rotates the new queries and keys, appends keys and values to each
 /// sequence's cache (`offsets[i]` positions already in `caches[i]`), and
-/// returns the attention output, `rows x (query_heads * head_dim)`.
+/// returns the attention output, `rows x (query_heads * head_dim)`,
+/// computed with `ops`.
 pub fn attend(
     heads: Heads,
     rope: &Rope,
     tokens: NewTokens<'_>,
     caches: &mut [&mut LayerCache],
     offsets: &[usize],
+    ops: VectorOps,
 ) -> Vec<f32> {
     let hd = heads.head_dim;
     let (q_width, kv_width) = (heads.query_heads * hd, heads.kv_heads * hd);
@@ -153,7 +157,7 @@ pub fn attend(
                 let q = &queries[row * q_width + h * hd..row * q_width + (h + 1) * hd];
                 scores.clear();
                 scores.extend((first..=position).map(|p| {
-                    dot(q, &cache.keys[p * kv_width + kv..p * kv_width + kv + hd]) * scale
+                    ops.dot(q, &cache.keys[p * kv_width + kv..p * kv_width + kv + hd]) * scale
                 }));
                 softmax(&mut scores);
                 // SAFETY: each (row, head) slice of `out` is written by
@@ -164,32 +168,11 @@ pub fn attend(
                         hd,
                     )
                 };
-                for (p, weight) in (first..=position).zip(&scores) {
-                    let v = &cache.values[p * kv_width + kv..p * kv_width + kv + hd];
-                    y.iter_mut().zip(v).for_each(|(y, v)| *y += weight * v);
-                }
+                ops.add_weighted(y, &scores, &cache.values[first * kv_width + kv..], kv_width);
             }
         }
     });
     out
-}
-
-/// Dot product with 16 independent sums, which the compiler turns into SIMD.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 16];
-    let (a_chunks, b_chunks) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for l in 0..16 {
-            lanes[l] += x[l] * y[l];
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 /// In-place softmax.
@@ -204,7 +187,7 @@ fn softmax(scores: &mut [f32]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Attention by the textbook: every query against every visible key.
@@ -222,7 +205,8 @@ mod tests {
             .collect()
     }
 
-    fn pseudo_random(n: usize, seed: u32) -> Vec<f32> {
+    /// Values in [-1, 1) that differ from position to position and seed to seed.
+    pub(crate) fn pseudo_random(n: usize, seed: u32) -> Vec<f32> {
         (0..n)
             .map(|i| {
                 ((((i as u32 + 1).wrapping_mul(2_654_435_761)) ^ seed) % 1000) as f32 / 500.0 - 1.0
@@ -232,56 +216,68 @@ mod tests {
 
     #[test]
     fn grouped_windowed_attention_matches_the_textbook() {
-        let heads = Heads {
-            query_heads: 4,
-            kv_heads: 2,
-            head_dim: 8,
-            window: Some(3),
-        };
-        let rope = Rope::new(8, 100.0, 16, true);
-        let mut cache = LayerCache::default();
-        let seq = 5;
-        let mut queries = pseudo_random(seq * 32, 1);
-        let mut keys = pseudo_random(seq * 16, 2);
-        let values = pseudo_random(seq * 16, 3);
-        let rotated = |data: &[f32], width: usize| {
-            let mut data = data.to_vec();
-            for (t, row) in data.chunks_exact_mut(width).enumerate() {
-                row.chunks_exact_mut(8).for_each(|h| rope.rotate(h, t));
-            }
-            data
-        };
-        let expected_queries = rotated(&queries, 32);
-        let expected_keys = rotated(&keys, 16);
-        let out = attend(
-            heads,
-            &rope,
-            NewTokens {
-                lengths: &[seq],
-                queries: &mut queries,
-                keys: &mut keys,
-                values: &values,
-            },
-            &mut [&mut cache],
-            &[0],
-        );
-        for t in 0..seq {
-            for h in 0..4 {
-                let kv = h / 2;
-                let visible: Vec<usize> = (t.saturating_sub(2)..=t).collect();
-                let slice =
-                    |data: &[f32], p: usize| data[p * 16 + kv * 8..p * 16 + kv * 8 + 8].to_vec();
-                let ks: Vec<Vec<f32>> = visible.iter().map(|p| slice(&expected_keys, *p)).collect();
-                let vs: Vec<Vec<f32>> = visible.iter().map(|p| slice(&values, *p)).collect();
-                let q = &expected_queries[t * 32 + h * 8..t * 32 + h * 8 + 8];
-                let want = naive(q, &ks, &vs);
-                let got = &out[t * 32 + h * 8..t * 32 + h * 8 + 8];
-                for (g, w) in got.iter().zip(&want) {
-                    assert!((g - w).abs() < 1e-5, "t {t} head {h}: {got:?} vs {want:?}");
+        // The portable arithmetic and the one of the best kernel here.
+        for ops in [
+            VectorOps::Portable,
+            VectorOps::for_kernel(crate::row_matmul::Kernel::detect()),
+        ] {
+            let heads = Heads {
+                query_heads: 4,
+                kv_heads: 2,
+                head_dim: 8,
+                window: Some(3),
+            };
+            let rope = Rope::new(8, 100.0, 16, true);
+            let mut cache = LayerCache::default();
+            let seq = 5;
+            let mut queries = pseudo_random(seq * 32, 1);
+            let mut keys = pseudo_random(seq * 16, 2);
+            let values = pseudo_random(seq * 16, 3);
+            let rotated = |data: &[f32], width: usize| {
+                let mut data = data.to_vec();
+                for (t, row) in data.chunks_exact_mut(width).enumerate() {
+                    row.chunks_exact_mut(8).for_each(|h| rope.rotate(h, t));
+                }
+                data
+            };
+            let expected_queries = rotated(&queries, 32);
+            let expected_keys = rotated(&keys, 16);
+            let out = attend(
+                heads,
+                &rope,
+                NewTokens {
+                    lengths: &[seq],
+                    queries: &mut queries,
+                    keys: &mut keys,
+                    values: &values,
+                },
+                &mut [&mut cache],
+                &[0],
+                ops,
+            );
+            for t in 0..seq {
+                for h in 0..4 {
+                    let kv = h / 2;
+                    let visible: Vec<usize> = (t.saturating_sub(2)..=t).collect();
+                    let slice = |data: &[f32], p: usize| {
+                        data[p * 16 + kv * 8..p * 16 + kv * 8 + 8].to_vec()
+                    };
+                    let ks: Vec<Vec<f32>> =
+                        visible.iter().map(|p| slice(&expected_keys, *p)).collect();
+                    let vs: Vec<Vec<f32>> = visible.iter().map(|p| slice(&values, *p)).collect();
+                    let q = &expected_queries[t * 32 + h * 8..t * 32 + h * 8 + 8];
+                    let want = naive(q, &ks, &vs);
+                    let got = &out[t * 32 + h * 8..t * 32 + h * 8 + 8];
+                    for (g, w) in got.iter().zip(&want) {
+                        assert!(
+                            (g - w).abs() < 1e-5,
+                            "{ops:?} t {t} head {h}: {got:?} vs {want:?}"
+                        );
+                    }
                 }
             }
+            assert_eq!(cache.keys.len(), seq * 16);
         }
-        assert_eq!(cache.keys.len(), seq * 16);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub(crate) mod stop_scanner;
 pub mod training;
 pub mod transformer;
 pub mod validation;
+pub mod vector_ops;
 pub mod verification;
 
 pub use agent::Agent;

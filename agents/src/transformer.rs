@@ -17,6 +17,7 @@ use candle_core::{Device, Tensor};
 use crate::attention::{self, Heads, LayerCache, NewTokens, Rope};
 use crate::linear::{Linear, Projections};
 use crate::row_matmul::Kernel;
+use crate::vector_ops::VectorOps;
 
 /// The architectures this module implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +211,8 @@ pub struct Transformer {
     rope_global: Rope,
     rope_local: Rope,
     max_context: usize,
+    /// Attention's arithmetic, chosen with the matrix kernel.
+    vector_ops: VectorOps,
 }
 
 impl Transformer {
@@ -304,6 +307,7 @@ impl Transformer {
             rope_global,
             rope_local,
             max_context,
+            vector_ops: VectorOps::for_kernel(kernel),
             cfg,
         })
     }
@@ -532,6 +536,7 @@ impl Transformer {
             },
             &mut layer_caches,
             &offsets,
+            self.vector_ops,
         );
         let y = Tensor::from_vec(y, (rows, n_head * hd), &Device::Cpu)?;
         Ok(layer.wo.forward(&y)?)

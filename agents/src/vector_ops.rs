@@ -1,0 +1,215 @@
+//! The f32 vector arithmetic of attention: a query's dot products with the
+//! keys, and the sum of the values weighted by the scores.
+//!
+//! Under the project's SIMD kernels it runs with AVX2 and fused
+//! multiply-adds: the compiler had turned the portable loops into 2-wide
+//! pieces. Under `ARENA_KERNEL=portable` it stays plain Rust, so the portable
+//! path computes what it always did. The two sum in different orders, and
+//! the 8-bit rounding of activations before each matrix product can turn a
+//! last-place difference into a whole rounding step, so switching the
+//! portable path too would move its logits (BENCHMARKS.md, "Tiles of weight
+//! rows").
+
+use crate::row_matmul::Kernel;
+
+/// Which code computes attention's vector operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VectorOps {
+    /// 256-bit registers with fused multiply-adds.
+    Avx2,
+    /// Plain Rust with independent sums the compiler can vectorize.
+    Portable,
+}
+
+impl VectorOps {
+    /// The code that goes with `kernel`: AVX2 under the SIMD kernels, on
+    /// machines with AVX2 and FMA; portable Rust otherwise.
+    pub fn for_kernel(kernel: Kernel) -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if kernel != Kernel::Portable
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            return Self::Avx2;
+        }
+        let _ = kernel;
+        Self::Portable
+    }
+
+    /// The dot product of `a` and `b` (of equal length).
+    pub fn dot(self, a: &[f32], b: &[f32]) -> f32 {
+        match self {
+            // SAFETY: `for_kernel` chose Avx2 only where the machine has it.
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => unsafe { dot_avx2(a, b) },
+            _ => dot_portable(a, b),
+        }
+    }
+
+    /// Adds `weights[p]` times `values[p * stride..][..y.len()]` to `y` for
+    /// every position `p`.
+    pub fn add_weighted(self, y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
+        if let Some(last) = weights.len().checked_sub(1) {
+            assert!(
+                values.len() >= last * stride + y.len(),
+                "values cover every position"
+            );
+        }
+        match self {
+            // SAFETY: as in `dot`; the assert keeps every value row in bounds.
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2 => unsafe { add_weighted_avx2(y, weights, values, stride) },
+            _ => add_weighted_portable(y, weights, values, stride),
+        }
+    }
+}
+
+/// Dot product with 16 independent sums.
+fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 16];
+    let (a_chunks, b_chunks) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f32 = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for l in 0..16 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Dot product with two 8-wide chains of fused multiply-adds.
+///
+/// # Safety
+/// The machine must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(b.len());
+    let (mut even, mut odd) = (_mm256_setzero_ps(), _mm256_setzero_ps());
+    let mut i = 0;
+    // SAFETY (all loads): i + 16 <= n or i + 8 <= n, within both slices.
+    unsafe {
+        while i + 16 <= n {
+            let (x, y) = (a.as_ptr().add(i), b.as_ptr().add(i));
+            even = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y), even);
+            odd = _mm256_fmadd_ps(_mm256_loadu_ps(x.add(8)), _mm256_loadu_ps(y.add(8)), odd);
+            i += 16;
+        }
+        if i + 8 <= n {
+            let (x, y) = (a.as_ptr().add(i), b.as_ptr().add(i));
+            even = _mm256_fmadd_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(y), even);
+            i += 8;
+        }
+    }
+    let tail: f32 = a[i..n].iter().zip(&b[i..n]).map(|(x, y)| x * y).sum();
+    crate::q4_1::hsum_avx(_mm256_add_ps(even, odd)) + tail
+}
+
+/// [`VectorOps::add_weighted`] one position after another.
+fn add_weighted_portable(y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
+    for (p, weight) in weights.iter().enumerate() {
+        let v = &values[p * stride..p * stride + y.len()];
+        y.iter_mut().zip(v).for_each(|(y, v)| *y += weight * v);
+    }
+}
+
+/// [`VectorOps::add_weighted`] with fused multiply-adds, 64 values of `y`
+/// held in 8 registers across all positions.
+///
+/// # Safety
+/// The machine must have AVX2 and FMA, and `values` must hold
+/// `(weights.len() - 1) * stride + y.len()` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn add_weighted_avx2(y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
+    use std::arch::x86_64::*;
+    const WIDE: usize = 64;
+    let n = y.len();
+    let mut start = 0;
+    while start + WIDE <= n {
+        // SAFETY (all loads and stores): start + WIDE <= n, and the caller
+        // keeps every value row in bounds.
+        unsafe {
+            let out = y.as_mut_ptr().add(start);
+            let mut acc: [__m256; 8] = std::array::from_fn(|k| _mm256_loadu_ps(out.add(8 * k)));
+            for (p, weight) in weights.iter().enumerate() {
+                let w = _mm256_set1_ps(*weight);
+                let v = values.as_ptr().add(p * stride + start);
+                for (k, acc) in acc.iter_mut().enumerate() {
+                    *acc = _mm256_fmadd_ps(w, _mm256_loadu_ps(v.add(8 * k)), *acc);
+                }
+            }
+            for (k, acc) in acc.iter().enumerate() {
+                _mm256_storeu_ps(out.add(8 * k), *acc);
+            }
+        }
+        start += WIDE;
+    }
+    for (p, weight) in weights.iter().enumerate() {
+        let v = &values[p * stride + start..p * stride + n];
+        y[start..]
+            .iter_mut()
+            .zip(v)
+            .for_each(|(y, v)| *y += weight * v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attention::tests::pseudo_random;
+
+    /// Every set of operations this machine has.
+    fn available() -> Vec<VectorOps> {
+        let mut ops: Vec<VectorOps> = Kernel::available()
+            .into_iter()
+            .map(VectorOps::for_kernel)
+            .collect();
+        ops.dedup();
+        ops
+    }
+
+    #[test]
+    fn portable_kernel_keeps_portable_arithmetic() {
+        assert_eq!(VectorOps::for_kernel(Kernel::Portable), VectorOps::Portable);
+    }
+
+    #[test]
+    fn dot_products_agree_with_the_portable_ones() {
+        for ops in available() {
+            for n in [0, 7, 8, 24, 64, 100] {
+                let (a, b) = (pseudo_random(n, 1), pseudo_random(n, 2));
+                let (got, want) = (ops.dot(&a, &b), dot_portable(&a, &b));
+                let size: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
+                assert!(
+                    (got - want).abs() <= 1e-6 * size.max(1.0),
+                    "{ops:?} {n}: {got} vs {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn weighted_sums_agree_with_the_portable_ones() {
+        // 136 = two blocks of 64 and 8 values left over; stride 150.
+        let (n, stride, positions) = (136, 150, 5);
+        let weights = pseudo_random(positions, 4);
+        let values = pseudo_random((positions - 1) * stride + n, 5);
+        let start = pseudo_random(n, 6);
+        let mut want = start.clone();
+        add_weighted_portable(&mut want, &weights, &values, stride);
+        for ops in available() {
+            let mut got = start.clone();
+            ops.add_weighted(&mut got, &weights, &values, stride);
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!((g - w).abs() <= 1e-5, "{ops:?} {i}: {g} vs {w}");
+            }
+        }
+    }
+}

@@ -53,8 +53,8 @@ impl Linear {
     /// project's kernel under every [`Kernel`], the portable one included,
     /// so that every kernel computes the same sums in another order only:
     /// candle's Q8_0 kernel rounds differently, and a model scored under
-    /// `portable` departed from the same model under `avx2` by 1.6 nats on
-    /// a 12-token answer.
+    /// `portable` departed from its f32 original by 1.6 nats on an 8-token
+    /// answer, against 0.01 under `avx2`.
     pub fn gives_rows(dtype: GgmlDType) -> bool {
         matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q8_0)
     }

@@ -37,7 +37,8 @@ pub struct LoadOptions {
     /// Q5_1) to Q8_0, which has them: faster, slightly more memory. Q4_1
     /// keeps its stored form: it has its own kernel ([`crate::q4_1`]).
     pub requantize: bool,
-    /// The kernel of the project's own weight formats: the one
+    /// The kernel of the project's own weight formats, which also picks
+    /// attention's arithmetic ([`VectorOps::for_kernel`]): the one
     /// `ARENA_KERNEL` names by default, so one process can hold the same
     /// model under several kernels (`arena bench verify --detection`).
     pub kernel: Kernel,

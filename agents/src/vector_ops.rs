@@ -32,6 +32,7 @@ impl VectorOps {
         {
             return Self::Avx2;
         }
+        #[cfg(not(target_arch = "x86_64"))]
         let _ = kernel;
         Self::Portable
     }

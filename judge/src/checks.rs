@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::completeness::{is_cut_off, sentence_count};
+
 /// One rule an answer must follow, as written in a space's TOML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -27,6 +29,15 @@ pub enum Check {
     ForbiddenWords { words: Vec<String> },
     /// The answer is JSON valid against `schema` (JSON Schema).
     JsonSchema { schema: serde_json::Value },
+    /// Exactly `count` words.
+    ExactWords { count: usize },
+    /// Between `min` and `max` sentences ([`sentence_count`]).
+    Sentences { min: usize, max: usize },
+    /// The trimmed answer matches the regular expression `pattern` (anchor
+    /// it with `^` and `$` to match the whole answer).
+    Matches { pattern: String },
+    /// The answer is finished, not cut off mid-sentence ([`crate::completeness`]).
+    Complete,
 }
 
 /// The result of one check on one answer.
@@ -76,6 +87,23 @@ impl Check {
                 "valid JSON for the schema".into(),
                 json_valid(answer, schema),
             ),
+            Self::ExactWords { count } => (
+                format!("exactly {count} words"),
+                word_count(answer) == *count,
+            ),
+            Self::Sentences { min, max } => (
+                if min == max {
+                    format!("exactly {min} sentences")
+                } else {
+                    format!("{min} to {max} sentences")
+                },
+                (*min..=*max).contains(&sentence_count(answer)),
+            ),
+            Self::Matches { pattern } => (
+                format!("matches {pattern}"),
+                regex::Regex::new(pattern).is_ok_and(|r| r.is_match(answer.trim())),
+            ),
+            Self::Complete => ("not cut off".into(), !is_cut_off(answer)),
         };
         CheckOutcome { rule, passed }
     }
@@ -92,9 +120,17 @@ impl Check {
             Self::ContainsAnswer { expected } if normalized_words(expected).is_empty() => {
                 Err("contains_answer needs a non-empty expected answer".into())
             }
-            Self::LineCount { lines: 0 } | Self::MaxWords { max: 0 } => {
-                Err("line_count and max_words need a positive number".into())
+            Self::LineCount { lines: 0 }
+            | Self::MaxWords { max: 0 }
+            | Self::ExactWords { count: 0 } => {
+                Err("line_count, max_words and exact_words need a positive number".into())
             }
+            Self::Sentences { min, max } if min > max || *max == 0 => {
+                Err("sentences needs 1 <= max and min <= max".into())
+            }
+            Self::Matches { pattern } => regex::Regex::new(pattern)
+                .map(|_| ())
+                .map_err(|e| format!("matches needs a valid regular expression: {e}")),
             Self::RequiredWords { words } | Self::ForbiddenWords { words } if words.is_empty() => {
                 Err("required_words and forbidden_words need at least one word".into())
             }

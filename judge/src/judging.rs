@@ -1,5 +1,6 @@
 //! Judging a round in layers: integrity flags first (reward hacks such as
-//! a copied prompt, see [`crate::integrity`]), then verifiable checks; then pointwise LLM
+//! a copied prompt, see [`crate::integrity`]), then verifiable checks, then
+//! the rules the prompt states in words ([`crate::instructions`]); then pointwise LLM
 //! scores (relevance), which have no order to be biased by; then, for pairs
 //! still close, the LLM judge asked pairwise in both orders, kept only when
 //! it agrees with itself. What none separates is a tie.
@@ -13,6 +14,7 @@ use anyhow::Result;
 
 use crate::checks::{Check, run_checks};
 use crate::copying::novel_part;
+use crate::instructions::read_instructions;
 use crate::integrity::inspect;
 use crate::llm_judge::LlmJudge;
 use crate::ranking::rank;
@@ -162,6 +164,7 @@ impl<'m> Judge<'m> {
         contest: &Contest<'_>,
         entries: &[&Entry],
     ) -> Result<Vec<AnswerScores>> {
+        let rules = read_instructions(contest.question);
         let mut answers: Vec<AnswerScores> = entries
             .iter()
             .map(|entry| {
@@ -170,6 +173,7 @@ impl<'m> Judge<'m> {
                     agent_id: entry.agent_id.clone(),
                     check_score,
                     checks,
+                    instructions: rules.iter().map(|r| r.evaluate(&entry.text)).collect(),
                     flags: inspect(contest.question, &entry.text),
                     relevance: None,
                     rubric: None,
@@ -224,8 +228,11 @@ impl<'m> Judge<'m> {
         if sa.flags.is_empty() != sb.flags.is_empty() {
             return decide(verdict, sa.flags.is_empty(), 1.0, Layer::Integrity);
         }
-        if let Some((x, y)) = differing_checks(sa, sb) {
+        if let Some((x, y)) = differing(sa.check_score, sb.check_score) {
             return decide(verdict, x > y, (x - y).abs(), Layer::Checks);
+        }
+        if let Some((x, y)) = differing(sa.instruction_score(), sb.instruction_score()) {
+            return decide(verdict, x > y, (x - y).abs(), Layer::Instructions);
         }
         if let (Some(x), Some(y)) = (sa.relevance, sb.relevance)
             && (x - y).abs() > self.config.relevance_margin
@@ -236,15 +243,17 @@ impl<'m> Judge<'m> {
     }
 }
 
-/// Whether neither the integrity flags nor the checks decide between two
-/// answers, so the model's scores are needed.
+/// Whether neither the integrity flags, the checks nor the prompt's
+/// instructions decide between two answers, so the model's scores are needed.
 fn undecided_before_model(a: &AnswerScores, b: &AnswerScores) -> bool {
-    a.flags.is_empty() == b.flags.is_empty() && differing_checks(a, b).is_none()
+    a.flags.is_empty() == b.flags.is_empty()
+        && differing(a.check_score, b.check_score).is_none()
+        && differing(a.instruction_score(), b.instruction_score()).is_none()
 }
 
-/// The two answers' check scores when both were checked and they differ.
-fn differing_checks(a: &AnswerScores, b: &AnswerScores) -> Option<(f64, f64)> {
-    match (a.check_score, b.check_score) {
+/// Two answers' scores by one rule layer when both have one and they differ.
+fn differing(a: Option<f64>, b: Option<f64>) -> Option<(f64, f64)> {
+    match (a, b) {
         (Some(x), Some(y)) if x != y => Some((x, y)),
         _ => None,
     }

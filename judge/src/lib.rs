@@ -8,10 +8,12 @@
 
 pub mod bradley_terry;
 pub mod checks;
+pub mod completeness;
 pub mod copying;
 pub mod eval;
 pub mod export;
 mod filler;
+pub mod instructions;
 pub mod integrity;
 pub mod judging;
 pub mod llm_judge;

@@ -22,6 +22,10 @@ pub struct AnswerScores {
     /// Fraction of verifiable checks passed; `None` when the space has none.
     pub check_score: Option<f64>,
     pub checks: Vec<CheckOutcome>,
+    /// The rules the prompt states, and the finished-answer rule
+    /// ([`crate::instructions`]); none in records judged before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instructions: Vec<CheckOutcome>,
     /// Integrity flags ([`crate::integrity`]); none in records judged before
     /// they existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -35,6 +39,17 @@ pub struct AnswerScores {
     pub length: usize,
 }
 
+impl AnswerScores {
+    /// Fraction of the prompt's stated rules followed; `None` when none
+    /// were read (records judged before the rules existed).
+    pub fn instruction_score(&self) -> Option<f64> {
+        (!self.instructions.is_empty()).then(|| {
+            let passed = self.instructions.iter().filter(|o| o.passed).count();
+            passed as f64 / self.instructions.len() as f64
+        })
+    }
+}
+
 /// Which layer decided a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -43,6 +58,8 @@ pub enum Layer {
     Integrity,
     /// Verifiable checks differed.
     Checks,
+    /// The answers followed different shares of the prompt's stated rules.
+    Instructions,
     /// The pairwise LLM judge agreed with itself in both orders.
     Pairwise,
     /// Pointwise LLM scores differed clearly.

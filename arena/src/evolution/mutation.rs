@@ -35,7 +35,15 @@ pub fn instruction_library(space: &Space) -> Vec<String> {
             Check::RequiredWords { words } => format!("Always use the words {}.", words.join(", ")),
             Check::ForbiddenWords { words } => format!("Never use the words {}.", words.join(", ")),
             Check::JsonSchema { .. } => "Reply with valid JSON only.".into(),
-            Check::NumericAnswer { .. } | Check::ContainsAnswer { .. } => continue,
+            Check::ExactWords { count } => format!("Use exactly {count} words."),
+            Check::Sentences { min, max } if min == max => {
+                format!("Write exactly {min} sentences.")
+            }
+            Check::Sentences { min, max } => format!("Write {min} to {max} sentences."),
+            Check::Complete => "Always finish your last sentence.".into(),
+            Check::NumericAnswer { .. } | Check::ContainsAnswer { .. } | Check::Matches { .. } => {
+                continue;
+            }
         });
     }
     library.push("Keep the answer under 20 words.".into());

@@ -181,6 +181,7 @@ fn plain_scores(answer: &AnswerRecord) -> AnswerScores {
         agent_id: answer.agent_id.clone(),
         check_score: None,
         checks: Vec::new(),
+        instructions: Vec::new(),
         flags: Vec::new(),
         relevance: None,
         rubric: None,

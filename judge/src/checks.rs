@@ -284,6 +284,29 @@ mod tests {
     }
 
     #[test]
+    fn shape_rules_count_words_sentences_patterns_and_finish() {
+        let checks: Vec<Check> = serde_json::from_str(
+            r#"[{"kind": "exact_words", "count": 3},
+                {"kind": "sentences", "min": 1, "max": 1},
+                {"kind": "matches", "pattern": "^[A-Z ,.]+$"},
+                {"kind": "complete"}]"#,
+        )
+        .unwrap();
+        assert_eq!(run_checks(&checks, "VAST, BLUE, RESTLESS.").0, Some(1.0));
+        assert_eq!(run_checks(&checks, "The sea is").0, Some(0.5));
+        assert!(checks.iter().all(|c| c.validate().is_ok()));
+        for bad in [
+            Check::Matches {
+                pattern: "(".into(),
+            },
+            Check::Sentences { min: 2, max: 1 },
+            Check::ExactWords { count: 0 },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn score_is_the_fraction_passed() {
         let checks = [
             Check::MaxWords { max: 2 },

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checks::Check;
 use crate::judging::{Contest, Judge};
-use crate::verdict::Entry;
+use crate::verdict::{Entry, Layer};
 
 /// One labelled pair: `better` should win over `worse`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -148,6 +148,10 @@ pub struct Report {
     pub by_kind: BTreeMap<String, Tally>,
     /// Items of adversarial sets, by the attack `worse` uses.
     pub by_attack: BTreeMap<String, Tally>,
+    /// Decided judgments by the layer that decided them (integrity, checks,
+    /// instructions, pointwise, pairwise): `[decided, agreed]`, to see what
+    /// each layer contributes and where the wrong verdicts come from.
+    pub by_layer: BTreeMap<String, [usize; 2]>,
     /// Each item's two verdicts (better shown first, then second): true
     /// when the better answer won, null for a tie; for finding the pairs a
     /// judge gets wrong.
@@ -167,10 +171,21 @@ pub fn evaluate(
     };
     for (done, item) in items.iter().enumerate() {
         // Agent ids are sorted before judging, so "a" is shown first.
-        let outcomes = [
+        let judged = [
             judge_once(judge, item, "a", "b")?,
             judge_once(judge, item, "b", "a")?,
         ];
+        for (outcome, layer) in judged {
+            if let Some(agreed) = outcome {
+                let counts = report
+                    .by_layer
+                    .entry(format!("{layer:?}").to_lowercase())
+                    .or_default();
+                counts[0] += 1;
+                counts[1] += usize::from(agreed);
+            }
+        }
+        let outcomes = judged.map(|(outcome, _)| outcome);
         report.overall.add(outcomes);
         report.outcomes.push(outcomes);
         report
@@ -191,13 +206,13 @@ pub fn evaluate(
 }
 
 /// One verdict with the better answer under `better_id`: whether it won,
-/// or `None` for a tie.
+/// or `None` for a tie, and the layer that decided.
 fn judge_once(
     judge: &Judge<'_>,
     item: &EvalItem,
     better_id: &str,
     worse_id: &str,
-) -> Result<Option<bool>> {
+) -> Result<(Option<bool>, Layer)> {
     let entry = |id: &str, text: &str| Entry {
         agent_id: id.to_owned(),
         model: "eval".to_owned(),
@@ -214,7 +229,10 @@ fn judge_once(
         .verdicts
         .first()
         .context("a judgment of two answers has one verdict")?;
-    Ok(verdict.decided().map(|(winner, _)| winner == better_id))
+    Ok((
+        verdict.decided().map(|(winner, _)| winner == better_id),
+        verdict.layer,
+    ))
 }
 
 /// The report as a text table.
@@ -241,6 +259,15 @@ pub fn render(report: &Report) -> String {
     for (attack, t) in &report.by_attack {
         row(&format!("attack {attack}"), t);
     }
+    let layers: Vec<String> = report
+        .by_layer
+        .iter()
+        .map(|(layer, [decided, agreed])| format!("{layer} {agreed}/{decided}"))
+        .collect();
+    out.push_str(&format!(
+        "decided by (agreed/decided): {}\n",
+        layers.join(", ")
+    ));
     out
 }
 
@@ -269,6 +296,8 @@ mod tests {
         assert_eq!(report.overall.flips, 0);
         assert_eq!(report.by_attack["prompt_echo"].decided, 2);
         assert_eq!(report.by_kind["arithmetic"].items, 2);
+        assert_eq!(report.by_layer["checks"], [2, 2]);
+        assert_eq!(report.by_layer["integrity"], [2, 2]);
     }
 
     #[test]

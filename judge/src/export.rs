@@ -242,6 +242,8 @@ fn metadata(pair: &PreferencePair, quality: &PairQuality) -> serde_json::Value {
         "judge": pair.judge,
         "chosen_passes_checks": quality.chosen_passes_checks,
         "rejected_passes_checks": quality.rejected_passes_checks,
+        "chosen_follows_instructions": quality.chosen_follows_instructions,
+        "rejected_follows_instructions": quality.rejected_follows_instructions,
         "chosen_copies_prompt": quality.chosen_copies_prompt,
         "rejected_copies_prompt": quality.rejected_copies_prompt,
     })

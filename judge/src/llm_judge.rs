@@ -1,8 +1,9 @@
 //! Signals from a local language model, read from log-probabilities rather
 //! than from generated text, so they are deterministic and cheap:
 //! - relevance: how much more likely the answer is after the question than
-//!   after an unrelated one (pointwise mutual information), which even a
-//!   135M model measures well and which has no position to be biased by;
+//!   after an unrelated one (pointwise mutual information), plus how likely
+//!   it is after the question at all ([`LIKELIHOOD_WEIGHT`]); it has no
+//!   position to be biased by;
 //! - rubric: the probability of "Yes" to "is this answer correct?";
 //! - pairwise preference: the probability of "A" over "B", asked in both
 //!   orders so that position bias shows up as disagreement.
@@ -17,6 +18,15 @@ use crate::scoring::ScoringModel;
 /// Relevance of an empty answer: far below any real answer's, and finite,
 /// so the judgment stays a valid JSON record (infinities and NaN are not).
 pub const EMPTY_ANSWER_RELEVANCE: f64 = -100.0;
+
+/// How much the answer's own log-probability after the question counts
+/// beside its pointwise mutual information. PMI alone reads whether an
+/// answer is about the question, and prefers an unusual wrong answer to a
+/// plain right one; the likelihood reads whether it is a likely answer.
+/// Chosen on `judge/evals/clean.jsonl` among 0, 0.25, 0.5, 1, 2, 4 and
+/// "likelihood alone" (2 was best), then confirmed on the held-out
+/// `clean-holdout.jsonl` (BENCHMARKS.md, "Judge evaluation sets").
+pub const LIKELIHOOD_WEIGHT: f64 = 2.0;
 
 /// A question none of the arena's prompts is about, as the baseline for relevance.
 const NEUTRAL_QUESTION: &str = "Say something.";
@@ -45,8 +55,9 @@ impl<'m> LlmJudge<'m> {
     }
 
     /// Mean log-probability per token of `answer` after `question`, minus the
-    /// same after a neutral question: positive when the answer is about the question.
-    /// An empty answer scores [`EMPTY_ANSWER_RELEVANCE`].
+    /// same after a neutral question (higher when the answer is about the
+    /// question), plus [`LIKELIHOOD_WEIGHT`] times the first (higher when it
+    /// is a likely answer). An empty answer scores [`EMPTY_ANSWER_RELEVANCE`].
     pub fn relevance(&self, question: &str, answer: &str) -> Result<f64> {
         Ok(self.relevances(question, &[answer])?[0])
     }
@@ -76,7 +87,7 @@ impl<'m> LlmJudge<'m> {
         Ok(slots
             .iter()
             .map(|&slot| match (on_topic[slot], baseline[slot]) {
-                (Some(on), Some(base)) => on - base,
+                (Some(on), Some(base)) => on - base + LIKELIHOOD_WEIGHT * on,
                 _ => EMPTY_ANSWER_RELEVANCE,
             })
             .collect())

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::checks::CheckOutcome;
 use crate::copying::copies_prompt;
 use crate::records::{AnswerRecord, ChatMessage, MatchRecord, PreferencePair, RoundRecord};
 use crate::verdict::Judgment;
@@ -137,6 +138,11 @@ pub struct PairQuality {
     /// when no check applies (the space has none).
     pub chosen_passes_checks: Option<bool>,
     pub rejected_passes_checks: Option<bool>,
+    /// Whether the chosen answer followed every rule its prompt states and
+    /// was not cut off ([`crate::instructions`]); `None` for rounds judged
+    /// before those rules existed.
+    pub chosen_follows_instructions: Option<bool>,
+    pub rejected_follows_instructions: Option<bool>,
     /// Whether the answer is mostly the prompt's own text
     /// ([`copies_prompt`]).
     pub chosen_copies_prompt: bool,
@@ -150,8 +156,8 @@ pub struct PairQuality {
 /// the judgment. Fails, naming the round and agent, when the judgment has
 /// no scores for one of the pair's agents: the store is damaged.
 pub fn pair_quality(pair: &PreferencePair, judgment: &Judgment) -> Result<PairQuality, String> {
-    let passes = |agent: &str| {
-        let scores = judgment
+    let scores_of = |agent: &str| {
+        judgment
             .answers
             .iter()
             .find(|s| s.agent_id == agent)
@@ -160,12 +166,20 @@ pub fn pair_quality(pair: &PreferencePair, judgment: &Judgment) -> Result<PairQu
                     "round {}: a preference pair names agent '{agent}', whose answer the round's judgment never scored; the database is damaged (restore a backup)",
                     pair.round
                 )
-            })?;
-        Ok::<_, String>((!scores.checks.is_empty()).then(|| scores.checks.iter().all(|c| c.passed)))
+            })
     };
+    let all_passed = |outcomes: &[CheckOutcome]| {
+        (!outcomes.is_empty()).then(|| outcomes.iter().all(|c| c.passed))
+    };
+    let (chosen, rejected) = (
+        scores_of(&pair.chosen_agent)?,
+        scores_of(&pair.rejected_agent)?,
+    );
     Ok(PairQuality {
-        chosen_passes_checks: passes(&pair.chosen_agent)?,
-        rejected_passes_checks: passes(&pair.rejected_agent)?,
+        chosen_passes_checks: all_passed(&chosen.checks),
+        rejected_passes_checks: all_passed(&rejected.checks),
+        chosen_follows_instructions: all_passed(&chosen.instructions),
+        rejected_follows_instructions: all_passed(&rejected.instructions),
         chosen_copies_prompt: copies_prompt(&pair.prompt, &pair.chosen),
         rejected_copies_prompt: copies_prompt(&pair.prompt, &pair.rejected),
     })

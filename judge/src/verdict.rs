@@ -30,8 +30,10 @@ pub struct AnswerScores {
     /// they existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
-    /// Pointwise mutual information with the question (nats per token) of
-    /// what the answer adds to the prompt ([`crate::copying::novel_part`]).
+    /// The judge model's relevance ([`crate::llm_judge::LlmJudge::relevance`]:
+    /// pointwise mutual information with the question plus weighted
+    /// log-likelihood, nats per token) of what the answer adds to the prompt
+    /// ([`crate::copying::novel_part`]).
     pub relevance: Option<f64>,
     /// Judge's probability that the answer is correct.
     pub rubric: Option<f64>,

@@ -200,6 +200,10 @@ fn every_exported_pair_says_whether_it_passed_the_checks_and_copies_the_prompt()
                 assert!(m["chosen_passes_checks"].is_null(), "{record}");
                 assert!(m["rejected_passes_checks"].is_null(), "{record}");
             }
+            // The prompt states no rule the instructions layer reads, and
+            // every answer is finished.
+            assert_eq!(m["chosen_follows_instructions"], true, "{record}");
+            assert_eq!(m["rejected_follows_instructions"], true, "{record}");
             assert_eq!(
                 m["chosen_copies_prompt"],
                 pair.chosen == "Say 42",

@@ -23,9 +23,11 @@ pub const EMPTY_ANSWER_RELEVANCE: f64 = -100.0;
 /// beside its pointwise mutual information. PMI alone reads whether an
 /// answer is about the question, and prefers an unusual wrong answer to a
 /// plain right one; the likelihood reads whether it is a likely answer.
-/// Chosen on `judge/evals/clean.jsonl` among 0, 0.25, 0.5, 1, 2, 4 and
-/// "likelihood alone" (2 was best), then confirmed on the held-out
-/// `clean-holdout.jsonl` (BENCHMARKS.md, "Judge evaluation sets").
+/// Among 0, 0.25, 0.5, 1, 2, 4 and likelihood alone, 2 was best on
+/// `judge/evals/clean.jsonl` in a throwaway study that scored whole answers;
+/// as built (on what the answer adds to the prompt) it is level with PMI
+/// alone in agreement and has fewer ties (BENCHMARKS.md, "Judge evaluation
+/// sets").
 pub const LIKELIHOOD_WEIGHT: f64 = 2.0;
 
 /// A question none of the arena's prompts is about, as the baseline for relevance.

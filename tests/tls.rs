@@ -170,9 +170,12 @@ fn a_round_settles_and_a_served_agent_and_judge_answer_over_https() {
     let judgment = store.judgment(rounds[0].id).unwrap().expect("judged");
     assert!(judgment.judge.starts_with("openai:gemma3"), "{judgment:?}");
     assert!(
-        judgment.answers.iter().all(|a| a.relevance.is_some()),
+        common::model_scored_what_rules_left_open(&judgment),
         "{judgment:?}"
     );
+    // The judge server was asked over HTTPS for echoed log-probabilities
+    // (the agents ask only for chat completions), whatever decided the pair.
+    assert!(server.log().contains("/v1/completions"), "{}", server.log());
     drop(store);
 
     // The chain, read over plain HTTP: the round was paid and settled.

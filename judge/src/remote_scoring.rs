@@ -79,9 +79,12 @@ impl RemoteScorer {
         Ok((!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64))
     }
 
-    /// Refuses a server whose echoed log-probabilities are shifted; the
-    /// probe runs once (a failed request is not remembered).
-    fn check_alignment(&self) -> Result<()> {
+    /// Refuses a server that gives no log-probabilities or gives them
+    /// shifted; the probe runs once (a failed request is not remembered).
+    /// Scoring an answer runs it first; the arena also runs it before every
+    /// judgment, so a judge server that cannot judge is refused even when
+    /// the checks and the prompt's rules happen to decide every pair.
+    pub fn check_alignment(&self) -> Result<()> {
         let mut verdict = self.aligned.lock().expect("alignment lock");
         if verdict.is_none() {
             *verdict = Some(self.probe()?);

@@ -189,3 +189,24 @@ pub fn output_text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// Whether the judge model scored both answers of every verdict it could
+/// have decided: a verdict the integrity flags, the checks or the prompt's
+/// rules decided needs no model, and every other one is read from the
+/// model's relevance of both answers.
+pub fn model_scored_what_rules_left_open(judgment: &judge::Judgment) -> bool {
+    use judge::verdict::Layer;
+    let relevance_of = |id: &str| {
+        judgment
+            .answers
+            .iter()
+            .find(|a| a.agent_id == id)
+            .and_then(|a| a.relevance)
+    };
+    judgment.verdicts.iter().all(|v| {
+        matches!(
+            v.layer,
+            Layer::Integrity | Layer::Checks | Layer::Instructions
+        ) || (relevance_of(&v.a).is_some() && relevance_of(&v.b).is_some())
+    })
+}

@@ -767,10 +767,11 @@ pub fn with_judge<T>(
         job(&Judge::with_model(LlmJudge::new(model, name), config))
     };
     match parse_remote_judge(name).map_err(anyhow::Error::msg)? {
-        Some((model, endpoint)) => with(
-            &RemoteScorer::new(RemoteModel::new(&model, &endpoint)?),
-            JudgeConfig::all_layers(),
-        ),
+        Some((model, endpoint)) => {
+            let scorer = RemoteScorer::new(RemoteModel::new(&model, &endpoint)?);
+            scorer.check_alignment()?;
+            with(&scorer, JudgeConfig::all_layers())
+        }
         None => with(models.get(name)?.as_ref(), JudgeConfig::default()),
     }
 }

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::arithmetic::wrong_statements;
 use crate::completeness::{is_cut_off, sentence_count};
 
 /// One rule an answer must follow, as written in a space's TOML.
@@ -38,6 +39,9 @@ pub enum Check {
     Matches { pattern: String },
     /// The answer is finished, not cut off mid-sentence ([`crate::completeness`]).
     Complete,
+    /// Every calculation the answer states in digits is right
+    /// ([`crate::arithmetic`]): a wrong sum is wrong whatever was asked.
+    ArithmeticHolds,
 }
 
 /// The result of one check on one answer.
@@ -104,6 +108,10 @@ impl Check {
                 regex::Regex::new(pattern).is_ok_and(|r| r.is_match(answer.trim())),
             ),
             Self::Complete => ("not cut off".into(), !is_cut_off(answer)),
+            Self::ArithmeticHolds => (
+                "its arithmetic is right".into(),
+                wrong_statements(answer).is_empty(),
+            ),
         };
         CheckOutcome { rule, passed }
     }

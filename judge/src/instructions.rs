@@ -2,8 +2,11 @@
 //! prompt states ("answer with yes or no only", "exactly three words", "in
 //! capital letters only", "reply with JSON only: an object with the keys
 //! …", "two or three sentences"), as IFEval (Zhou et al. 2023,
-//! arXiv 2311.07911) checks them, plus one that every prompt implies: a
-//! finished answer, not one cut off mid-sentence.
+//! arXiv 2311.07911) checks them, and the value of a calculation the
+//! prompt ends by asking for ("What is 17 + 25?"), plus two that every
+//! prompt implies: a
+//! finished answer, not one cut off mid-sentence, and right arithmetic
+//! wherever the answer states a calculation.
 //!
 //! A space's checks are written by its author; these are found by the judge
 //! in any prompt, so the judge holds answers to what they were asked even
@@ -21,12 +24,14 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::json;
 
+use crate::arithmetic::asked_value;
 use crate::checks::{Check, CheckOutcome};
 
 /// One rule read from a prompt: the words it was read from, and its check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instruction {
-    /// The prompt's words that state the rule (or "finished answer").
+    /// The prompt's words that state the rule (or "a finished answer",
+    /// "right arithmetic" for the rules every prompt implies).
     pub said: String,
     pub check: Check,
 }
@@ -332,9 +337,22 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
         };
         add(&c[0], Check::Matches { pattern });
     }
+    if let Some((question, expected)) = asked_value(prompt) {
+        add(
+            question,
+            Check::NumericAnswer {
+                expected,
+                tolerance: 0.0,
+            },
+        );
+    }
     rules.push(Instruction {
         said: "a finished answer".into(),
         check: Check::Complete,
+    });
+    rules.push(Instruction {
+        said: "right arithmetic".into(),
+        check: Check::ArithmeticHolds,
     });
     rules
 }
@@ -373,7 +391,7 @@ mod tests {
         read_instructions(&format!("{prompt}\n\nQuestion?"))
             .into_iter()
             .map(|r| r.check)
-            .filter(|c| *c != Check::Complete)
+            .filter(|c| !matches!(c, Check::Complete | Check::ArithmeticHolds))
             .collect()
     }
 
@@ -421,10 +439,14 @@ mod tests {
     #[test]
     fn a_text_after_the_instructions_sets_no_rules() {
         let prompt = "Summarize the text.\n\nText: The coach told them to answer in one word.";
+        let implied: Vec<Check> = read_instructions(prompt)
+            .into_iter()
+            .map(|r| r.check)
+            .collect();
         assert_eq!(
-            read_instructions(prompt).len(),
-            1,
-            "only the finished-answer rule"
+            implied,
+            [Check::Complete, Check::ArithmeticHolds],
+            "only the rules every prompt implies"
         );
     }
 

@@ -6,6 +6,7 @@
 //! pairs ([`pairs`]) and rating changes ([`ratings`]), written atomically
 //! ([`store`]) and exported for training ([`export`]).
 
+pub mod arithmetic;
 pub mod bradley_terry;
 pub mod checks;
 pub mod completeness;

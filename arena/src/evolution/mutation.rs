@@ -41,6 +41,7 @@ pub fn instruction_library(space: &Space) -> Vec<String> {
             }
             Check::Sentences { min, max } => format!("Write {min} to {max} sentences."),
             Check::Complete => "Always finish your last sentence.".into(),
+            Check::ArithmeticHolds => "Check every calculation you write.".into(),
             Check::NumericAnswer { .. } | Check::ContainsAnswer { .. } | Check::Matches { .. } => {
                 continue;
             }

@@ -1,0 +1,219 @@
+//! Arithmetic an answer states in digits ("17 + 25 = 32", "144 divided by
+//! 12 is 14"), recomputed. A wrong sum is wrong whatever the question was,
+//! so the judge needs no reference to hold it against the answer, and a
+//! small judge model cannot see it in its log-probabilities
+//! (BENCHMARKS.md, "Judge evaluation sets": arithmetic is its weakest kind).
+//!
+//! Only statements that read one way are recomputed: both sides are chains
+//! of numbers and the four operators, and a chain that continues a longer
+//! expression on its left ("20 °C × 1.8 + 32 = 68", where the chain seen
+//! starts mid-expression), or touches a percentage, is left alone. A result
+//! counts as right when it is the exact value rounded to the digits it is
+//! given with ("22 / 7 = 3.14"). The expressions are folded here in f64
+//! with the usual precedence: an expression crate would parse "7/2" as
+//! integer division and knows nothing of "divided by" or "×".
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// A number as answers write it: "1,000", "3.5", "12".
+const NUMBER: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
+/// The operators, in symbols and in words.
+const OPERATOR: &str =
+    r"\+|-|−|×|\*|/|÷|\s+x\s+|\s+plus\s+|\s+minus\s+|\s+times\s+|\s+(?:divided|multiplied)\s+by\s+";
+/// The words and signs that state a result.
+const RELATION: &str = r"=|\s+(?:is|equals|makes|gives|is\s+equal\s+to)\s+";
+
+/// A chain with at least one operator, a relation, and a chain.
+static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    let chain = format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER}))*");
+    let left = format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER}))+");
+    Regex::new(&format!(r"(?i)({left})\s*(?:{RELATION})\s*({chain})")).expect("statement pattern")
+});
+/// A prompt's last sentence asking for a chain's value.
+static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
+    let left = format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER}))+");
+    Regex::new(&format!(
+        r"(?i)(?:^|[.!?\n]\s*)(?:what\s+is|what's|calculate|compute|work\s+out)\s+({left})\s*\?$"
+    ))
+    .expect("question pattern")
+});
+static TERM: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i)({NUMBER})|({OPERATOR})")).expect("term pattern"));
+
+/// The statements in `answer` whose arithmetic is wrong, as written.
+pub fn wrong_statements(answer: &str) -> Vec<&str> {
+    STATEMENT
+        .captures_iter(answer)
+        .filter(|c| {
+            let whole = c.get(0).expect("whole match");
+            if continues_on_the_left(&answer[..whole.start()])
+                || continues_on_the_right(&answer[whole.end()..])
+            {
+                return false;
+            }
+            match (value(&c[1]), value(&c[2])) {
+                (Some(left), Some(right)) => !agrees(left, &c[2], right),
+                _ => false,
+            }
+        })
+        .map(|c| c.get(0).expect("whole match").as_str())
+        .collect()
+}
+
+/// The calculation a prompt ends by asking for in digits ("What is 17 +
+/// 25?", "What is 1,000 minus 357?"): the question's words and its value,
+/// when that value is a whole number (a fraction's rounding is the
+/// answer's to choose, so it sets no rule).
+pub fn asked_value(prompt: &str) -> Option<(&str, f64)> {
+    let question = QUESTION.captures(prompt.trim_end())?;
+    let value = value(&question[1]).filter(|v| v.fract() == 0.0 && v.abs() < 1e15)?;
+    Some((question.get(0).expect("whole match").as_str(), value))
+}
+
+/// The signs that join a number to more of an expression.
+const JOINING: [char; 13] = [
+    '+', '-', '−', '×', '*', '/', '÷', '(', ')', '=', '^', '%', '°',
+];
+
+/// Whether the text before a chain makes it part of a longer expression:
+/// a letter, digit, point or currency sign touching its first number, or
+/// an operator, bracket or unit sign before it.
+fn continues_on_the_left(before: &str) -> bool {
+    let touching = before
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | '$' | '€' | '£' | '_'));
+    let trimmed = before.trim_end();
+    touching || trimmed.ends_with(JOINING) || trimmed.to_lowercase().ends_with(" x")
+}
+
+/// Whether the text after a statement continues its right side: a
+/// percentage, an operator, or a letter touching its last number.
+fn continues_on_the_right(after: &str) -> bool {
+    let touching = after.chars().next().is_some_and(char::is_alphanumeric);
+    touching || after.trim_start().starts_with(JOINING)
+}
+
+/// The value of a chain of numbers and operators, multiplication and
+/// division first; None for a division by zero.
+fn value(chain: &str) -> Option<f64> {
+    let mut sum = 0.0;
+    let mut product = 1.0;
+    let mut sign = 1.0;
+    let mut pending = '*';
+    for term in TERM.captures_iter(chain) {
+        if let Some(number) = term.get(1) {
+            let n: f64 = number.as_str().replace(',', "").parse().ok()?;
+            match pending {
+                '/' if n == 0.0 => return None,
+                '/' => product /= n,
+                _ => product *= n,
+            }
+        } else {
+            let op = term[2].trim().to_lowercase();
+            pending = match op.as_str() {
+                "+" | "plus" | "-" | "−" | "minus" => {
+                    sum += sign * product;
+                    sign = if matches!(op.as_str(), "+" | "plus") {
+                        1.0
+                    } else {
+                        -1.0
+                    };
+                    product = 1.0;
+                    '*'
+                }
+                "/" | "÷" => '/',
+                o if o.starts_with("divided") => '/',
+                _ => '*',
+            };
+        }
+    }
+    Some(sum + sign * product)
+}
+
+/// Whether `stated` (written as `text`) is `exact` rounded to the digits
+/// `text` gives; a right side that is itself a chain must be exact.
+fn agrees(exact: f64, text: &str, stated: f64) -> bool {
+    let text = text.trim();
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
+    let tolerance = if plain {
+        let decimals = text
+            .split_once('.')
+            .map_or(0, |(_, fraction)| fraction.len());
+        0.5 * 10f64.powi(-(decimals as i32))
+    } else {
+        0.0
+    };
+    (exact - stated).abs() <= tolerance + 1e-9 * exact.abs().max(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_sums_products_and_quotients_are_found_in_symbols_and_words() {
+        for answer in [
+            "17 + 25 = 32",
+            "First add the ones, 7 + 5 = 2, so the total is 32.",
+            "144 divided by 12 is 14.",
+            "1,000 - 387 = 713",
+            "80 × 3.5 = 240",
+            "7 plus 8 is 90",
+            "6 times 7 equals 43",
+        ] {
+            assert!(!wrong_statements(answer).is_empty(), "{answer}");
+        }
+    }
+
+    #[test]
+    fn a_prompt_ending_on_a_calculation_asks_for_its_whole_value() {
+        let asked = |prompt| asked_value(prompt).map(|(_, v)| v);
+        assert_eq!(
+            asked("Answer the question.\n\nWhat is 17 + 25?"),
+            Some(42.0)
+        );
+        assert_eq!(
+            asked("Reply with the number.\n\nWhat is 1,000 minus 357? "),
+            Some(643.0)
+        );
+        assert_eq!(asked("What is 144 divided by 12?"), Some(12.0));
+        assert_eq!(asked("What is 2 + 3 × 4?"), Some(14.0));
+        assert_eq!(asked("What is 22 / 7?"), None, "not a whole number");
+        assert_eq!(asked("What is 15% of 80?"), None);
+        assert_eq!(
+            asked("What is 17 + 25? Explain in words."),
+            None,
+            "not the last sentence"
+        );
+        assert_eq!(asked("Tell me what is 3 + 4? in the story"), None);
+        assert_eq!(asked("So what is 2x + 3?"), None);
+    }
+
+    #[test]
+    fn right_statements_and_ones_that_read_two_ways_pass() {
+        for answer in [
+            "17 + 25 = 42",
+            "4 × 28 + 3 × 31 = 112 + 93, so the total is 205.",
+            "For example, 20 °C × 1.8 + 32 = 68 °F.",
+            "22 / 7 = 3.14 roughly.",
+            "10 - 2 - 3 = 5 and 12 / 4 / 3 = 1.",
+            "Ana has 40 - 3 left, so the answer is 37.",
+            "It rose 50% + 10 = 60% last year.",
+            "Version 2.0 + 1 is 3, see section 1.2.",
+            "The sum -3 + 5 = 7 has a sign we do not read.",
+            "So 12 + 3 = 14 + x holds for x = 1.",
+            "Solve 2x + 3 = 7 for x.",
+            "(2 + 3) × 4 = 20",
+            "Dates like 2024-12-05 are fine, and 5-10 is a range.",
+            "No arithmetic here at all.",
+            "5 / 0 = 7",
+        ] {
+            assert_eq!(wrong_statements(answer), Vec::<&str>::new(), "{answer}");
+        }
+    }
+}

@@ -78,21 +78,25 @@ const JOINING: [char; 13] = [
 ];
 
 /// Whether the text before a chain makes it part of a longer expression:
-/// a letter, digit, point or currency sign touching its first number, or
+/// a letter, digit, point, colon (a time: "10:30") or currency sign
+/// touching its first number, or
 /// an operator, bracket or unit sign before it.
 fn continues_on_the_left(before: &str) -> bool {
-    let touching = before
-        .chars()
-        .next_back()
-        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | '$' | '€' | '£' | '_'));
+    let touching = before.chars().next_back().is_some_and(|c| {
+        c.is_alphanumeric() || matches!(c, '.' | ',' | ':' | '$' | '€' | '£' | '_')
+    });
     let trimmed = before.trim_end();
     touching || trimmed.ends_with(JOINING) || trimmed.to_lowercase().ends_with(" x")
 }
 
 /// Whether the text after a statement continues its right side: a
-/// percentage, an operator, or a letter touching its last number.
+/// percentage, an operator, a letter touching its last number, or a colon
+/// that makes it a time or a ratio ("8:30", "3:1").
 fn continues_on_the_right(after: &str) -> bool {
-    let touching = after.chars().next().is_some_and(char::is_alphanumeric);
+    let touching = after.chars().next().is_some_and(char::is_alphanumeric)
+        || after
+            .strip_prefix(':')
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
     touching || after.trim_start().starts_with(JOINING)
 }
 
@@ -212,6 +216,8 @@ mod tests {
             "Dates like 2024-12-05 are fine, and 5-10 is a range.",
             "No arithmetic here at all.",
             "5 / 0 = 7",
+            "Leave at 10:30 - 2 = 8:30 by the old clock.",
+            "Mix them 6 - 3 = 4:1 by weight.",
         ] {
             assert_eq!(wrong_statements(answer), Vec::<&str>::new(), "{answer}");
         }

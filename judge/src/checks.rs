@@ -315,6 +315,14 @@ mod tests {
     }
 
     #[test]
+    fn a_space_can_ask_for_right_arithmetic() {
+        let checks: Vec<Check> = serde_json::from_str(r#"[{"kind": "arithmetic_holds"}]"#).unwrap();
+        assert!(checks.iter().all(|c| c.validate().is_ok()));
+        assert_eq!(run_checks(&checks, "So 17 + 25 = 42.").0, Some(1.0));
+        assert_eq!(run_checks(&checks, "So 17 + 25 = 32.").0, Some(0.0));
+    }
+
+    #[test]
     fn score_is_the_fraction_passed() {
         let checks = [
             Check::MaxWords { max: 2 },

@@ -25,17 +25,23 @@ const OPERATOR: &str =
 /// The words and signs that state a result.
 const RELATION: &str = r"=|\s+(?:is|equals|makes|gives|is\s+equal\s+to)\s+";
 
+/// A chain of numbers joined by operators; `repeat` is the regex
+/// quantifier of its operator-and-number steps ("*": a lone number too,
+/// "+": at least one operator).
+fn chain(repeat: &str) -> String {
+    format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER})){repeat}")
+}
+
 /// A chain with at least one operator, a relation, and a chain.
 static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    let chain = format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER}))*");
-    let left = format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER}))+");
-    Regex::new(&format!(r"(?i)({left})\s*(?:{RELATION})\s*({chain})")).expect("statement pattern")
+    let (left, right) = (chain("+"), chain("*"));
+    Regex::new(&format!(r"(?i)({left})\s*(?:{RELATION})\s*({right})")).expect("statement pattern")
 });
 /// A prompt's last sentence asking for a chain's value.
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
-    let left = format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER}))+");
+    let asked = chain("+");
     Regex::new(&format!(
-        r"(?i)(?:^|[.!?\n]\s*)(?:what\s+is|what's|calculate|compute|work\s+out)\s+({left})\s*\?$"
+        r"(?i)(?:^|[.!?\n]\s*)(?:what\s+is|what's|calculate|compute|work\s+out)\s+({asked})\s*\?$"
     ))
     .expect("question pattern")
 });
@@ -79,14 +85,14 @@ const JOINING: [char; 13] = [
 
 /// Whether the text before a chain makes it part of a longer expression:
 /// a letter, digit, point, colon (a time: "10:30") or currency sign
-/// touching its first number, or
-/// an operator, bracket or unit sign before it.
+/// touching its first number, or an operator, bracket or unit sign (or a
+/// multiplying " x") before it.
 fn continues_on_the_left(before: &str) -> bool {
     let touching = before.chars().next_back().is_some_and(|c| {
         c.is_alphanumeric() || matches!(c, '.' | ',' | ':' | '$' | '€' | '£' | '_')
     });
     let trimmed = before.trim_end();
-    touching || trimmed.ends_with(JOINING) || trimmed.to_lowercase().ends_with(" x")
+    touching || trimmed.ends_with(JOINING) || trimmed.ends_with(" x") || trimmed.ends_with(" X")
 }
 
 /// Whether the text after a statement continues its right side: a

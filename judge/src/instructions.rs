@@ -4,9 +4,8 @@
 //! …", "two or three sentences"), as IFEval (Zhou et al. 2023,
 //! arXiv 2311.07911) checks them, and the value of a calculation the
 //! prompt ends by asking for ("What is 17 + 25?"), plus two that every
-//! prompt implies: a
-//! finished answer, not one cut off mid-sentence, and right arithmetic
-//! wherever the answer states a calculation.
+//! prompt implies: a finished answer, not one cut off mid-sentence, and
+//! right arithmetic wherever the answer states a calculation.
 //!
 //! A space's checks are written by its author; these are found by the judge
 //! in any prompt, so the judge holds answers to what they were asked even

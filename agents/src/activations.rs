@@ -1,8 +1,7 @@
 //! Activation rows quantized per block of 32 values to 8 bits, as ggml's
 //! `quantize_row_q8_1` does, in the layout the SIMD kernels of
-//! [`crate::row_matmul`] read: the first and second halves of each block
-//! apart (so one 512-bit load meets the matching halves of four weight
-//! blocks), the block's scale repeated for its 4 integer lanes.
+//! [`crate::row_matmul`] read: each block's 32 values, with its scale and
+//! sums beside them.
 
 use half::f16;
 
@@ -10,33 +9,28 @@ use half::f16;
 pub const BLOCK: usize = 32;
 /// Values per half block.
 pub const HALF: usize = BLOCK / 2;
-/// Integer lanes of one block's products in a SIMD register (4 bytes each).
-pub const LANES: usize = HALF / 4;
 
 /// Quantized rows of one matrix product's input.
 pub struct Activations {
     blocks_per_row: usize,
-    low: Vec<i8>,
-    high: Vec<i8>,
-    lane_scales: Vec<f32>,
+    values: Vec<i8>,
+    scales: Vec<f32>,
     sums: Vec<f32>,
-    lane_sums: Vec<i32>,
+    int_sums: Vec<i32>,
 }
 
 /// One quantized activation row.
 #[derive(Clone, Copy)]
 pub struct ActivationRow<'a> {
-    /// Values 0..16 of each block.
-    pub low: &'a [i8],
-    /// Values 16..32 of each block.
-    pub high: &'a [i8],
-    /// The block's scale, repeated for each of its [`LANES`] lanes.
-    pub lane_scales: &'a [f32],
+    /// Each block's quantized values.
+    pub values: &'a [i8],
+    /// Each block's scale.
+    pub scales: &'a [f32],
     /// Scale times the sum of the block's quantized values.
     pub sums: &'a [f32],
-    /// Per lane, the sum of the 8 quantized values it multiplies (4 from
-    /// each half): what kernels that bias signed weights to unsigned subtract.
-    pub lane_sums: &'a [i32],
+    /// The sum of each block's quantized values: what kernels that bias
+    /// signed weights to unsigned subtract.
+    pub int_sums: &'a [i32],
 }
 
 impl Activations {
@@ -45,11 +39,10 @@ impl Activations {
         let blocks = x.len() / BLOCK;
         let mut this = Self {
             blocks_per_row: cols / BLOCK,
-            low: vec![0; blocks * HALF],
-            high: vec![0; blocks * HALF],
-            lane_scales: vec![0.0; blocks * LANES],
+            values: vec![0; blocks * BLOCK],
+            scales: vec![0.0; blocks],
             sums: vec![0.0; blocks],
-            lane_sums: vec![0; blocks * LANES],
+            int_sums: vec![0; blocks],
         };
         #[cfg(target_arch = "x86_64")]
         let simd = std::arch::is_x86_feature_detected!("avx2");
@@ -67,20 +60,17 @@ impl Activations {
             let id = if d != 0.0 { 1.0 / d } else { 0.0 };
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the instructions were detected above.
-            let (qs, lane_sums) = if simd {
+            let qs = if simd {
                 unsafe { round_block_avx2(xs, id) }
             } else {
                 round_block(xs, id)
             };
             #[cfg(not(target_arch = "x86_64"))]
-            let (qs, lane_sums) = round_block(xs, id);
-            let (low, high) = qs.split_at(HALF);
-            this.low[b * HALF..(b + 1) * HALF].copy_from_slice(low);
-            this.high[b * HALF..(b + 1) * HALF].copy_from_slice(high);
-            this.lane_sums[b * LANES..(b + 1) * LANES].copy_from_slice(&lane_sums);
-            let sum: i32 = lane_sums.iter().sum();
-            let d16 = f16::from_f32(d);
-            this.lane_scales[b * LANES..(b + 1) * LANES].fill(d16.to_f32());
+            let qs = round_block(xs, id);
+            this.values[b * BLOCK..(b + 1) * BLOCK].copy_from_slice(&qs);
+            let sum: i32 = qs.iter().map(|&q| q as i32).sum();
+            this.int_sums[b] = sum;
+            this.scales[b] = f16::from_f32(d).to_f32();
             this.sums[b] = f16::from_f32(d * sum as f32).to_f32();
         }
         this
@@ -95,25 +85,17 @@ impl Activations {
     pub fn row(&self, r: usize) -> ActivationRow<'_> {
         let b = self.blocks_per_row;
         ActivationRow {
-            low: &self.low[r * b * HALF..(r + 1) * b * HALF],
-            high: &self.high[r * b * HALF..(r + 1) * b * HALF],
-            lane_scales: &self.lane_scales[r * b * LANES..(r + 1) * b * LANES],
+            values: &self.values[r * b * BLOCK..(r + 1) * b * BLOCK],
+            scales: &self.scales[r * b..(r + 1) * b],
             sums: &self.sums[r * b..(r + 1) * b],
-            lane_sums: &self.lane_sums[r * b * LANES..(r + 1) * b * LANES],
+            int_sums: &self.int_sums[r * b..(r + 1) * b],
         }
     }
 }
 
-/// A block's values times `id`, rounded half to even (|x * id| <= 127), and
-/// per lane the sum of the 8 rounded values it multiplies (4 of each half).
-fn round_block(xs: &[f32; BLOCK], id: f32) -> ([i8; BLOCK], [i32; LANES]) {
-    let qs: [i8; BLOCK] = std::array::from_fn(|i| (xs[i] * id).round_ties_even() as i8);
-    let lane_sums = std::array::from_fn(|lane| {
-        (0..4)
-            .map(|i| qs[lane * 4 + i] as i32 + qs[HALF + lane * 4 + i] as i32)
-            .sum()
-    });
-    (qs, lane_sums)
+/// A block's values times `id`, rounded half to even (|x * id| <= 127).
+fn round_block(xs: &[f32; BLOCK], id: f32) -> [i8; BLOCK] {
+    std::array::from_fn(|i| (xs[i] * id).round_ties_even() as i8)
 }
 
 /// [`round_block`] with AVX2 (the saturating casts of the portable code do
@@ -121,7 +103,7 @@ fn round_block(xs: &[f32; BLOCK], id: f32) -> ([i8; BLOCK], [i32; LANES]) {
 /// rounding mode does, and the packs saturate as the casts do.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn round_block_avx2(xs: &[f32; BLOCK], id: f32) -> ([i8; BLOCK], [i32; LANES]) {
+unsafe fn round_block_avx2(xs: &[f32; BLOCK], id: f32) -> [i8; BLOCK] {
     use std::arch::x86_64::*;
     let scale = _mm256_set1_ps(id);
     // SAFETY: xs holds 4 x 8 values.
@@ -138,22 +120,8 @@ unsafe fn round_block_avx2(xs: &[f32; BLOCK], id: f32) -> ([i8; BLOCK], [i32; LA
         _mm256_packs_epi32(q[2], q[3]),
     );
     let bytes = _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    // Sums of each 4 consecutive values, then the two halves' lanes added.
-    let fours = _mm256_madd_epi16(
-        _mm256_maddubs_epi16(_mm256_set1_epi8(1), bytes),
-        _mm256_set1_epi16(1),
-    );
-    let lanes = _mm_add_epi32(
-        _mm256_castsi256_si128(fours),
-        _mm256_extracti128_si256(fours, 1),
-    );
-    // SAFETY: both are plain integer arrays of the registers' sizes.
-    unsafe {
-        (
-            std::mem::transmute::<__m256i, [i8; BLOCK]>(bytes),
-            std::mem::transmute::<__m128i, [i32; LANES]>(lanes),
-        )
-    }
+    // SAFETY: a plain byte array of the register's size.
+    unsafe { std::mem::transmute::<__m256i, [i8; BLOCK]>(bytes) }
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! formats the project runs with its own SIMD kernels ([`crate::q4_1`],
 //! [`crate::q8_0`]). The activations are quantized once per product
 //! ([`Activations`]); output columns are split over candle's thread pool;
-//! tiles of weight rows are dotted with tiles of activation rows ([`tile`]),
-//! so that a round's batch reads the weights once per step.
+//! groups of output columns are dotted with tiles of activation rows
+//! ([`GROUP`], [`tile`]), so that a round's batch reads the weights once
+//! per step.
 //!
 //! Each output value is computed by the same sequence of operations whatever
 //! the number of rows: batched rows equal single ones exactly.
@@ -16,21 +17,20 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor, bail};
 
 use crate::activations::{ActivationRow, Activations, BLOCK};
 
-/// The tile shapes of each kernel: activation rows sharing each weight load
-/// and weight rows sharing each activation load, fitted to the registers
-/// (32 of 512 bits; 16 of 256 bits on machines with AVX2 only) and measured
-/// with `examples/kernels.rs`.
+/// Output columns computed together: one 512-bit register holds 4 weights
+/// of each, so one 8-bit dot-product instruction yields an integer sum per
+/// column, and each block's conversion, scaling and fused multiply-add serve
+/// the whole group (the weight formats regroup their rows at load).
+pub const GROUP: usize = 16;
+
+/// Activation rows sharing each weight load, per kernel, fitted to the
+/// registers (32 of 512 bits; 16 of 256 bits on machines with AVX2 only)
+/// and measured with `examples/kernels.rs`.
 pub mod tile {
     /// Activation rows per AVX-512 tile.
     pub const AVX512_ROWS: usize = 8;
-    /// Weight rows per AVX-512 tile.
-    pub const AVX512_COLUMNS: usize = 2;
     /// Activation rows per AVX2 tile.
     pub const AVX2_ROWS: usize = 4;
-    /// Weight rows per AVX2 tile.
-    pub const AVX2_COLUMNS: usize = 1;
-    /// Activation rows per portable tile (the compiler vectorizes within a dot).
-    pub const PORTABLE_ROWS: usize = 4;
     /// Rows left over after whole tiles go in tiles of this many (then one
     /// at a time): half a round of 8 agents still shares each weight load.
     pub const LEFTOVER_ROWS: usize = 4;
@@ -121,8 +121,13 @@ pub trait RowKernel: Send + Sync {
     fn rows(&self) -> usize;
     /// Values per activation row.
     fn cols(&self) -> usize;
+    /// The output columns computed together: every range passed to
+    /// [`RowKernel::dot_columns`] starts at a multiple of it.
+    fn column_group(&self) -> usize {
+        1
+    }
     /// Writes the dot products of the weight rows in `columns` with every
-    /// activation row to `out` (use [`tiled_columns!`]).
+    /// activation row to `out` (see [`grouped_kernel!`]).
     ///
     /// # Safety
     /// `out` must hold `rows.len() x self.rows()` values, and no other
@@ -143,91 +148,84 @@ unsafe impl Send for Output {}
 unsafe impl Sync for Output {}
 
 impl Output {
-    /// Stores the value of activation row `r` and weight row `j`.
+    /// Stores the values of group `g` (whose columns start at `g` x
+    /// [`GROUP`]) for activation rows `r0..r0 + R`, without the columns
+    /// past the matrix's last (a padded group's).
     ///
     /// # Safety
-    /// In bounds, and the caller's thread is the only writer of column `j`.
-    pub unsafe fn write(self, r: usize, j: usize, value: f32) {
-        // SAFETY: guaranteed by the caller.
-        unsafe { *self.values.add(r * self.columns + j) = value };
+    /// The rows are in bounds, and the caller's thread is the only writer
+    /// of the group's columns.
+    pub unsafe fn write_tile<const R: usize>(
+        self,
+        r0: usize,
+        g: usize,
+        values: &[[f32; GROUP]; R],
+    ) {
+        let first = g * GROUP;
+        let real = GROUP.min(self.columns - first);
+        for (r, row) in values.iter().enumerate() {
+            // SAFETY: guaranteed by the caller.
+            unsafe {
+                let at = self.values.add((r0 + r) * self.columns + first);
+                std::ptr::copy_nonoverlapping(row.as_ptr(), at, real);
+            }
+        }
     }
 }
 
-/// Weight rows whose tiles run over every activation row before the next
-/// ones start: a block of weights stays in cache while the activations
-/// stream past it once (a large output matrix would otherwise be read from
-/// memory once per tile of activation rows).
-pub const COLUMN_BLOCK: usize = 64;
-
-/// The loop of every [`RowKernel::dot_columns`]: for each block of
-/// [`COLUMN_BLOCK`] weight rows, each tile of `$row_tile` activation rows
-/// (then the rows left over, in tiles of [`tile::LEFTOVER_ROWS`] and one at
-/// a time) meets tiles of `$column_tile`
-/// weight rows (then the weight rows left over, one at a time). `$dot`, an
-/// expression of `$js` (an array of weight row indices) and `$tile` (a
-/// reference to an array of activation rows), returns the values as
-/// `[[f32; rows]; weight rows]`. A macro, not a function, so that `$dot` is
-/// compiled inside the caller's `target_feature` context. Every value is
-/// computed by the same operations whatever tile it falls in.
-macro_rules! tiled_columns {
-    ($columns:expr, $rows:expr, $out:expr, ($row_tile:expr, $column_tile:expr), |$js:ident, $tile:ident| $dot:expr) => {{
-        let columns: std::ops::Range<usize> = $columns;
-        let mut start = columns.start;
-        while start < columns.end {
-            let block = start..(start + $crate::row_matmul::COLUMN_BLOCK).min(columns.end);
-            let mut r0 = 0;
-            let mut tiles = $rows.chunks_exact($row_tile);
-            for tile in tiles.by_ref() {
-                let $tile: &[_; $row_tile] = tile.try_into().expect("whole tiles");
-                $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
-                r0 += $row_tile;
-            }
-            let mut leftover_tiles = tiles.remainder().chunks_exact($crate::row_matmul::tile::LEFTOVER_ROWS);
-            for tile in leftover_tiles.by_ref() {
-                let $tile: &[_; $crate::row_matmul::tile::LEFTOVER_ROWS] =
-                    tile.try_into().expect("whole tiles");
-                $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
-                r0 += $crate::row_matmul::tile::LEFTOVER_ROWS;
-            }
-            for row in leftover_tiles.remainder() {
-                let $tile: &[_; 1] = std::slice::from_ref(row).try_into().expect("one row");
-                $crate::row_matmul::tiled_columns!(@block block.clone(), r0, $out, $column_tile, |$js, $tile| $dot);
-                r0 += 1;
-            }
-            start = block.end;
-        }
-    }};
-    (@block $block:expr, $r0:expr, $out:expr, $column_tile:expr, |$js:ident, $tile:ident| $dot:expr) => {{
-        let block: std::ops::Range<usize> = $block;
-        let tiled_end = block.start + block.len() / $column_tile * $column_tile;
-        for first in (block.start..tiled_end).step_by($column_tile) {
-            let $js: [usize; $column_tile] = std::array::from_fn(|c| first + c);
-            $crate::row_matmul::tiled_columns!(@write $r0, $js, $out, $dot);
-        }
-        for j in tiled_end..block.end {
-            let $js = [j];
-            $crate::row_matmul::tiled_columns!(@write $r0, $js, $out, $dot);
-        }
-    }};
-    (@write $r0:expr, $js:ident, $out:expr, $dot:expr) => {
-        for (column, values) in $js.iter().zip($dot) {
-            for (r, value) in values.into_iter().enumerate() {
-                // SAFETY: the caller of dot_columns owns these columns.
-                unsafe { $out.write($r0 + r, *column, value) };
-            }
-        }
-    };
+/// The 4 activation bytes at `at`, as one 32-bit lane to broadcast.
+///
+/// # Safety
+/// `at + 4 <= bytes.len()`.
+#[inline(always)]
+pub(crate) unsafe fn quad(bytes: &[i8], at: usize) -> i32 {
+    // SAFETY: guaranteed by the caller.
+    unsafe { std::ptr::read_unaligned(bytes.as_ptr().add(at) as *const i32) }
 }
-pub(crate) use tiled_columns;
+
+/// Runs `$body` on tiles of `$tile_rows` activation rows of `$rows`, then
+/// on the rows left over in tiles of [`tile::LEFTOVER_ROWS`] and one at a
+/// time, with `$r0` the tile's first row and `$tile` a reference to an
+/// array of its rows. A macro, so that the tiles' sizes are constants in
+/// the caller's `target_feature` context.
+macro_rules! row_tiles {
+    ($rows:expr, $tile_rows:expr, |$r0:ident, $tile:ident| $body:expr) => {{
+        let rows: &[_] = $rows;
+        let mut tiles = rows.chunks_exact($tile_rows);
+        let mut leftover_tiles = tiles
+            .remainder()
+            .chunks_exact($crate::row_matmul::tile::LEFTOVER_ROWS);
+        let mut $r0 = 0usize;
+        for tile in tiles.by_ref() {
+            let $tile: &[_; $tile_rows] = tile.try_into().expect("whole tiles");
+            $body;
+            $r0 += $tile_rows;
+        }
+        for tile in leftover_tiles.by_ref() {
+            let $tile: &[_; $crate::row_matmul::tile::LEFTOVER_ROWS] =
+                tile.try_into().expect("whole tiles");
+            $body;
+            $r0 += $crate::row_matmul::tile::LEFTOVER_ROWS;
+        }
+        for row in leftover_tiles.remainder() {
+            let $tile: &[_; 1] = std::slice::from_ref(row).try_into().expect("one row");
+            $body;
+            $r0 += 1;
+        }
+    }};
+}
+pub(crate) use row_tiles;
 
 /// Implements [`RowKernel`], `new` and `forward` for a weight format
-/// `$matrix` of this crate: a struct with fields `rows`, `blocks_per_row`
-/// and `kernel` and methods `with_kernel(weights, kernel)` and `row(j)`, in
-/// a module with the function `dot_portable(row, activation)`, the SIMD
-/// functions `dot_tile_avx512` / `dot_tile_avx2(&[row; C], &[activation; R])
-/// -> [[f32; R]; C]`, run on the [`tile`] shapes. The SIMD loops are
+/// `$matrix` of this crate kept in groups of [`GROUP`] output columns: a
+/// struct with fields `rows`, `blocks_per_row` and `kernel` and methods
+/// `with_kernel(weights, kernel)` and `group(g)`, in a module with the
+/// functions `dot_portable(group, activation) -> [f32; GROUP]` and
+/// `group_tile_avx512` / `group_tile_avx2(group, &[activation; R]) ->
+/// [[f32; GROUP]; R]`. Each group meets every tile of activation rows
+/// ([`row_tiles!`]) while its weights stay in cache. The SIMD loops are
 /// generated inside functions with the kernels' features.
-macro_rules! row_kernel {
+macro_rules! grouped_kernel {
     ($matrix:ty) => {
         impl $matrix {
             /// Takes the blocks of a quantized tensor of shape (out, in),
@@ -254,71 +252,76 @@ macro_rules! row_kernel {
                 self.blocks_per_row * $crate::activations::BLOCK
             }
 
+            fn column_group(&self) -> usize {
+                $crate::row_matmul::GROUP
+            }
+
             unsafe fn dot_columns(
                 &self,
                 columns: std::ops::Range<usize>,
                 rows: &[$crate::activations::ActivationRow<'_>],
                 out: $crate::row_matmul::Output,
             ) {
-                use $crate::row_matmul::{Kernel, tile, tiled_columns};
-                /// The column loop with AVX-512 VNNI dot products.
+                use $crate::row_matmul::{GROUP, Kernel, row_tiles, tile};
+                /// The group loop with AVX-512 VNNI dot products.
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")]
                 unsafe fn avx512(
                     matrix: &$matrix,
-                    columns: std::ops::Range<usize>,
+                    groups: std::ops::Range<usize>,
                     rows: &[$crate::activations::ActivationRow<'_>],
                     out: $crate::row_matmul::Output,
                 ) {
-                    tiled_columns!(
-                        columns,
-                        rows,
-                        out,
-                        (tile::AVX512_ROWS, tile::AVX512_COLUMNS),
-                        |js, tile| {
-                            // SAFETY: this function has the kernel's features.
-                            unsafe { dot_tile_avx512(&js.map(|j| matrix.row(j)), tile) }
-                        }
-                    );
+                    for g in groups {
+                        let w = matrix.group(g);
+                        row_tiles!(rows, tile::AVX512_ROWS, |r0, tile| {
+                            // SAFETY: this function has the kernel's features;
+                            // the caller owns the group's columns.
+                            unsafe { out.write_tile(r0, g, &group_tile_avx512(w, tile)) }
+                        });
+                    }
                 }
-                /// The column loop with AVX2 dot products.
+                /// The group loop with AVX2 dot products.
                 #[cfg(target_arch = "x86_64")]
                 #[target_feature(enable = "avx2,f16c,fma")]
                 unsafe fn avx2(
                     matrix: &$matrix,
-                    columns: std::ops::Range<usize>,
+                    groups: std::ops::Range<usize>,
                     rows: &[$crate::activations::ActivationRow<'_>],
                     out: $crate::row_matmul::Output,
                 ) {
-                    tiled_columns!(
-                        columns,
-                        rows,
-                        out,
-                        (tile::AVX2_ROWS, tile::AVX2_COLUMNS),
-                        |js, tile| {
-                            // SAFETY: this function has the kernel's features.
-                            unsafe { dot_tile_avx2(&js.map(|j| matrix.row(j)), tile) }
-                        }
-                    );
+                    for g in groups {
+                        let w = matrix.group(g);
+                        row_tiles!(rows, tile::AVX2_ROWS, |r0, tile| {
+                            // SAFETY: as above.
+                            unsafe { out.write_tile(r0, g, &group_tile_avx2(w, tile)) }
+                        });
+                    }
                 }
+                // `columns` starts at a multiple of GROUP (column_group).
+                let groups = columns.start / GROUP..columns.end.div_ceil(GROUP);
                 match self.kernel {
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: the kernel was chosen because these features are present.
-                    Kernel::Avx512Vnni => unsafe { avx512(self, columns, rows, out) },
+                    Kernel::Avx512Vnni => unsafe { avx512(self, groups, rows, out) },
                     #[cfg(target_arch = "x86_64")]
                     // SAFETY: as above.
-                    Kernel::Avx2 => unsafe { avx2(self, columns, rows, out) },
+                    Kernel::Avx2 => unsafe { avx2(self, groups, rows, out) },
                     _ => {
-                        tiled_columns!(columns, rows, out, (tile::PORTABLE_ROWS, 1), |js, tile| {
-                            js.map(|j| tile.map(|a| dot_portable(self.row(j), a)))
-                        })
+                        for g in groups {
+                            let w = self.group(g);
+                            for (r, a) in rows.iter().enumerate() {
+                                // SAFETY: the caller owns the group's columns.
+                                unsafe { out.write_tile(r, g, &[dot_portable(w, *a)]) };
+                            }
+                        }
                     }
                 }
             }
         }
     };
 }
-pub(crate) use row_kernel;
+pub(crate) use grouped_kernel;
 
 /// Checks that `weights` are a matrix of `dtype` made of whole blocks of
 /// `stored` bytes each and returns (rows, columns, the blocks' bytes).
@@ -379,7 +382,9 @@ impl<K: RowKernel> CustomOp1 for RowMatmul<'_, K> {
             values: values.as_mut_ptr(),
             columns: n,
         };
-        candle_core::utils::barrier_pool().execute_chunked(n, |columns| {
+        let group = kernel.column_group();
+        candle_core::utils::barrier_pool().execute_chunked(n.div_ceil(group), |groups| {
+            let columns = groups.start * group..(groups.end * group).min(n);
             // SAFETY: `values` holds m x n; the pool gives each column to one worker.
             unsafe { kernel.dot_columns(columns, &rows, out) }
         });
@@ -441,10 +446,10 @@ mod tests {
     }
 
     #[test]
-    fn both_kernels_match_candle_with_and_without_leftover_blocks() {
-        // 96 = 3 blocks (no whole chunk), 576 = 4 chunks + 2 blocks, 1536 = 12 chunks.
+    fn every_kernel_matches_candle_with_whole_and_padded_groups() {
+        // 64 weight rows are whole groups of 16; 40 and 24 end in a padded one.
         for (dtype, build) in formats() {
-            for (rows, cols) in [(72, 96), (40, 576), (24, 1536)] {
+            for (rows, cols) in [(64, 96), (40, 576), (24, 1536)] {
                 let w = random(rows, cols);
                 let x = random(5, cols);
                 let theirs = QMatMul::from_qtensor(QTensor::quantize(&w, dtype).unwrap())
@@ -470,11 +475,10 @@ mod tests {
 
     #[test]
     fn values_are_computed_alike_alone_and_in_tiles() {
-        // 576 = 18 blocks (AVX-512: 4 chunks + a pair; AVX2: 9 pairs),
-        // 608 = 19 blocks (4 chunks + a pair + 1; 9 pairs + 1): every
-        // leftover path. 67 weight rows: a whole column block and a
-        // remainder, with tiles and a weight row left over. 13 activation
-        // rows: a whole tile of 8, a leftover tile of 4 and a single row.
+        // 67 weight rows: 4 whole groups of 16 and a padded one of 3,
+        // split over the thread pool. 13 activation rows: a whole tile of
+        // 8, a leftover tile of 4 and a single row. Rows of 576 and 608
+        // values: an even and an odd number of blocks.
         for (dtype, build) in formats() {
             for cols in [576, 608] {
                 let w = random(67, cols);

@@ -109,7 +109,7 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     let tail: f32 = a[i..n].iter().zip(&b[i..n]).map(|(x, y)| x * y).sum();
-    crate::q4_1::hsum_avx(_mm256_add_ps(even, odd)) + tail
+    hsum_avx(_mm256_add_ps(even, odd)) + tail
 }
 
 /// [`VectorOps::add_weighted`] one position after another.
@@ -159,6 +159,16 @@ unsafe fn add_weighted_avx2(y: &mut [f32], weights: &[f32], values: &[f32], stri
             .zip(v)
             .for_each(|(y, v)| *y += weight * v);
     }
+}
+
+/// Sum of the 8 lanes of `v`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+pub(crate) fn hsum_avx(v: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::*;
+    let half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    let half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    _mm_cvtss_f32(_mm_add_ss(half, _mm_movehdup_ps(half)))
 }
 
 #[cfg(test)]

@@ -90,14 +90,17 @@ impl Q4_1Matrix {
         for b in 0..self.blocks_per_row {
             let scale = w.scales[b * GROUP + column].to_f32();
             let min = w.mins[b * GROUP + column].to_f32();
-            let stored: Vec<u8> = (0..RUNS)
-                .flat_map(|run| {
+            // The stored block's bytes in order: low nibbles, then high ones.
+            let half = |shift: u32| {
+                (0..RUNS).flat_map(move |run| {
                     let at = b * GROUP_BLOCK_BYTES + run * RUN_BYTES + column * 4;
-                    w.nibbles[at..at + 4].iter().copied()
+                    w.nibbles[at..at + 4]
+                        .iter()
+                        .map(move |q| ((q >> shift) & 0x0F) as f32 * scale + min)
                 })
-                .collect();
-            out.extend(stored.iter().map(|q| (q & 0x0F) as f32 * scale + min));
-            out.extend(stored.iter().map(|q| (q >> 4) as f32 * scale + min));
+            };
+            out.extend(half(0));
+            out.extend(half(4));
         }
     }
 

@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// A number as answers write it: "1,000", "3.5", "12".
-const NUMBER: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
+pub(crate) const NUMBER: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
 /// The operators, in symbols and in words.
 const OPERATOR: &str =
     r"\+|-|−|×|\*|/|÷|\s+x\s+|\s+plus\s+|\s+minus\s+|\s+times\s+|\s+(?:divided|multiplied)\s+by\s+";

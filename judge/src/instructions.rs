@@ -25,6 +25,7 @@ use serde_json::json;
 
 use crate::arithmetic::asked_value;
 use crate::checks::{Check, CheckOutcome};
+use crate::word_problems::solved_value;
 
 /// One rule read from a prompt: the words it was read from, and its check.
 #[derive(Debug, Clone, PartialEq)]
@@ -336,7 +337,7 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
         };
         add(&c[0], Check::Matches { pattern });
     }
-    if let Some((question, expected)) = asked_value(prompt) {
+    if let Some((question, expected)) = asked_value(prompt).or_else(|| solved_value(prompt)) {
         add(
             question,
             Check::NumericAnswer {

@@ -229,19 +229,66 @@ fn hedges(text: &str, words: &[String]) -> bool {
     if HEDGES.iter().any(|h| contains(words, h)) {
         return true;
     }
-    if words.iter().filter(|w| *w == "or").count() >= 3 {
+    let sentences = || text.split(['.', '!', '?', ';', '\n']);
+    // Three alternatives in one sentence; across the sentences of a list
+    // of steps, "or" is only a choice within each step.
+    if sentences().any(|sentence| {
+        sentence
+            .split_whitespace()
+            .filter(|w| w.eq_ignore_ascii_case("or"))
+            .count()
+            >= 3
+    }) {
         return true;
     }
-    // "X, Y or Z": a short item between a comma and an "or".
-    text.split(['.', '!', '?', ';', '\n']).any(|sentence| {
-        let mut parts = sentence.split(" or ");
-        let before = parts.next().unwrap_or("");
-        parts.next().is_some()
-            && before
-                .rsplit_once(',')
-                .is_some_and(|(_, item)| (1..=3).contains(&item.split_whitespace().count()))
+    // "X, Y or Z": a short item between a comma and an "or", whose
+    // alternatives read as answers (numbers or names), or that is the
+    // whole of a short sentence. A list of common words inside a longer
+    // sentence is an enumeration ("worn away by wind, water or ice").
+    sentences().any(|sentence| {
+        let Some((before, after)) = sentence.split_once(" or ") else {
+            return false;
+        };
+        let Some((_, item)) = before.rsplit_once(',') else {
+            return false;
+        };
+        if !(1..=3).contains(&item.split_whitespace().count())
+            || EXAMPLE_MARKERS
+                .iter()
+                .any(|m| before.to_lowercase().contains(m))
+        {
+            return false;
+        }
+        let answer_like = |word: &str| {
+            word.starts_with(|c: char| c.is_ascii_digit() || c.is_uppercase())
+                || NUMBER_WORDS.contains(&word.to_lowercase().as_str())
+        };
+        let alternatives = [
+            item.split_whitespace().next(),
+            after.split_whitespace().next(),
+        ];
+        alternatives.iter().all(|w| w.is_some_and(answer_like))
+            || sentence.split_whitespace().count() <= MAX_WORDS_OF_A_LIST_ANSWER
     })
 }
+
+/// Words that introduce examples, not alternatives ("such as 2, 3, 5 or 7").
+const EXAMPLE_MARKERS: [&str; 5] = [
+    "such as",
+    "like ",
+    "for example",
+    "for instance",
+    "including",
+];
+
+/// Words of a sentence that is nothing but a list of alternatives
+/// ("Mercury, lead or tin").
+const MAX_WORDS_OF_A_LIST_ANSWER: usize = 6;
+
+/// Counts written in words, as alternatives list them ("one, two, three or four sides").
+const NUMBER_WORDS: [&str; 12] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
+];
 
 /// Content words an answer needs before it can be judged a restatement,
 /// and the share of them taken from the instructions that makes one.
@@ -408,7 +455,40 @@ mod tests {
             flags("La réponse est quarante-deux, car dix-sept plus vingt-cinq font quarante-deux.")
                 .contains(&Flag::OtherLanguage)
         );
+        for hedge in [
+            "It is 41, 42 or 43.",
+            "Written by Shakespeare, Marlowe or Dickens.",
+            "Mercury, lead or tin.",
+            "Land with water on one, two, three or four sides.",
+        ] {
+            assert!(flags(hedge).contains(&Flag::Hedges), "{hedge}");
+        }
         assert!(flags("答案是四十二，因为十七加二十五等于四十二。").contains(&Flag::OtherLanguage));
+    }
+
+    #[test]
+    fn enumerations_are_not_hedges() {
+        assert_eq!(
+            inspect(
+                "What is a prime number?",
+                "A whole number above 1 whose only divisors are 1 and itself, such as 2, 3, 5 or 7."
+            ),
+            []
+        );
+        assert_eq!(
+            inspect(
+                "What is erosion?",
+                "The wearing away of rock and soil by wind, water or ice."
+            ),
+            []
+        );
+        assert_eq!(
+            inspect(
+                "How should you treat a minor burn?",
+                "1. Cool it under running water.\n2. Remove rings or tight clothing.\n3. Cover it with a dressing or cling film.\n4. See a doctor if it is large, deep or blisters badly."
+            ),
+            []
+        );
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod remote_scoring;
 pub mod scoring;
 pub mod store;
 pub mod verdict;
+pub mod word_problems;
 
 pub use checks::Check;
 pub use judging::{Contest, Judge, JudgeConfig};

@@ -8,7 +8,8 @@ use std::path::Path;
 use judge::eval::{EvalItem, evaluate, load_set};
 use judge::instructions::read_instructions;
 use judge::verdict::Layer;
-use judge::{Contest, Entry, Judge};
+use judge::word_problems::solved_value;
+use judge::{Check, Contest, Entry, Judge};
 
 fn set(name: &str) -> Vec<EvalItem> {
     load_set(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("the set loads")
@@ -27,6 +28,7 @@ fn rules_alone_never_prefer_the_worse_answer() {
     for name in [
         "evals/clean.jsonl",
         "evals/clean-holdout.jsonl",
+        "evals/clean-fresh.jsonl",
         "evals/adversarial.jsonl",
         "tests/data/labelled_pairs.json",
     ] {
@@ -87,4 +89,39 @@ fn broken_formats_lose_by_the_instructions_layer_before_any_model() {
             item.prompt
         );
     }
+}
+
+/// The word-problem solver must never contradict a labelled better answer:
+/// a wrong solve would make a right answer lose by a rule. (The test above
+/// cannot see that, since it leaves out pairs whose better answer breaks a
+/// rule.)
+#[test]
+fn solved_word_problems_agree_with_every_better_answer() {
+    let mut solved = 0;
+    for name in [
+        "evals/clean.jsonl",
+        "evals/clean-holdout.jsonl",
+        "evals/clean-fresh.jsonl",
+        "evals/adversarial.jsonl",
+        "tests/data/labelled_pairs.json",
+    ] {
+        for item in set(name) {
+            let Some((_, expected)) = solved_value(&item.prompt) else {
+                continue;
+            };
+            solved += 1;
+            let check = Check::NumericAnswer {
+                expected,
+                tolerance: 0.0,
+            };
+            assert!(
+                check.evaluate(&item.better).passed,
+                "{name}: solved {expected} for {:?}, the better answer is {:?}",
+                item.prompt,
+                item.better
+            );
+        }
+    }
+    eprintln!("{solved} prompts solved");
+    assert!(solved > 0);
 }

@@ -50,6 +50,7 @@ fn main() {
             longer_won: 0,
             effect: 0.0,
         },
+        own_answer: None,
     };
     let answers: Vec<AnswerRecord> = ["a", "b"]
         .iter()

@@ -224,6 +224,7 @@ fn judge_once(
         reference: item.reference.as_deref(),
         checks: &item.checks,
         entries: &entries,
+        own_answer: None,
     })?;
     let verdict = judgment
         .verdicts

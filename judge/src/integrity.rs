@@ -159,7 +159,7 @@ const MIN_LETTERS_FOR_LANGUAGE: usize = 16;
 
 /// Frequent English function words ("a" is left out: it is also French,
 /// Spanish, Italian and Portuguese).
-const ENGLISH_WORDS: &[&str] = &[
+pub(crate) const ENGLISH_WORDS: &[&str] = &[
     "the", "is", "are", "was", "were", "of", "and", "to", "in", "it", "its", "has", "have", "had",
     "that", "this", "with", "for", "on", "at", "by", "from", "be", "as", "an", "or", "not",
     "there", "they", "he", "she", "we", "you", "his", "her", "their", "which", "what", "who",

@@ -17,6 +17,7 @@ use crate::copying::novel_part;
 use crate::instructions::read_instructions;
 use crate::integrity::inspect;
 use crate::llm_judge::LlmJudge;
+use crate::own_answer::{AGREEMENT_MARGIN, agreement};
 use crate::ranking::rank;
 use crate::verdict::{AnswerScores, Entry, Judgment, Layer, PairVerdict};
 
@@ -31,6 +32,10 @@ pub struct Contest<'a> {
     pub checks: &'a [Check],
     /// The answers, in any order.
     pub entries: &'a [Entry],
+    /// The judge's own answer recorded by an earlier judgment of this
+    /// contest, so that judging it again (`arena verify`) reads the same
+    /// text; `None`: the judge writes its own when it needs one.
+    pub own_answer: Option<&'a str>,
 }
 
 /// Which LLM layers run, and how large a pointwise difference decides.
@@ -116,7 +121,7 @@ impl<'m> Judge<'m> {
     pub fn judge(&self, contest: &Contest<'_>) -> Result<Judgment> {
         let mut entries: Vec<&Entry> = contest.entries.iter().collect();
         entries.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
-        let answers = self.score_answers(contest, &entries)?;
+        let (answers, own_answer) = self.score_answers(contest, &entries)?;
         let mut verdicts = Vec::new();
         let mut close = Vec::new();
         for i in 0..entries.len() {
@@ -152,18 +157,21 @@ impl<'m> Judge<'m> {
             verdicts,
             ranking,
             length_bias,
+            own_answer,
         })
     }
 
-    /// Checks, flags and the model's pointwise scores of every answer. The
-    /// model scores only answers it can matter for: one whose flags or
-    /// check score set it apart from every other answer is decided by them
-    /// alone, as [`Judge::pointwise_verdict`] decides.
+    /// Checks, flags and the model's pointwise scores of every answer, and
+    /// the judge's own answer when it wrote one. The model scores only
+    /// answers it can matter for: one whose flags or check score set it
+    /// apart from every other answer is decided by them alone, as
+    /// [`Judge::pointwise_verdict`] decides. The judge writes its own answer
+    /// only where the contest has no reference.
     fn score_answers(
         &self,
         contest: &Contest<'_>,
         entries: &[&Entry],
-    ) -> Result<Vec<AnswerScores>> {
+    ) -> Result<(Vec<AnswerScores>, Option<String>)> {
         let rules = read_instructions(contest.question);
         let mut answers: Vec<AnswerScores> = entries
             .iter()
@@ -177,6 +185,7 @@ impl<'m> Judge<'m> {
                     flags: inspect(contest.question, &entry.text),
                     relevance: None,
                     rubric: None,
+                    agreement: None,
                     length: entry.text.chars().count(),
                 }
             })
@@ -187,6 +196,7 @@ impl<'m> Judge<'m> {
                     .any(|j| j != i && undecided_before_model(&answers[i], &answers[j]))
             })
             .collect();
+        let mut own_answer = None;
         if let (Some(llm), true, false) = (&self.llm, self.config.pointwise, compared.is_empty()) {
             let texts: Vec<&str> = compared.iter().map(|&i| entries[i].text.as_str()).collect();
             // Relevance reads what an answer adds to the prompt: restated
@@ -200,6 +210,16 @@ impl<'m> Judge<'m> {
             for (&i, r) in compared.iter().zip(relevances) {
                 answers[i].relevance = Some(r);
             }
+            if contest.reference.is_none() {
+                let own = match contest.own_answer {
+                    Some(recorded) => recorded.to_owned(),
+                    None => llm.own_answer(contest.question)?,
+                };
+                for (&i, text) in compared.iter().zip(&texts) {
+                    answers[i].agreement = Some(agreement(contest.question, text, &own));
+                }
+                own_answer = Some(own);
+            }
             if self.config.rubric {
                 let rubrics = llm.rubrics(contest.question, &texts, contest.reference)?;
                 for (&i, p) in compared.iter().zip(rubrics) {
@@ -207,11 +227,12 @@ impl<'m> Judge<'m> {
                 }
             }
         }
-        Ok(answers)
+        Ok((answers, own_answer))
     }
 
     /// The verdict of the layers that need no pairwise question: integrity
-    /// flags, checks, relevance; a tie when none separates the answers.
+    /// flags, checks, the stated rules, agreement with the judge's own
+    /// answer, relevance; a tie when none separates the answers.
     fn pointwise_verdict(
         &self,
         (a, sa): (&Entry, &AnswerScores),
@@ -233,6 +254,11 @@ impl<'m> Judge<'m> {
         }
         if let Some((x, y)) = differing(sa.instruction_score(), sb.instruction_score()) {
             return decide(verdict, x > y, (x - y).abs(), Layer::Instructions);
+        }
+        if let (Some(x), Some(y)) = (sa.agreement, sb.agreement)
+            && (x - y).abs() >= AGREEMENT_MARGIN
+        {
+            return decide(verdict, x > y, (x - y).abs(), Layer::OwnAnswer);
         }
         if let (Some(x), Some(y)) = (sa.relevance, sb.relevance)
             && (x - y).abs() > self.config.relevance_margin

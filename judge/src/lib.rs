@@ -18,6 +18,7 @@ pub mod instructions;
 pub mod integrity;
 pub mod judging;
 pub mod llm_judge;
+pub mod own_answer;
 pub mod pairs;
 pub mod ranking;
 pub mod ratings;

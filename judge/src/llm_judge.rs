@@ -95,6 +95,12 @@ impl<'m> LlmJudge<'m> {
             .collect())
     }
 
+    /// The judge model's own short answer to `question`
+    /// ([`crate::own_answer`]).
+    pub fn own_answer(&self, question: &str) -> Result<String> {
+        self.model.own_answer(question)
+    }
+
     /// Probability that the judge answers "Yes" to whether `answer`
     /// correctly answers `question` (given the `reference` answer when there is one).
     pub fn rubric(&self, question: &str, answer: &str, reference: Option<&str>) -> Result<f64> {

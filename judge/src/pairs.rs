@@ -259,6 +259,7 @@ mod tests {
                 longer_won: 0,
                 effect: 0.0,
             },
+            own_answer: None,
         }
     }
 

@@ -22,6 +22,9 @@
 use std::sync::Mutex;
 
 use agents::RemoteModel;
+
+use crate::own_answer;
+use crate::scoring::own_answer_request;
 use agents::remote::RemoteError;
 use anyhow::{Result, bail};
 
@@ -112,6 +115,14 @@ impl RemoteScorer {
 }
 
 impl ScoringModel for RemoteScorer {
+    fn own_answer(&self, question: &str) -> Result<String> {
+        let sampling = own_answer::sampling();
+        Ok(self
+            .model
+            .generate(&own_answer_request(question, &sampling), &mut |_| {})?
+            .text)
+    }
+
     fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {
         let answer = answer.trim();
         if answer.is_empty() {

@@ -15,6 +15,23 @@ use agents::prefill::tail_passes;
 use agents::transformer::Transformer;
 use anyhow::{Result, bail};
 
+use crate::own_answer;
+
+/// The request for the judge's own answer: no system prompt, as the
+/// relevance questions are asked, and no deadline (the answer is short).
+pub(crate) fn own_answer_request<'a>(
+    question: &'a str,
+    sampling: &'a agents::Sampling,
+) -> agents::Request<'a> {
+    agents::Request {
+        system: "",
+        prompt: question,
+        sampling,
+        seed: 0,
+        deadline: None,
+    }
+}
+
 /// A model the judge can read log-probabilities from.
 pub trait ScoringModel {
     /// Mean log-probability per token of `answer` as the reply to
@@ -25,6 +42,10 @@ pub trait ScoringModel {
     /// reply to `user` under `system`, counting the word with and without a
     /// leading space (base models use both).
     fn reply_mass(&self, system: &str, user: &str, words: [&str; 2]) -> Result<[f64; 2]>;
+
+    /// The model's own greedy answer to `question` under its chat
+    /// template, at most [`crate::own_answer::OWN_ANSWER_TOKENS`] tokens.
+    fn own_answer(&self, question: &str) -> Result<String>;
 
     /// [`ScoringModel::answer_logprob`] of every (question, answer) pair.
     fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<f64>>> {
@@ -49,6 +70,15 @@ pub trait ScoringModel {
 }
 
 impl ScoringModel for LanguageModel {
+    fn own_answer(&self, question: &str) -> Result<String> {
+        Ok(self
+            .generate(
+                &own_answer_request(question, &own_answer::sampling()),
+                &mut |_| {},
+            )?
+            .text)
+    }
+
     fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {
         Ok(self.answer_logprobs(&[(question, answer)])?.remove(0))
     }

@@ -37,6 +37,11 @@ pub struct AnswerScores {
     pub relevance: Option<f64>,
     /// Judge's probability that the answer is correct.
     pub rubric: Option<f64>,
+    /// Share of the answer's content words found in the judge's own answer
+    /// ([`crate::own_answer`]); none when the contest had a reference, or in
+    /// records judged before the judge wrote its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<f64>,
     /// Answer length in characters, for the length-bias report.
     pub length: usize,
 }
@@ -64,6 +69,8 @@ pub enum Layer {
     Instructions,
     /// The pairwise LLM judge agreed with itself in both orders.
     Pairwise,
+    /// The answers agreed clearly differently with the judge's own answer.
+    OwnAnswer,
     /// Pointwise LLM scores differed clearly.
     Pointwise,
     /// The rule of an interactive space decided the match from its transcript (a
@@ -139,6 +146,11 @@ pub struct Judgment {
     pub verdicts: Vec<PairVerdict>,
     pub ranking: Ranking,
     pub length_bias: LengthBias,
+    /// The judge model's own answer, when it wrote one
+    /// ([`crate::own_answer`]), so that anyone can recompute each answer's
+    /// agreement with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_answer: Option<String>,
 }
 
 /// Largest difference between two judgings' pointwise scores (check score,
@@ -190,6 +202,12 @@ impl Judgment {
                 Some(_) => {}
             }
         }
+        if self.own_answer != again.own_answer {
+            found.push(format!(
+                "the judge's own answer: stored {:?}, written again {:?}",
+                self.own_answer, again.own_answer
+            ));
+        }
         for stored in &self.answers {
             let Some(other) = again.answers.iter().find(|a| a.agent_id == stored.agent_id) else {
                 found.push(format!(
@@ -202,6 +220,11 @@ impl Judgment {
                 ("check score", stored.check_score, other.check_score),
                 ("relevance", stored.relevance, other.relevance),
                 ("rubric", stored.rubric, other.rubric),
+                (
+                    "agreement with the judge's own answer",
+                    stored.agreement,
+                    other.agreement,
+                ),
             ] {
                 let close = match (a, b) {
                     (Some(a), Some(b)) => (a - b).abs() <= SCORE_TOLERANCE,

@@ -72,6 +72,7 @@ fn broken_formats_lose_by_the_instructions_layer_before_any_model() {
             reference: None,
             checks: &[],
             entries: &entries,
+            own_answer: None,
         };
         let judgment = Judge::checks_only().judge(&contest).expect("judging");
         let verdict = &judgment.verdicts[0];

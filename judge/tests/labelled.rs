@@ -57,6 +57,7 @@ fn judge_item(
         reference: item.reference.as_deref(),
         checks: &item.checks,
         entries: &entries,
+        own_answer: None,
     };
     let judgment = judge.judge(&contest).expect("judging");
     let v = &judgment.verdicts[0];
@@ -186,6 +187,7 @@ fn empty_answer_loses_and_its_judgment_reads_back() {
         reference: None,
         checks: &[],
         entries: &entries,
+        own_answer: None,
     };
     let judgment = judge.judge(&contest).unwrap();
     assert_eq!(judgment.ranking.order, ["b", "a"]);
@@ -219,6 +221,7 @@ fn model_scores_only_answers_the_checks_leave_level() {
         reference: None,
         checks: &checks,
         entries: &entries,
+        own_answer: None,
     };
     let judgment = judge.judge(&contest).unwrap();
     let scored: Vec<(&str, bool)> = judgment

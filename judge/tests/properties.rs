@@ -21,7 +21,7 @@ proptest! {
         let checks = [Check::NumericAnswer { expected: 3.0, tolerance: 1.0 }];
         let judge = Judge::checks_only();
         let contest = |entries: &[Entry]| {
-            judge.judge(&Contest { question: "q", reference: None, checks: &checks, entries }).unwrap()
+            judge.judge(&Contest { question: "q", reference: None, checks: &checks, entries, own_answer: None  }).unwrap()
         };
         let original = contest(&entries);
         let mut shuffled = entries.clone();
@@ -73,6 +73,7 @@ mod export_round_trip {
                 reference: None,
                 checks: &[],
                 entries: &entries,
+                own_answer: None,
             })
             .unwrap()
     }

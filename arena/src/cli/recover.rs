@@ -392,7 +392,7 @@ impl Rebuilder<'_> {
                 how.push("judged again");
                 let judge = (space.judging.llm && self.args.judge != "none")
                     .then_some(self.args.judge.as_str());
-                judge_round(&self.models, judge, space, round, &answers)?
+                judge_round(&self.models, judge, space, round, &answers, None)?
             }
         };
         let root = result_root(round, &answers, &judgment);

@@ -119,7 +119,17 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
             started.elapsed().as_secs_f64()
         );
         let judge = judge_model_of(&judgment.judge);
-        let rejudged = judge_round(&models, judge, &space, &round, &answers)?;
+        // The recorded own answer of the judge: a greedy answer can change
+        // with the kernel's rounding, and the verdicts are checked against
+        // the text they were judged with.
+        let rejudged = judge_round(
+            &models,
+            judge,
+            &space,
+            &round,
+            &answers,
+            judgment.own_answer.as_deref(),
+        )?;
         let differences = judgment.differences(&rejudged);
         if differences.is_empty() {
             println!(

@@ -319,7 +319,7 @@ impl Services {
             true => self.judge_model.as_deref(),
             false => None,
         };
-        let judgment = judge_round(&self.models, judge, space, round, answers)?;
+        let judgment = judge_round(&self.models, judge, space, round, answers, None)?;
         if let Some(interactive) = &space.interactive {
             for line in match_lines(interactive, round, &judgment) {
                 tracing::info!(target: "arena::matches", "{line}");
@@ -703,17 +703,20 @@ fn answered(asked: &AnswerRecord, generation: Generation) -> AnswerRecord {
 
 /// Judges a round of `space`: its matches ([`judge_matches`]) if the space is interactive,
 /// else its answers ([`judge_answers`]). The tournament, `arena verify` and `arena recover`
-/// judge through here.
+/// judge through here. `own_answer` is the judge's own answer recorded by an
+/// earlier judgment of the round (`arena verify` reads the same text);
+/// `None`: the judge writes its own where it needs one.
 pub fn judge_round(
     models: &ModelCache,
     judge: Option<&str>,
     space: &Space,
     round: &RoundRecord,
     answers: &[AnswerRecord],
+    own_answer: Option<&str>,
 ) -> Result<Judgment> {
     match &space.interactive {
         Some(interactive) => judge_matches(models, judge, interactive, round, answers),
-        None => judge_answers(models, judge, space, round, answers),
+        None => judge_answers(models, judge, space, round, answers, own_answer),
     }
 }
 
@@ -727,6 +730,7 @@ pub fn judge_answers(
     space: &Space,
     round: &RoundRecord,
     answers: &[AnswerRecord],
+    own_answer: Option<&str>,
 ) -> Result<Judgment> {
     let prompt = space
         .prompts
@@ -747,6 +751,7 @@ pub fn judge_answers(
         reference: round.reference.as_deref(),
         checks: &checks,
         entries: &entries,
+        own_answer,
     };
     with_judge(models, judge, |judge| judge.judge(&contest))
 }

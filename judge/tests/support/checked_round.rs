@@ -57,6 +57,7 @@ impl RoundSpec<'_> {
                 reference: None,
                 checks: self.checks,
                 entries: &entries,
+                own_answer: None,
             })
             .unwrap();
         let answers = entries

@@ -82,6 +82,7 @@ pub fn judge_matches(
                         reference: None,
                         checks: &[],
                         entries: &entries,
+                        own_answer: None,
                     })
                 })
                 .collect::<Result<Vec<_>>>()
@@ -109,6 +110,7 @@ pub fn judge_matches(
         verdicts,
         ranking,
         length_bias,
+        own_answer: None,
     })
 }
 
@@ -185,6 +187,7 @@ fn plain_scores(answer: &AnswerRecord) -> AnswerScores {
         flags: Vec::new(),
         relevance: None,
         rubric: None,
+        agreement: None,
         length: answer.text.chars().count(),
     }
 }

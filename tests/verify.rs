@@ -169,3 +169,42 @@ fn verify_holds_across_kernels_and_detects_each_tampering() {
         "{err}"
     );
 }
+
+/// A round of a space without reference answers, where the judge writes its
+/// own answer: verified with every kernel, the own answer is checked
+/// against its commitment and the judgment reproduces with it.
+#[test]
+fn the_judges_own_answer_is_checked_across_kernels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let agents = roster(dir.path());
+    let out = tournament(&data, &agents, "slogans", 1);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let judgment = Store::open(&data.join("db"))
+        .unwrap()
+        .judgment(1)
+        .unwrap()
+        .unwrap();
+    assert!(
+        judgment.own_answer.is_some() && judgment.own_answer_commitment.is_some(),
+        "slogans have no reference: the local judge writes and commits its own answer"
+    );
+    for kernel in &kernels() {
+        let out = verify(&data, kernel);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "false alarm with {kernel}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("judge's own answer: consistent with smollm2-135m"),
+            "{stdout}"
+        );
+        assert!(stdout.contains("judgment: reproduced"), "{stdout}");
+    }
+}

@@ -51,6 +51,7 @@ fn main() {
             effect: 0.0,
         },
         own_answer: None,
+        own_answer_commitment: None,
     };
     let answers: Vec<AnswerRecord> = ["a", "b"]
         .iter()

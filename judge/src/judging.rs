@@ -10,6 +10,7 @@
 //! (see BENCHMARKS.md), while relevance decided every on/off-topic pair
 //! correctly; a stronger judge model makes the pairwise layer count more.
 
+use agents::commitment::Commitment;
 use anyhow::Result;
 
 use crate::checks::{Check, run_checks};
@@ -37,6 +38,9 @@ pub struct Contest<'a> {
     /// text; `None`: the judge writes its own when it needs one.
     pub own_answer: Option<&'a str>,
 }
+
+/// The judge's own answer and, from a local judge, its commitment.
+type OwnAnswer = (String, Option<Commitment>);
 
 /// Which LLM layers run, and how large a pointwise difference decides.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,7 +125,11 @@ impl<'m> Judge<'m> {
     pub fn judge(&self, contest: &Contest<'_>) -> Result<Judgment> {
         let mut entries: Vec<&Entry> = contest.entries.iter().collect();
         entries.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
-        let (answers, own_answer) = self.score_answers(contest, &entries)?;
+        let (answers, own) = self.score_answers(contest, &entries)?;
+        let (own_answer, own_answer_commitment) = match own {
+            Some((text, commitment)) => (Some(text), commitment),
+            None => (None, None),
+        };
         let mut verdicts = Vec::new();
         let mut close = Vec::new();
         for i in 0..entries.len() {
@@ -158,6 +166,7 @@ impl<'m> Judge<'m> {
             ranking,
             length_bias,
             own_answer,
+            own_answer_commitment,
         })
     }
 
@@ -171,7 +180,7 @@ impl<'m> Judge<'m> {
         &self,
         contest: &Contest<'_>,
         entries: &[&Entry],
-    ) -> Result<(Vec<AnswerScores>, Option<String>)> {
+    ) -> Result<(Vec<AnswerScores>, Option<OwnAnswer>)> {
         let rules = read_instructions(contest.question);
         let mut answers: Vec<AnswerScores> = entries
             .iter()
@@ -212,11 +221,14 @@ impl<'m> Judge<'m> {
             }
             if contest.reference.is_none() {
                 let own = match contest.own_answer {
-                    Some(recorded) => recorded.to_owned(),
-                    None => llm.own_answer(contest.question)?,
+                    Some(recorded) => (recorded.to_owned(), None),
+                    None => {
+                        let written = llm.own_answer(contest.question)?;
+                        (written.text, written.commitment)
+                    }
                 };
                 for (&i, text) in compared.iter().zip(&texts) {
-                    answers[i].agreement = Some(agreement(contest.question, text, &own));
+                    answers[i].agreement = Some(agreement(contest.question, text, &own.0));
                 }
                 own_answer = Some(own);
             }

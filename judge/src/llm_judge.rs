@@ -97,7 +97,7 @@ impl<'m> LlmJudge<'m> {
 
     /// The judge model's own short answer to `question`
     /// ([`crate::own_answer`]).
-    pub fn own_answer(&self, question: &str) -> Result<String> {
+    pub fn own_answer(&self, question: &str) -> Result<agents::Generation> {
         self.model.own_answer(question)
     }
 

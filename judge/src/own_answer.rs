@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use agents::sampling::Sampling;
+use agents::{Request, Sampling};
 
 use crate::checks::normalized_words;
 use crate::filler::is_filler;
@@ -54,6 +54,19 @@ pub fn sampling() -> Sampling {
         repetition_penalty: 1.0,
         max_tokens: OWN_ANSWER_TOKENS,
         stop: Vec::new(),
+    }
+}
+
+/// The request for the judge's own answer: no system prompt, as the
+/// relevance questions are asked, and no deadline (the answer is short).
+/// `arena verify` checks a recorded own answer against this request.
+pub fn request<'a>(question: &'a str, sampling: &'a Sampling) -> Request<'a> {
+    Request {
+        system: "",
+        prompt: question,
+        sampling,
+        seed: 0,
+        deadline: None,
     }
 }
 

@@ -260,6 +260,7 @@ mod tests {
                 effect: 0.0,
             },
             own_answer: None,
+            own_answer_commitment: None,
         }
     }
 

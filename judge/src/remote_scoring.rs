@@ -21,10 +21,9 @@
 
 use std::sync::Mutex;
 
-use agents::RemoteModel;
+use agents::{Generation, RemoteModel};
 
 use crate::own_answer;
-use crate::scoring::own_answer_request;
 use agents::remote::RemoteError;
 use anyhow::{Result, bail};
 
@@ -115,12 +114,11 @@ impl RemoteScorer {
 }
 
 impl ScoringModel for RemoteScorer {
-    fn own_answer(&self, question: &str) -> Result<String> {
+    fn own_answer(&self, question: &str) -> Result<Generation> {
         let sampling = own_answer::sampling();
         Ok(self
             .model
-            .generate(&own_answer_request(question, &sampling), &mut |_| {})?
-            .text)
+            .generate(&own_answer::request(question, &sampling), &mut |_| {})?)
     }
 
     fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {

@@ -9,28 +9,13 @@
 //! ragged batches ([`agents::prefill`]), instead of one
 //! full pass per question.
 
-use agents::LanguageModel;
 use agents::log_probs::LogProbRows;
 use agents::prefill::tail_passes;
 use agents::transformer::Transformer;
+use agents::{Generation, LanguageModel};
 use anyhow::{Result, bail};
 
 use crate::own_answer;
-
-/// The request for the judge's own answer: no system prompt, as the
-/// relevance questions are asked, and no deadline (the answer is short).
-pub(crate) fn own_answer_request<'a>(
-    question: &'a str,
-    sampling: &'a agents::Sampling,
-) -> agents::Request<'a> {
-    agents::Request {
-        system: "",
-        prompt: question,
-        sampling,
-        seed: 0,
-        deadline: None,
-    }
-}
 
 /// A model the judge can read log-probabilities from.
 pub trait ScoringModel {
@@ -45,7 +30,7 @@ pub trait ScoringModel {
 
     /// The model's own greedy answer to `question` under its chat
     /// template, at most [`crate::own_answer::OWN_ANSWER_TOKENS`] tokens.
-    fn own_answer(&self, question: &str) -> Result<String>;
+    fn own_answer(&self, question: &str) -> Result<Generation>;
 
     /// [`ScoringModel::answer_logprob`] of every (question, answer) pair.
     fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<f64>>> {
@@ -70,13 +55,9 @@ pub trait ScoringModel {
 }
 
 impl ScoringModel for LanguageModel {
-    fn own_answer(&self, question: &str) -> Result<String> {
-        Ok(self
-            .generate(
-                &own_answer_request(question, &own_answer::sampling()),
-                &mut |_| {},
-            )?
-            .text)
+    fn own_answer(&self, question: &str) -> Result<Generation> {
+        let sampling = own_answer::sampling();
+        self.generate(&own_answer::request(question, &sampling), &mut |_| {})
     }
 
     fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {

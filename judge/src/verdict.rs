@@ -1,6 +1,7 @@
 //! The record of one round's judging: every answer's scores and every pair's
 //! verdict, each with the layer that decided it.
 
+use agents::commitment::Commitment;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::CheckOutcome;
@@ -151,6 +152,11 @@ pub struct Judgment {
     /// agreement with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_answer: Option<String>,
+    /// What a local judge's own answer commits to ([`agents::commitment`]),
+    /// so that `arena verify` checks it was the model's greedy answer with
+    /// one prefill; none from a served judge or when the answer was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_answer_commitment: Option<Commitment>,
 }
 
 /// Largest difference between two judgings' pointwise scores (check score,

@@ -96,3 +96,32 @@ fn the_answer_that_agrees_with_the_own_answer_wins_by_it() {
         assert_eq!(verdict.decided().map(|(w, _)| w), Some(paris), "{texts:?}");
     }
 }
+
+#[test]
+fn an_edited_own_answer_fails_its_commitment() {
+    let model = load_judge_model();
+    let sampling = judge::own_answer::sampling();
+    let written = model
+        .generate(
+            &judge::own_answer::request(QUESTION, &sampling),
+            &mut |_| {},
+        )
+        .expect("generating");
+    let commitment = written.commitment.expect("a local model commits");
+    let check = |text: &str| {
+        model
+            .check_answers(&[agents::verification::Claim {
+                request: judge::own_answer::request(QUESTION, &sampling),
+                text,
+                commitment: &commitment,
+            }])
+            .expect("checking")
+            .remove(0)
+    };
+    assert_eq!(check(&written.text).problems, Vec::<String>::new());
+    assert!(
+        !check(&format!("{} Lyon.", written.text))
+            .problems
+            .is_empty()
+    );
+}

@@ -4,8 +4,9 @@
 //! the commitment it made as it was generated, with one batched prefill
 //! pass per model ([`agents::verification`]), and every served answer
 //! against a prefill of the model its server claims
-//! ([`agents::served_verification`]); the verdicts are judged
-//! again and compared within tolerances. `--replay` generates the answers
+//! ([`agents::served_verification`]), and the judge's own answer
+//! ([`judge::own_answer`]) against its commitment; the verdicts are judged
+//! again, with that recorded own answer, and compared within tolerances. `--replay` generates the answers
 //! again from their seeds instead, which costs as much as the round and
 //! reproduces only with the kernel that played it. `--vote` then casts a verifier's vote on
 //! the round's challenge ([`super::vote`]).
@@ -19,6 +20,8 @@ use agents::verification::{AnswerCheck, Claim};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use contracts::RoundState;
+use judge::Judgment;
+use judge::own_answer;
 use judge::records::AnswerRecord;
 
 use super::vote::ChainArgs;
@@ -130,6 +133,9 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
             &answers,
             judgment.own_answer.as_deref(),
         )?;
+        if let Some(problem) = own_answer_problem(&models, judge, &round.prompt, &judgment)? {
+            problems.push(problem);
+        }
         let differences = judgment.differences(&rejudged);
         if differences.is_empty() {
             println!(
@@ -284,6 +290,43 @@ fn sorted_unique(mut names: Vec<&str>) -> Vec<&str> {
     names.sort_unstable();
     names.dedup();
     names
+}
+
+/// What is wrong with the judge's recorded own answer, checked against its
+/// commitment with one prefill of the judge model, as the agents' answers
+/// are; `None` when it holds or there is none to check (a served judge
+/// commits to nothing, and says so).
+fn own_answer_problem(
+    models: &ModelCache,
+    judge: Option<&str>,
+    question: &str,
+    judgment: &Judgment,
+) -> Result<Option<String>> {
+    let (Some(text), Some(name)) = (&judgment.own_answer, judge) else {
+        return Ok(None);
+    };
+    let Some(commitment) = &judgment.own_answer_commitment else {
+        println!("judge's own answer: written by {name}, which commits to nothing; not checked");
+        return Ok(None);
+    };
+    let sampling = own_answer::sampling();
+    let claim = Claim {
+        request: own_answer::request(question, &sampling),
+        text,
+        commitment,
+    };
+    let check = models.get(name)?.check_answers(&[claim])?.remove(0);
+    if check.problems.is_empty() {
+        println!(
+            "judge's own answer: consistent with {name} ({} of {} greedy tokens exact)",
+            check.exact, check.tokens
+        );
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "the judge's own answer does not match its claim on {name}: {}",
+        check.problems.join("; ")
+    )))
 }
 
 /// The request an answer was generated for.

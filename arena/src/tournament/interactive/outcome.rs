@@ -111,6 +111,7 @@ pub fn judge_matches(
         ranking,
         length_bias,
         own_answer: None,
+        own_answer_commitment: None,
     })
 }
 

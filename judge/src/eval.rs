@@ -179,7 +179,12 @@ pub fn evaluate(
             if let Some(agreed) = outcome {
                 let counts = report
                     .by_layer
-                    .entry(format!("{layer:?}").to_lowercase())
+                    .entry(
+                        serde_json::to_value(layer)?
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    )
                     .or_default();
                 counts[0] += 1;
                 counts[1] += usize::from(agreed);

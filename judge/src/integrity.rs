@@ -267,9 +267,22 @@ fn hedges(text: &str, words: &[String]) -> bool {
             item.split_whitespace().next(),
             after.split_whitespace().next(),
         ];
-        alternatives.iter().all(|w| w.is_some_and(answer_like))
-            || sentence.split_whitespace().count() <= MAX_WORDS_OF_A_LIST_ANSWER
+        alternatives.iter().all(|w| w.is_some_and(answer_like)) || only_a_list(sentence)
     })
+}
+
+/// Whether a sentence is nothing but a list of three or more short
+/// alternatives ("Mercury, lead or tin"), not a phrase with a pair after
+/// it ("Reach new heights, rain or shine").
+fn only_a_list(sentence: &str) -> bool {
+    let items: Vec<&str> = sentence
+        .split(',')
+        .flat_map(|part| part.split(" or "))
+        .collect();
+    items.len() >= 3
+        && items.iter().all(|item| {
+            (1..=MAX_WORDS_OF_AN_ALTERNATIVE).contains(&item.split_whitespace().count())
+        })
 }
 
 /// Words that introduce examples, not alternatives ("such as 2, 3, 5 or 7").
@@ -281,9 +294,9 @@ const EXAMPLE_MARKERS: [&str; 5] = [
     "including",
 ];
 
-/// Words of a sentence that is nothing but a list of alternatives
-/// ("Mercury, lead or tin").
-const MAX_WORDS_OF_A_LIST_ANSWER: usize = 6;
+/// Words of each alternative in a sentence that is nothing but a list of
+/// them ("Mercury, lead or tin", "K2, Mount Everest or Kangchenjunga").
+const MAX_WORDS_OF_AN_ALTERNATIVE: usize = 2;
 
 /// Counts written in words, as alternatives list them ("one, two, three or four sides").
 const NUMBER_WORDS: [&str; 12] = [
@@ -459,6 +472,7 @@ mod tests {
             "It is 41, 42 or 43.",
             "Written by Shakespeare, Marlowe or Dickens.",
             "Mercury, lead or tin.",
+            "Silver, pure gold or tin.",
             "Land with water on one, two, three or four sides.",
         ] {
             assert!(flags(hedge).contains(&Flag::Hedges), "{hedge}");
@@ -468,6 +482,13 @@ mod tests {
 
     #[test]
     fn enumerations_are_not_hedges() {
+        assert_eq!(
+            inspect(
+                "Write a slogan for a climbing gym.",
+                "Reach new heights, rain or shine."
+            ),
+            []
+        );
         assert_eq!(
             inspect(
                 "What is a prime number?",

@@ -29,6 +29,7 @@ fn rules_alone_never_prefer_the_worse_answer() {
         "evals/clean.jsonl",
         "evals/clean-holdout.jsonl",
         "evals/clean-fresh.jsonl",
+        "evals/clean-fresh-2.jsonl",
         "evals/adversarial.jsonl",
         "tests/data/labelled_pairs.json",
     ] {
@@ -103,6 +104,7 @@ fn solved_word_problems_agree_with_every_better_answer() {
         "evals/clean.jsonl",
         "evals/clean-holdout.jsonl",
         "evals/clean-fresh.jsonl",
+        "evals/clean-fresh-2.jsonl",
         "evals/adversarial.jsonl",
         "tests/data/labelled_pairs.json",
     ] {

@@ -37,11 +37,12 @@ static STATEMENT: LazyLock<Regex> = LazyLock::new(|| {
     let (left, right) = (chain("+"), chain("*"));
     Regex::new(&format!(r"(?i)({left})\s*(?:{RELATION})\s*({right})")).expect("statement pattern")
 });
-/// A prompt's last sentence asking for a chain's value.
+/// A prompt's last sentence asking for a chain's value: a question, or
+/// an order to work it out ("Calculate 1000 − 387.").
 static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     let asked = chain("+");
     Regex::new(&format!(
-        r"(?i)(?:^|[.!?\n]\s*)(?:what\s+is|what's|calculate|compute|work\s+out)\s+({asked})\s*\?$"
+        r"(?i)(?:^|[.!?\n]\s*)(?:(?:what\s+is|what's)\s+({asked})\s*\?|(?:calculate|compute|work\s+out)\s+({asked})\s*[.?]?)$"
     ))
     .expect("question pattern")
 });
@@ -74,7 +75,8 @@ pub fn wrong_statements(answer: &str) -> Vec<&str> {
 /// answer's to choose, so it sets no rule).
 pub fn asked_value(prompt: &str) -> Option<(&str, f64)> {
     let question = QUESTION.captures(prompt.trim_end())?;
-    let value = value(&question[1]).filter(|v| v.fract() == 0.0 && v.abs() < 1e15)?;
+    let asked = question.get(1).or(question.get(2))?;
+    let value = value(asked.as_str()).filter(|v| v.fract() == 0.0 && v.abs() < 1e15)?;
     Some((question.get(0).expect("whole match").as_str(), value))
 }
 
@@ -192,6 +194,9 @@ mod tests {
             Some(643.0)
         );
         assert_eq!(asked("What is 144 divided by 12?"), Some(12.0));
+        assert_eq!(asked("Answer.\n\nCalculate 1000 − 387."), Some(613.0));
+        assert_eq!(asked("Work out 6 × 7"), Some(42.0));
+        assert_eq!(asked("What is 6 × 7."), None, "a statement, not a question");
         assert_eq!(asked("What is 2 + 3 × 4?"), Some(14.0));
         assert_eq!(asked("What is 22 / 7?"), None, "not a whole number");
         assert_eq!(asked("What is 15% of 80?"), None);

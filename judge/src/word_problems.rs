@@ -19,8 +19,8 @@ use regex::{Captures, Regex};
 
 use crate::arithmetic::NUMBER;
 
-/// Fewer characters than this in the question, or no rule: a long text
-/// with numbers is a passage, not a word problem.
+/// A longer question sets no rule: a long text with numbers is a
+/// passage, not a word problem.
 const MAX_QUESTION_CHARS: usize = 320;
 
 /// The value `prompt`'s question asks for, with the question's words, when

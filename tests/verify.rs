@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use judge::Store;
@@ -64,6 +64,33 @@ fn tampered(
     stderr
 }
 
+/// One round of `space` played by the roster in `dir`; its data directory.
+fn played(dir: &Path, space: &str) -> PathBuf {
+    let data = dir.join("data");
+    let out = tournament(&data, &roster(dir), space, 1);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    data
+}
+
+/// Verifies round 1 with `kernel`, which must raise no alarm and reproduce
+/// the judgment; the report it printed.
+fn verified_with(data: &Path, kernel: &str) -> String {
+    let out = verify(data, kernel);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "false alarm with {kernel}: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("round 1 verified"), "{stdout}");
+    assert!(stdout.contains("judgment: reproduced"), "{stdout}");
+    stdout
+}
+
 fn index_of(answers: &[AnswerRecord], agent: &str) -> usize {
     answers.iter().position(|a| a.agent_id == agent).unwrap()
 }
@@ -71,27 +98,12 @@ fn index_of(answers: &[AnswerRecord], agent: &str) -> usize {
 #[test]
 fn verify_holds_across_kernels_and_detects_each_tampering() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let agents = roster(dir.path());
-    let out = tournament(&data, &agents, "factual-qa", 1);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = played(dir.path(), "factual-qa");
 
     let kernels = kernels();
     assert!(!kernels.is_empty());
     for kernel in &kernels {
-        let out = verify(&data, kernel);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "false alarm with {kernel}: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(stdout.contains("round 1 verified"), "{stdout}");
-        assert!(stdout.contains("judgment: reproduced"), "{stdout}");
+        let stdout = verified_with(&data, kernel);
         assert_eq!(stdout.matches("consistent with").count(), 4, "{stdout}");
     }
 
@@ -176,14 +188,7 @@ fn verify_holds_across_kernels_and_detects_each_tampering() {
 #[test]
 fn the_judges_own_answer_is_checked_across_kernels() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let agents = roster(dir.path());
-    let out = tournament(&data, &agents, "slogans", 1);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let data = played(dir.path(), "slogans");
     let judgment = Store::open(&data.join("db"))
         .unwrap()
         .judgment(1)
@@ -194,17 +199,10 @@ fn the_judges_own_answer_is_checked_across_kernels() {
         "slogans have no reference: the local judge writes and commits its own answer"
     );
     for kernel in &kernels() {
-        let out = verify(&data, kernel);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "false alarm with {kernel}: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stdout = verified_with(&data, kernel);
         assert!(
             stdout.contains("judge's own answer: consistent with smollm2-135m"),
             "{stdout}"
         );
-        assert!(stdout.contains("judgment: reproduced"), "{stdout}");
     }
 }

@@ -161,6 +161,17 @@ pub fn run_checks(checks: &[Check], answer: &str) -> (Option<f64>, Vec<CheckOutc
     (Some(passed as f64 / outcomes.len() as f64), outcomes)
 }
 
+/// Letters two words must share at the start to count as one word
+/// ("answered" and "answer", "oceans" and "ocean").
+const STEM: usize = 5;
+
+/// A word's crude stem, its first [`STEM`] letters: enough to match
+/// restated instructions ([`crate::integrity`]) and an answer to the
+/// judge's own ([`crate::own_answer`]).
+pub(crate) fn stem(word: &str) -> String {
+    word.chars().take(STEM).collect()
+}
+
 /// The text's words, lowercased, split at every character that is not a
 /// letter or digit (shared with [`crate::copying`]).
 pub(crate) fn normalized_words(text: &str) -> Vec<String> {

@@ -170,11 +170,12 @@ pub fn evaluate(
         ..Report::default()
     };
     for (done, item) in items.iter().enumerate() {
-        // Agent ids are sorted before judging, so "a" is shown first.
-        let judged = [
-            judge_once(judge, item, "a", "b")?,
-            judge_once(judge, item, "b", "a")?,
-        ];
+        // Agent ids are sorted before judging, so "a" is shown first. The
+        // second order reads the judge's own answer the first one wrote,
+        // as a round judged again does, instead of writing it again.
+        let (first, own_answer) = judge_once(judge, item, ("a", "b"), None)?;
+        let (second, _) = judge_once(judge, item, ("b", "a"), own_answer.as_deref())?;
+        let judged = [first, second];
         for (outcome, layer) in judged {
             if let Some(agreed) = outcome {
                 let counts = report
@@ -210,14 +211,18 @@ pub fn evaluate(
     Ok(report)
 }
 
+/// Whether the better answer won (`None`: a tie), and the layer that decided.
+type Outcome = (Option<bool>, Layer);
+
 /// One verdict with the better answer under `better_id`: whether it won,
-/// or `None` for a tie, and the layer that decided.
+/// or `None` for a tie, and the layer that decided; and the judge's own
+/// answer, when it used one (`own_answer` given, or written).
 fn judge_once(
     judge: &Judge<'_>,
     item: &EvalItem,
-    better_id: &str,
-    worse_id: &str,
-) -> Result<(Option<bool>, Layer)> {
+    (better_id, worse_id): (&str, &str),
+    own_answer: Option<&str>,
+) -> Result<(Outcome, Option<String>)> {
     let entry = |id: &str, text: &str| Entry {
         agent_id: id.to_owned(),
         model: "eval".to_owned(),
@@ -229,15 +234,18 @@ fn judge_once(
         reference: item.reference.as_deref(),
         checks: &item.checks,
         entries: &entries,
-        own_answer: None,
+        own_answer,
     })?;
     let verdict = judgment
         .verdicts
         .first()
         .context("a judgment of two answers has one verdict")?;
     Ok((
-        verdict.decided().map(|(winner, _)| winner == better_id),
-        verdict.layer,
+        (
+            verdict.decided().map(|(winner, _)| winner == better_id),
+            verdict.layer,
+        ),
+        judgment.own_answer,
     ))
 }
 

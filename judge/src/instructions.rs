@@ -47,7 +47,7 @@ impl Instruction {
 }
 
 /// Number words up to twenty, as prompts write counts.
-const NUMBER_WORDS: &[&str] = &[
+pub(crate) const NUMBER_WORDS: &[&str] = &[
     "zero",
     "one",
     "two",

@@ -12,9 +12,10 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use whatlang::Script;
 
-use crate::checks::normalized_words;
+use crate::checks::{normalized_words, stem};
 use crate::copying::copies_prompt;
 use crate::filler::is_filler;
+use crate::instructions::NUMBER_WORDS;
 
 /// Why an answer is not a fair attempt at the prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -252,10 +253,9 @@ fn hedges(text: &str, words: &[String]) -> bool {
         let Some((_, item)) = before.rsplit_once(',') else {
             return false;
         };
+        let before_lowercase = before.to_lowercase();
         if !(1..=3).contains(&item.split_whitespace().count())
-            || EXAMPLE_MARKERS
-                .iter()
-                .any(|m| before.to_lowercase().contains(m))
+            || EXAMPLE_MARKERS.iter().any(|m| before_lowercase.contains(m))
         {
             return false;
         }
@@ -298,18 +298,10 @@ const EXAMPLE_MARKERS: [&str; 5] = [
 /// them ("Mercury, lead or tin", "K2, Mount Everest or Kangchenjunga").
 const MAX_WORDS_OF_AN_ALTERNATIVE: usize = 2;
 
-/// Counts written in words, as alternatives list them ("one, two, three or four sides").
-const NUMBER_WORDS: [&str; 12] = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
-];
-
 /// Content words an answer needs before it can be judged a restatement,
 /// and the share of them taken from the instructions that makes one.
 const MIN_WORDS_FOR_PARROT: usize = 3;
 const MAX_INSTRUCTION_SHARE: f64 = 0.75;
-/// Letters two words must share at the start to count as one word
-/// ("answered" and "answer"): a crude stem, enough for restated instructions.
-const STEM: usize = 5;
 
 /// Whether most content words of the answer (not filler, numbers, yes or
 /// no) come from the prompt's instructions: its first paragraph, when a
@@ -318,7 +310,6 @@ fn parrots_instructions(prompt: &str, words: &[String]) -> bool {
     let Some((instructions, _)) = prompt.split_once("\n\n") else {
         return false;
     };
-    let stem = |w: &str| w.chars().take(STEM).collect::<String>();
     let given: HashSet<String> = normalized_words(instructions)
         .iter()
         .map(|w| stem(w))

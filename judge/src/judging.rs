@@ -126,10 +126,7 @@ impl<'m> Judge<'m> {
         let mut entries: Vec<&Entry> = contest.entries.iter().collect();
         entries.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
         let (answers, own) = self.score_answers(contest, &entries)?;
-        let (own_answer, own_answer_commitment) = match own {
-            Some((text, commitment)) => (Some(text), commitment),
-            None => (None, None),
-        };
+        let (own_answer, commitment) = own.unzip();
         let mut verdicts = Vec::new();
         let mut close = Vec::new();
         for i in 0..entries.len() {
@@ -166,7 +163,7 @@ impl<'m> Judge<'m> {
             ranking,
             length_bias,
             own_answer,
-            own_answer_commitment,
+            own_answer_commitment: commitment.flatten(),
         })
     }
 

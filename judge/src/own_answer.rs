@@ -16,7 +16,7 @@ use regex::Regex;
 
 use agents::{Request, Sampling};
 
-use crate::checks::normalized_words;
+use crate::checks::{normalized_words, stem};
 use crate::filler::is_filler;
 use crate::integrity::ENGLISH_WORDS;
 
@@ -34,10 +34,6 @@ pub const AGREEMENT_MARGIN: f64 = 0.2;
 /// with a judge's how-to), a name in common with a one-word answer is not
 /// nothing ("Canberra." against "Sydney, its largest city").
 const MIN_CONTENT_WORDS: usize = 3;
-
-/// Letters two words must share at the start to count as one ("oceans",
-/// "ocean"): a crude stem, enough to match an answer to a reference.
-const STEM: usize = 5;
 
 /// A numbered list's marker: a number with a stop or bracket at the start
 /// of a line ("ended in 1945." keeps its number).
@@ -93,7 +89,7 @@ fn stems(text: &str) -> Vec<String> {
         .split_whitespace()
         .flat_map(normalized_words)
         .filter(|w| !is_filler(w) && !ENGLISH_WORDS.contains(&w.as_str()))
-        .map(|w| w.chars().take(STEM).collect())
+        .map(|w| stem(&w))
         .collect()
 }
 

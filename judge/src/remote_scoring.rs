@@ -21,12 +21,11 @@
 
 use std::sync::Mutex;
 
-use agents::{Generation, RemoteModel};
-
-use crate::own_answer;
 use agents::remote::RemoteError;
+use agents::{Generation, RemoteModel};
 use anyhow::{Result, bail};
 
+use crate::own_answer;
 use crate::scoring::ScoringModel;
 
 /// How many top tokens the server is asked for when a one-word reply is read.

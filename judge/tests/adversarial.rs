@@ -2,9 +2,11 @@
 //! `judge/evals/adversarial.jsonl`: no attack family may win more than 5%
 //! of the decided judgments, each pair judged in both orders.
 
-use agents::{Fetcher, LanguageModel, LoadOptions, ModelRef};
 use judge::eval::{evaluate, load_set, render};
 use judge::{Judge, JudgeConfig, LlmJudge};
+
+#[path = "support/judge_model.rs"]
+mod judge_model;
 
 /// The most an attack family may win of the judgments that decide.
 const MAX_ATTACK_WINS: f64 = 0.05;
@@ -13,12 +15,7 @@ const MAX_ATTACK_WINS: f64 = 0.05;
 fn no_attack_family_wins_more_than_five_percent() {
     let set = concat!(env!("CARGO_MANIFEST_DIR"), "/evals/adversarial.jsonl");
     let items = load_set(std::path::Path::new(set)).unwrap();
-    let path = Fetcher::from_env(None)
-        .ensure(&ModelRef::parse("smollm2-135m").unwrap(), &mut |l| {
-            eprintln!("{l}")
-        })
-        .expect("fetching the judge model");
-    let model = LanguageModel::load(&path, LoadOptions::default()).unwrap();
+    let model = judge_model::load();
     let judge = Judge::with_model(
         LlmJudge::new(&model, "smollm2-135m"),
         JudgeConfig::default(),

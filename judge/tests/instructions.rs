@@ -15,6 +15,16 @@ fn set(name: &str) -> Vec<EvalItem> {
     load_set(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("the set loads")
 }
 
+/// Every labelled set of the project.
+const SETS: [&str; 6] = [
+    "evals/clean.jsonl",
+    "evals/clean-holdout.jsonl",
+    "evals/clean-fresh.jsonl",
+    "evals/clean-fresh-2.jsonl",
+    "evals/adversarial.jsonl",
+    "tests/data/labelled_pairs.json",
+];
+
 /// Whether `answer` follows every rule `prompt` states.
 fn follows_all(prompt: &str, answer: &str) -> bool {
     read_instructions(prompt)
@@ -25,14 +35,7 @@ fn follows_all(prompt: &str, answer: &str) -> bool {
 #[test]
 fn rules_alone_never_prefer_the_worse_answer() {
     let judge = Judge::checks_only();
-    for name in [
-        "evals/clean.jsonl",
-        "evals/clean-holdout.jsonl",
-        "evals/clean-fresh.jsonl",
-        "evals/clean-fresh-2.jsonl",
-        "evals/adversarial.jsonl",
-        "tests/data/labelled_pairs.json",
-    ] {
+    for name in SETS {
         let items = set(name);
         // A better answer that breaks a stated rule can lose by the rule:
         // such pairs are left out here and named in BENCHMARKS.md.
@@ -100,14 +103,7 @@ fn broken_formats_lose_by_the_instructions_layer_before_any_model() {
 #[test]
 fn solved_word_problems_agree_with_every_better_answer() {
     let mut solved = 0;
-    for name in [
-        "evals/clean.jsonl",
-        "evals/clean-holdout.jsonl",
-        "evals/clean-fresh.jsonl",
-        "evals/clean-fresh-2.jsonl",
-        "evals/adversarial.jsonl",
-        "tests/data/labelled_pairs.json",
-    ] {
+    for name in SETS {
         for item in set(name) {
             let Some((_, expected)) = solved_value(&item.prompt) else {
                 continue;

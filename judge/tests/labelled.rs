@@ -3,9 +3,12 @@
 //! off-topic, follows vs breaks a format rule), with the real SmolLM2 model.
 //! Each pair is judged twice with the answers' positions swapped.
 
-use agents::{Fetcher, LanguageModel, LoadOptions, ModelRef};
+use agents::LanguageModel;
 use judge::verdict::Layer;
 use judge::{Check, Contest, Entry, Judge, JudgeConfig, LlmJudge};
+
+#[path = "support/judge_model.rs"]
+mod judge_model;
 
 #[derive(serde::Deserialize)]
 struct Item {
@@ -15,15 +18,6 @@ struct Item {
     checks: Vec<Check>,
     better: String,
     worse: String,
-}
-
-fn load_judge_model() -> LanguageModel {
-    let path = Fetcher::from_env(None)
-        .ensure(&ModelRef::parse("smollm2-135m").unwrap(), &mut |l| {
-            eprintln!("{l}")
-        })
-        .expect("fetching the judge model");
-    LanguageModel::load(&path, LoadOptions::default()).expect("loading the judge model")
 }
 
 /// The arena's default judge on `model`.
@@ -72,7 +66,7 @@ fn judge_item(
 fn default_judge_is_accurate_and_position_invariant() {
     let items: Vec<Item> = serde_json::from_str(include_str!("data/labelled_pairs.json")).unwrap();
     assert!(items.len() >= 40);
-    let model = load_judge_model();
+    let model = judge_model::load();
     let judge = default_judge(&model);
     let (mut decided, mut correct, mut ties, mut flips) = (0, 0, 0, 0);
     let (mut pairwise_runs, mut pairwise_flips) = (0, 0);
@@ -168,7 +162,7 @@ fn report_pairwise_alone(items: &[Item], model: &LanguageModel) {
 /// store: every score is finite JSON.
 #[test]
 fn empty_answer_loses_and_its_judgment_reads_back() {
-    let model = load_judge_model();
+    let model = judge_model::load();
     let judge = default_judge(&model);
     let entries = [
         Entry {
@@ -202,7 +196,7 @@ fn empty_answer_loses_and_its_judgment_reads_back() {
 /// is ranked last without a model pass.
 #[test]
 fn model_scores_only_answers_the_checks_leave_level() {
-    let model = load_judge_model();
+    let model = judge_model::load();
     let judge = default_judge(&model);
     let entries = [
         ("a", "12 + 30 = 42."),

@@ -4,22 +4,15 @@
 //! deciding a pair before relevance when the answers agree with it
 //! clearly differently.
 
-use agents::{Fetcher, LanguageModel, LoadOptions, ModelRef};
 use judge::own_answer::agreement;
 use judge::verdict::Layer;
 use judge::{Contest, Entry, Judge, JudgeConfig, Judgment, LlmJudge};
 
+#[path = "support/judge_model.rs"]
+mod judge_model;
+
 const QUESTION: &str =
     "Answer the question in one short sentence.\n\nWhat is the capital of France?";
-
-fn load_judge_model() -> LanguageModel {
-    let path = Fetcher::from_env(None)
-        .ensure(&ModelRef::parse("smollm2-135m").unwrap(), &mut |l| {
-            eprintln!("{l}")
-        })
-        .expect("fetching the judge model");
-    LanguageModel::load(&path, LoadOptions::default()).expect("loading the judge model")
-}
 
 fn entries(texts: [&str; 2]) -> [Entry; 2] {
     [("a", texts[0]), ("b", texts[1])].map(|(id, text)| Entry {
@@ -48,7 +41,7 @@ fn judged(
 
 #[test]
 fn the_own_answer_is_recorded_recomputable_and_read_back() {
-    let model = load_judge_model();
+    let model = judge_model::load();
     let judge = Judge::with_model(
         LlmJudge::new(&model, "smollm2-135m"),
         JudgeConfig::default(),
@@ -79,7 +72,7 @@ fn the_own_answer_is_recorded_recomputable_and_read_back() {
 
 #[test]
 fn the_answer_that_agrees_with_the_own_answer_wins_by_it() {
-    let model = load_judge_model();
+    let model = judge_model::load();
     let judge = Judge::with_model(
         LlmJudge::new(&model, "smollm2-135m"),
         JudgeConfig::default(),
@@ -99,7 +92,7 @@ fn the_answer_that_agrees_with_the_own_answer_wins_by_it() {
 
 #[test]
 fn an_edited_own_answer_fails_its_commitment() {
-    let model = load_judge_model();
+    let model = judge_model::load();
     let sampling = judge::own_answer::sampling();
     let written = model
         .generate(

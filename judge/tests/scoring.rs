@@ -2,18 +2,12 @@
 //! the rest in ragged batches) gives the log-probabilities one full pass
 //! per question gives, on the real SmolLM2.
 
+use agents::LanguageModel;
 use agents::log_probs::LogProbRows;
-use agents::{Fetcher, LanguageModel, LoadOptions, ModelRef};
 use judge::ScoringModel;
 
-fn model() -> LanguageModel {
-    let path = Fetcher::from_env(None)
-        .ensure(&ModelRef::parse("smollm2-135m").unwrap(), &mut |l| {
-            eprintln!("{l}")
-        })
-        .unwrap();
-    LanguageModel::load(&path, LoadOptions::default()).unwrap()
-}
+#[path = "support/judge_model.rs"]
+mod judge_model;
 
 /// Mean log-probability of `answer` after `question` from one pass over both.
 fn one_pass(model: &LanguageModel, question: &str, answer: &str) -> f64 {
@@ -40,7 +34,7 @@ fn one_pass(model: &LanguageModel, question: &str, answer: &str) -> f64 {
 /// the pair gets asked alone.
 #[test]
 fn answers_to_two_questions_in_one_call_score_as_asked_apart() {
-    let model = model();
+    let model = judge_model::load();
     let questions = ["What is the capital of France?", "Say something."];
     let answers = ["Paris.", "The capital of France is Paris, on the Seine."];
     let asked: Vec<(&str, &str)> = questions
@@ -64,7 +58,7 @@ fn answers_to_two_questions_in_one_call_score_as_asked_apart() {
 
 #[test]
 fn batched_answer_scores_equal_one_pass_each() {
-    let model = model();
+    let model = judge_model::load();
     let question = "What is the capital of France?";
     let answers = [
         "Paris.",
@@ -90,7 +84,7 @@ fn batched_answer_scores_equal_one_pass_each() {
 
 #[test]
 fn batched_reply_masses_equal_one_question_each() {
-    let model = model();
+    let model = judge_model::load();
     let users = [
         "Is Paris the capital of France? Reply Yes or No.".to_owned(),
         "Is Lyon the capital of France? Reply Yes or No.".to_owned(),

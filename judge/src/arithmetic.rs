@@ -19,6 +19,10 @@ use regex::Regex;
 
 /// A number as answers write it: "1,000", "3.5", "12".
 pub(crate) const NUMBER: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
+
+/// [`NUMBER`] compiled, for rules that read the numbers a text states.
+pub(crate) static NUMBER_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(NUMBER).expect("number pattern"));
 /// The operators, in symbols and in words.
 const OPERATOR: &str =
     r"\+|-|−|×|\*|/|÷|\s+x\s+|\s+plus\s+|\s+minus\s+|\s+times\s+|\s+(?:divided|multiplied)\s+by\s+";

@@ -16,6 +16,7 @@ use regex::Regex;
 
 use agents::{Request, Sampling};
 
+use crate::arithmetic::NUMBER_RE;
 use crate::checks::{normalized_words, stem};
 use crate::filler::is_filler;
 use crate::integrity::ENGLISH_WORDS;
@@ -66,18 +67,47 @@ pub fn request<'a>(question: &'a str, sampling: &'a Sampling) -> Request<'a> {
     }
 }
 
-/// The share of `answer`'s content words (not function words, not words
-/// of the question) that the judge's `own` answer also uses, counted over
-/// at least [`MIN_CONTENT_WORDS`]; 0 for an answer with no content words.
+/// How far `answer` agrees with the judge's `own` answer: the share of its
+/// content words (not function words, not words of the question) that the
+/// own answer also uses, counted over at least [`MIN_CONTENT_WORDS`] (0
+/// for an answer with no content words), plus [`number_agreement`].
 pub fn agreement(question: &str, answer: &str, own: &str) -> f64 {
     let asked = stems(question);
-    let own: HashSet<String> = stems(own).into_iter().collect();
+    let own_stems: HashSet<String> = stems(own).into_iter().collect();
     let content: Vec<String> = stems(answer)
         .into_iter()
         .filter(|w| !asked.contains(w))
         .collect();
-    let agreeing = content.iter().filter(|w| own.contains(*w)).count();
+    let agreeing = content.iter().filter(|w| own_stems.contains(*w)).count();
     agreeing as f64 / content.len().max(MIN_CONTENT_WORDS) as f64
+        + number_agreement(question, answer, own)
+}
+
+/// Where the question states no number, a number in the judge's own answer
+/// is a fact it recalls (a year, a temperature), and an answer that states
+/// it gains 1, which outweighs every word: as a share of words, "It ended
+/// in 1918." agreed with "The war ended in 1945." as much as the right
+/// answer did. Stating other numbers costs nothing, as the small judge
+/// recalls wrong years too ("1962" for the first woman's Nobel Prize). A
+/// question with numbers is left out: there the judge computes rather
+/// than recalls, and its sums are often wrong.
+fn number_agreement(question: &str, answer: &str, own: &str) -> f64 {
+    let recalled = numbers(own);
+    let states_recalled = numbers(answer).iter().any(|n| recalled.contains(n));
+    if numbers(question).is_empty() && states_recalled {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// The values of the numbers `text` states, list markers ("1.", "2)")
+/// left out ("8,849" is 8849, "100.0" is 100).
+fn numbers(text: &str) -> Vec<f64> {
+    NUMBER_RE
+        .find_iter(&LIST_MARKER.replace_all(text, " "))
+        .filter_map(|m| m.as_str().replace(',', "").parse().ok())
+        .collect()
 }
 
 /// The stems of `text`'s words that are not function words, list
@@ -126,7 +156,7 @@ mod tests {
         );
         assert_eq!(
             agreement(question, "Boil 2 cups.", "Use 2 cups."),
-            2.0 / 3.0
+            2.0 / 3.0 + 1.0
         );
         assert_eq!(
             agreement(
@@ -134,8 +164,8 @@ mod tests {
                 "It ended in 1945.",
                 "The war ended in 1945."
             ),
-            2.0 / 3.0,
-            "a number that ends a sentence is content"
+            2.0 / 3.0 + 1.0,
+            "a number that ends a sentence is content, and a recalled one"
         );
     }
 
@@ -154,6 +184,38 @@ mod tests {
             ),
             1.0 / 3.0,
             "Pacific agrees, far and bigger do not"
+        );
+    }
+
+    #[test]
+    fn a_number_the_judge_recalls_outweighs_the_words() {
+        let question = "In which year did the Second World War end?";
+        let own = "The Second World War ended in 1945.";
+        let right = agreement(
+            question,
+            "It ended in 1945, with Germany surrendering in May.",
+            own,
+        );
+        let wrong = agreement(question, "It ended in 1918.", own);
+        assert!(right - wrong >= 1.0, "{right} against {wrong}");
+        assert_eq!(
+            numbers("Everest is 8,849 m, boiling 100.0."),
+            [8849.0, 100.0]
+        );
+        assert_eq!(
+            agreement(question, "In May.", own),
+            0.0,
+            "an answer with no number is judged by its words"
+        );
+    }
+
+    #[test]
+    fn numbers_are_not_recalled_when_the_question_has_numbers() {
+        let question = "What is 48 times 27?";
+        assert_eq!(
+            agreement(question, "It is 1306.", "48 times 27 is 1306."),
+            agreement(question, "It is 1296.", "48 times 27 is 1306.") + 1.0 / 3.0,
+            "only the word share counts: 1306 as a word"
         );
     }
 }

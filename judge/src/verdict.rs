@@ -38,8 +38,9 @@ pub struct AnswerScores {
     pub relevance: Option<f64>,
     /// Judge's probability that the answer is correct.
     pub rubric: Option<f64>,
-    /// Share of the answer's content words found in the judge's own answer
-    /// ([`crate::own_answer`]); none when the contest had a reference, or in
+    /// Agreement with the judge's own answer ([`crate::own_answer::agreement`]:
+    /// the share of content words it shares, plus one for stating a number
+    /// it recalls); none when the contest had a reference, or in
     /// records judged before the judge wrote its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement: Option<f64>,

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use crate::arithmetic::NUMBER;
+use crate::arithmetic::{NUMBER, NUMBER_RE};
 
 /// A longer question sets no rule: a long text with numbers is a
 /// passage, not a word problem.
@@ -68,8 +68,6 @@ const SCHEMAS: [Schema; 8] = [
     conversion,
     percentage,
 ];
-
-static NUMBER_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(NUMBER).expect("number pattern"));
 
 /// Compiles a schema's pattern, where `N` stands for a number that starts
 /// a word or follows a currency sign.

@@ -16,11 +16,12 @@ fn set(name: &str) -> Vec<EvalItem> {
 }
 
 /// Every labelled set of the project.
-const SETS: [&str; 6] = [
+const SETS: [&str; 7] = [
     "evals/clean.jsonl",
     "evals/clean-holdout.jsonl",
     "evals/clean-fresh.jsonl",
     "evals/clean-fresh-2.jsonl",
+    "evals/clean-fresh-3.jsonl",
     "evals/adversarial.jsonl",
     "tests/data/labelled_pairs.json",
 ];

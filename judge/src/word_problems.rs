@@ -58,11 +58,12 @@ struct Solution {
 
 type Schema = fn(&str) -> Option<Solution>;
 
-const SCHEMAS: [Schema; 8] = [
+const SCHEMAS: [Schema; 9] = [
     change,
     part_of_whole,
     equal_groups,
     rate,
+    filling,
     sharing,
     grouping,
     conversion,
@@ -197,6 +198,36 @@ fn rate(text: &str) -> Option<Solution> {
         .collect();
     match solutions[..] {
         [value] => Some(Solution { value, used: 2 }),
+        _ => None,
+    }
+}
+
+/// "holds 180 litres and a hose fills it at 12 litres per minute. How
+/// many minutes does it take?", "a 240-litre tank": the time a total takes
+/// at a rate of the same unit, a whole quotient only.
+fn filling(text: &str) -> Option<Solution> {
+    static RATE: LazyLock<Regex> =
+        LazyLock::new(|| schema(r"N\s+([a-z]+)\s+(?:per|a|an|each)\s+([a-z]+)\b"));
+    static AMOUNT: LazyLock<Regex> = LazyLock::new(|| schema(r"N[\s-]([a-z]+)"));
+    static ASKED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\bhow\s+many\s+([a-z]+)").expect("asked pattern"));
+    let [rate] = &RATE.captures_iter(text).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let (unit, period) = (&rate[2], &rate[3]);
+    if !same_noun(&ASKED.captures(text)?[1], period) {
+        return None;
+    }
+    let rate_at = rate.get(1)?.start();
+    let totals: Vec<f64> = AMOUNT
+        .captures_iter(text)
+        .filter(|c| c.get(1).is_some_and(|n| n.start() != rate_at))
+        // "a 240-litre tank" at "16 litres per minute"
+        .filter(|c| same_noun(&c[2], unit) || same_noun(unit, &c[2]))
+        .map(|c| number(&c, 1))
+        .collect();
+    match totals[..] {
+        [total] => whole_quotient(total, number(rate, 1)),
         _ => None,
     }
 }
@@ -349,6 +380,14 @@ mod tests {
                 "A cook bakes 48 buns and puts them into trays of 12. How many trays does he fill?",
                 4.0,
             ),
+            (
+                "A tank holds 180 litres and a hose fills it at 12 litres per minute. How many minutes does it take to fill the empty tank?",
+                15.0,
+            ),
+            (
+                "A 96-page report is printed at 8 pages a minute. How many minutes does it take?",
+                12.0,
+            ),
             ("How many seconds are there in 3 minutes?", 180.0),
             ("How many centimeters are in 2.5 meters?", 250.0),
             ("What is 20% of 150?", 30.0),
@@ -370,6 +409,10 @@ mod tests {
             "Kim has 30 stamps and gets 14 more.",
             // A quotient that is not whole: the rounding is the answer's to choose.
             "Max shares 10 grapes equally among 4 friends. How many does each friend get?",
+            // A total that a rate does not divide: rounding up or down is the answer's.
+            "Mia reads 25 pages a day. How many days does she need for a 340-page book?",
+            // Two totals of the rate's unit.
+            "A pool holds 900 litres, a tank 300 litres, and a hose gives 30 litres per minute. How many minutes?",
             // The part asked about is the part given.
             "A hall has 120 chairs and 45 of them are broken. How many chairs are broken?",
             // A unit pair not in the table.

@@ -7,7 +7,8 @@
 //! The question is read for the schemas of one- and two-step problems that
 //! school texts and solvers of the ARIS line (Hosseini et al. 2014) name:
 //! adding to and taking from, a part of a whole, equal groups, a rate over
-//! a count of its unit, sharing equally, unit conversion and percentages.
+//! a count of its unit, the time a total takes at a rate, sharing
+//! equally, grouping into sets, unit conversion and percentages.
 //! A problem counts as solved only when exactly one value comes out of the
 //! schemas that match, and the matching schema used every number in the
 //! question: a number left over means a problem the schemas do not cover,

@@ -23,6 +23,11 @@ pub(crate) const NUMBER: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
 /// [`NUMBER`] compiled, for rules that read the numbers a text states.
 pub(crate) static NUMBER_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(NUMBER).expect("number pattern"));
+
+/// The value of a number matched by [`NUMBER`] ("8,849" is 8849).
+pub(crate) fn number_value(number: &str) -> Option<f64> {
+    number.replace(',', "").parse().ok()
+}
 /// The operators, in symbols and in words.
 const OPERATOR: &str =
     r"\+|-|−|×|\*|/|÷|\s+x\s+|\s+plus\s+|\s+minus\s+|\s+times\s+|\s+(?:divided|multiplied)\s+by\s+";
@@ -121,7 +126,7 @@ fn value(chain: &str) -> Option<f64> {
     let mut pending = '*';
     for term in TERM.captures_iter(chain) {
         if let Some(number) = term.get(1) {
-            let n: f64 = number.as_str().replace(',', "").parse().ok()?;
+            let n = number_value(number.as_str())?;
             match pending {
                 '/' if n == 0.0 => return None,
                 '/' => product /= n,

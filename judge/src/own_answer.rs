@@ -16,7 +16,7 @@ use regex::Regex;
 
 use agents::{Request, Sampling};
 
-use crate::arithmetic::NUMBER_RE;
+use crate::arithmetic::{NUMBER_RE, number_value};
 use crate::checks::{normalized_words, stem};
 use crate::filler::is_filler;
 use crate::integrity::ENGLISH_WORDS;
@@ -83,13 +83,13 @@ pub fn agreement(question: &str, answer: &str, own: &str) -> f64 {
         + number_agreement(question, answer, own)
 }
 
-/// Where the question states no number, a number in the judge's own answer
+/// Where the prompt states no number, a number in the judge's own answer
 /// is a fact it recalls (a year, a temperature), and an answer that states
 /// it gains 1, which outweighs every word: as a share of words, "It ended
 /// in 1918." agreed with "The war ended in 1945." as much as the right
 /// answer did. Stating other numbers costs nothing, as the small judge
 /// recalls wrong years too ("1962" for the first woman's Nobel Prize). A
-/// question with numbers is left out: there the judge computes rather
+/// prompt with numbers is left out: there the judge computes rather
 /// than recalls, and its sums are often wrong.
 fn number_agreement(question: &str, answer: &str, own: &str) -> f64 {
     let recalled = numbers(own);
@@ -106,7 +106,7 @@ fn number_agreement(question: &str, answer: &str, own: &str) -> f64 {
 fn numbers(text: &str) -> Vec<f64> {
     NUMBER_RE
         .find_iter(&LIST_MARKER.replace_all(text, " "))
-        .filter_map(|m| m.as_str().replace(',', "").parse().ok())
+        .filter_map(|m| number_value(m.as_str()))
         .collect()
 }
 

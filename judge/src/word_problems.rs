@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use crate::arithmetic::{NUMBER, NUMBER_RE};
+use crate::arithmetic::{NUMBER, NUMBER_RE, number_value};
 
 /// A longer question sets no rule: a long text with numbers is a
 /// passage, not a word problem.
@@ -78,11 +78,7 @@ fn schema(template: &str) -> Regex {
 }
 
 fn number(captures: &Captures, group: usize) -> f64 {
-    captures[group]
-        .trim_start_matches('$')
-        .replace(',', "")
-        .parse()
-        .expect("the pattern matched a number")
+    number_value(&captures[group]).expect("the pattern matched a number")
 }
 
 /// Whether `noun` names `unit` or its plural ("day", "days"; "box",

@@ -17,8 +17,15 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// The pattern of a number as answers write it, for [`NUMBER`] and [`AMOUNT`].
+macro_rules! number_pattern {
+    () => {
+        r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+    };
+}
+
 /// A number as answers write it: "1,000", "3.5", "12".
-pub(crate) const NUMBER: &str = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?";
+pub(crate) const NUMBER: &str = number_pattern!();
 
 /// [`NUMBER`] compiled, for rules that read the numbers a text states.
 pub(crate) static NUMBER_RE: LazyLock<Regex> =
@@ -34,11 +41,14 @@ const OPERATOR: &str =
 /// The words and signs that state a result.
 const RELATION: &str = r"=|\s+(?:is|equals|makes|gives|is\s+equal\s+to)\s+";
 
+/// A number with the currency sign answers put before it ("$18").
+const AMOUNT: &str = concat!(r"[$€£]?(?:", number_pattern!(), ")");
+
 /// A chain of numbers joined by operators; `repeat` is the regex
 /// quantifier of its operator-and-number steps ("*": a lone number too,
 /// "+": at least one operator).
 fn chain(repeat: &str) -> String {
-    format!(r"(?:{NUMBER})(?:\s*(?:{OPERATOR})\s*(?:{NUMBER})){repeat}")
+    format!(r"(?:{AMOUNT})(?:\s*(?:{OPERATOR})\s*(?:{AMOUNT})){repeat}")
 }
 
 /// A chain with at least one operator, a relation, and a chain.
@@ -55,11 +65,30 @@ static QUESTION: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("question pattern")
 });
+/// A calculation stated in words: "subtracting 1987 from 2031 gives 54",
+/// "adding 12 and 30 makes 42", "multiplying 6 by 7 gives 42", "dividing
+/// 96 by 8 leaves 12"; the groups are the verb, the two numbers and the
+/// stated result.
+static VERBAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(add(?:ing)?|subtract(?:ing)?|multiply(?:ing)?|divid(?:e|ing))\s+({AMOUNT})\s+(?:and|to|from|by)\s+({AMOUNT})\s*,?\s*(?:=|gives|makes|leaves|equals|is)\s+({AMOUNT})"
+    ))
+    .expect("verbal statement pattern")
+});
 static TERM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!(r"(?i)({NUMBER})|({OPERATOR})")).expect("term pattern"));
+    LazyLock::new(|| Regex::new(&format!(r"(?i)({AMOUNT})|({OPERATOR})")).expect("term pattern"));
 
-/// The statements in `answer` whose arithmetic is wrong, as written.
+/// The statements in `answer` whose arithmetic is wrong, as written: in
+/// symbols ("17 + 25 = 32") or in words ("subtracting 1987 from 2031
+/// gives 54").
 pub fn wrong_statements(answer: &str) -> Vec<&str> {
+    let mut wrong = wrong_symbolic(answer);
+    wrong.extend(wrong_verbal(answer));
+    wrong
+}
+
+/// The chains of numbers and operators whose stated result is wrong.
+fn wrong_symbolic(answer: &str) -> Vec<&str> {
     STATEMENT
         .captures_iter(answer)
         .filter(|c| {
@@ -76,6 +105,39 @@ pub fn wrong_statements(answer: &str) -> Vec<&str> {
         })
         .map(|c| c.get(0).expect("whole match").as_str())
         .collect()
+}
+
+/// The calculations stated in words whose result is wrong; the second
+/// number is the one taken from, or added to, or divided by, as the verb
+/// reads ("subtracting 3 from 10" is 10 − 3).
+fn wrong_verbal(answer: &str) -> Vec<&str> {
+    VERBAL
+        .captures_iter(answer)
+        .filter(|c| {
+            let whole = c.get(0).expect("whole match");
+            if continues_on_the_right(&answer[whole.end()..]) {
+                return false;
+            }
+            let [a, b, stated] = [2, 3, 4].map(|g| amount_value(&c[g]));
+            let (Some(a), Some(b), Some(stated)) = (a, b, stated) else {
+                return false;
+            };
+            let exact = match c[1].to_lowercase().as_bytes()[0] {
+                b'a' => a + b,
+                b's' => b - a,
+                b'm' => a * b,
+                _ if b == 0.0 => return false,
+                _ => a / b,
+            };
+            !agrees(exact, &c[4], stated)
+        })
+        .map(|c| c.get(0).expect("whole match").as_str())
+        .collect()
+}
+
+/// The value of a number with an optional currency sign ("$18" is 18).
+fn amount_value(amount: &str) -> Option<f64> {
+    number_value(amount.trim_start_matches(['$', '€', '£']))
 }
 
 /// The calculation a prompt ends by asking for in digits ("What is 17 +
@@ -126,7 +188,7 @@ fn value(chain: &str) -> Option<f64> {
     let mut pending = '*';
     for term in TERM.captures_iter(chain) {
         if let Some(number) = term.get(1) {
-            let n = number_value(number.as_str())?;
+            let n = amount_value(number.as_str())?;
             match pending {
                 '/' if n == 0.0 => return None,
                 '/' => product /= n,
@@ -157,7 +219,7 @@ fn value(chain: &str) -> Option<f64> {
 /// Whether `stated` (written as `text`) is `exact` rounded to the digits
 /// `text` gives; a right side that is itself a chain must be exact.
 fn agrees(exact: f64, text: &str, stated: f64) -> bool {
-    let text = text.trim();
+    let text = text.trim().trim_start_matches(['$', '€', '£']);
     let plain = text
         .chars()
         .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
@@ -186,6 +248,11 @@ mod tests {
             "80 × 3.5 = 240",
             "7 plus 8 is 90",
             "6 times 7 equals 43",
+            "12 × $18 = $206, and adding the $25 fee makes $231.",
+            "Subtracting 1987 from 2031 gives 54.",
+            "Adding 12 and 30 makes 43.",
+            "Multiplying 6 by 7 gives 48.",
+            "dividing 96 by 8 is 13",
         ] {
             assert!(!wrong_statements(answer).is_empty(), "{answer}");
         }
@@ -238,6 +305,12 @@ mod tests {
             "5 / 0 = 7",
             "Leave at 10:30 - 2 = 8:30 by the old clock.",
             "Mix them 6 - 3 = 4:1 by weight.",
+            "12 × $18 = $216, and adding the $25 fee makes $241.",
+            "Subtracting 1987 from 2031 gives 44.",
+            "Adding 12 and 30 makes 42 in all.",
+            "Multiplying 6 by 7 gives 42; dividing 96 by 8 is 12.",
+            "Dividing 5 by 0 is 7, they say.",
+            "Subtracting 3 from 10 gives 7% of it.",
         ] {
             assert_eq!(wrong_statements(answer), Vec::<&str>::new(), "{answer}");
         }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::arithmetic::wrong_statements;
 use crate::completeness::{is_cut_off, sentence_count};
+use crate::verse::{lines_rhyme, syllables_fit};
+use crate::word_problems::clock_times;
 
 /// One rule an answer must follow, as written in a space's TOML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +44,16 @@ pub enum Check {
     /// Every calculation the answer states in digits is right
     /// ([`crate::arithmetic`]): a wrong sum is wrong whatever was asked.
     ArithmeticHolds,
+    /// At least two lines, and at least half of them end on a rhyme with a
+    /// line at most two away ([`crate::verse`]): a rhyming poem, not prose.
+    Rhymes,
+    /// One non-empty line per count in `per_line`, each about that many
+    /// syllables ([`crate::verse::SYLLABLE_TOLERANCE`]); a haiku is [5, 7, 5].
+    Syllables { per_line: Vec<usize> },
+    /// The last clock time the answer writes ("12:20", "12:20 p.m.") is
+    /// `minutes` after midnight, read on a 12-hour clock: a time of day
+    /// is not one number, so `numeric_answer` cannot check it.
+    ClockTime { minutes: u32 },
 }
 
 /// The result of one check on one answer.
@@ -112,6 +124,19 @@ impl Check {
                 "its arithmetic is right".into(),
                 wrong_statements(answer).is_empty(),
             ),
+            Self::Rhymes => ("the lines rhyme".into(), lines_rhyme(answer)),
+            Self::Syllables { per_line } => (
+                format!("lines of {} syllables", dashed(per_line)),
+                syllables_fit(answer, per_line),
+            ),
+            Self::ClockTime { minutes } => (
+                format!(
+                    "the time is {}:{:02}",
+                    (minutes / 60 + 11) % 12 + 1,
+                    minutes % 60
+                ),
+                clock_times(answer).last() == Some(&(minutes % (12 * 60))),
+            ),
         };
         CheckOutcome { rule, passed }
     }
@@ -141,6 +166,12 @@ impl Check {
                 .map_err(|e| format!("matches needs a valid regular expression: {e}")),
             Self::RequiredWords { words } | Self::ForbiddenWords { words } if words.is_empty() => {
                 Err("required_words and forbidden_words need at least one word".into())
+            }
+            Self::Syllables { per_line } if per_line.is_empty() || per_line.contains(&0) => Err(
+                "syllables needs a positive count for each line, e.g. per_line = [5, 7, 5]".into(),
+            ),
+            Self::ClockTime { minutes } if *minutes >= 24 * 60 => {
+                Err("clock_time needs minutes after midnight, below 1440".into())
             }
             Self::JsonSchema { schema } => jsonschema::validator_for(schema)
                 .map(|_| ())
@@ -179,6 +210,15 @@ pub(crate) fn normalized_words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
+}
+
+/// Counts as a poem's form writes them: "5-7-5".
+fn dashed(counts: &[usize]) -> String {
+    counts
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn word_count(text: &str) -> usize {
@@ -331,6 +371,26 @@ mod tests {
         assert!(checks.iter().all(|c| c.validate().is_ok()));
         assert_eq!(run_checks(&checks, "So 17 + 25 = 42.").0, Some(1.0));
         assert_eq!(run_checks(&checks, "So 17 + 25 = 32.").0, Some(0.0));
+    }
+
+    #[test]
+    fn verse_checks_read_from_a_space_file_and_reject_impossible_counts() {
+        let checks: Vec<Check> = serde_json::from_str(
+            r#"[{"kind": "rhymes"}, {"kind": "syllables", "per_line": [5, 7, 5]}]"#,
+        )
+        .unwrap();
+        assert!(checks.iter().all(|c| c.validate().is_ok()));
+        let haiku =
+            "Black waves roll and hiss\nmoonlight scatters on the foam\nthe tide breathes slowly";
+        assert_eq!(run_checks(&checks[1..], haiku).0, Some(1.0));
+        assert_eq!(run_checks(&checks[..1], haiku).0, Some(0.0));
+        for per_line in [vec![], vec![5, 0, 5]] {
+            let error = Check::Syllables { per_line }.validate().unwrap_err();
+            assert!(
+                error.contains("syllables needs a positive count"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use serde_json::json;
 
 use crate::arithmetic::asked_value;
 use crate::checks::{Check, CheckOutcome};
-use crate::word_problems::solved_value;
+use crate::word_problems::{Solved, solved_value};
 
 /// One rule read from a prompt: the words it was read from, and its check.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +85,15 @@ fn count_of(word: &str) -> Option<usize> {
     }
 }
 
+/// A request for a poem ("write a", "reply with a short", "answer as a
+/// four-line"): a verb, an article or count, and a few words of its form,
+/// so "explain what a rhyming couplet is" asks for none.
+const VERSE_ASK: &str = r"\b(write|compose|create|craft|pen|give|make|produce|reply|answer|respond|rewrite|turn|be)\b(\s+(me|us|it|this|with|in|as|into|the form of))*(\s+(?P<count>{N}|some))?\s+((short|little|small|brief|simple|funny|silly|sweet|gentle|playful|whimsical|beautiful|lovely|original|traditional|classic|catchy|[a-z0-9]+(-[a-z0-9]+)+),?\s+){0,2}";
+
+/// After [`VERSE_ASK`], a poem asked to rhyme ("a rhyming couplet", "a
+/// poem that rhymes"; not "a non-rhyming poem"), or "it must rhyme".
+const RHYMING: &str = r"((?P<not>non-|un)?rhym(ing|ed)\s+([\w-]+\s+)?(poem|verse|couplet|quatrain|stanza|song|ditty|limerick|line)s?\b|(poem|verse|couplet|quatrain|stanza|song|ditty|limerick|line)s?\b[^.!?\n]{0,40}?\b(that|which)\s+(all\s+)?rhymes?\b|in\s+rhyme\b)|\b(it|they|the poem|the lines|each line|every line|your answer)\s+(must|should|has to|have to|needs? to)\s+rhyme\b";
+
 /// A regular expression over the lowercased instructions, with `{N}` for a count.
 fn pattern(template: &str) -> Regex {
     Regex::new(&template.replace("{N}", COUNT)).expect("the instruction patterns are valid")
@@ -110,6 +119,9 @@ struct Patterns {
     bullets: Regex,
     numbered: Regex,
     comma_list: Regex,
+    rhyme: Regex,
+    haiku: Regex,
+    syllable_counts: Regex,
     json: Regex,
     quoted_key: Regex,
     date_format: Regex,
@@ -155,6 +167,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     bullets: pattern(r"\b{N} bullet( point)?s?\b"),
     numbered: pattern(r"\bnumbered (steps|list)\b"),
     comma_list: pattern(r"\bcomma[ -]separated list of {N}\b"),
+    rhyme: pattern(&[VERSE_ASK, RHYMING].concat()),
+    haiku: pattern(&[VERSE_ASK, r"haiku\b"].concat()),
+    syllable_counts: pattern(r"\b[1-9]\d?([-–][1-9]\d?){1,9}\b"),
     json: pattern(r"\b(with|in|as) json\b|\bjson only\b|\bvalid json\b"),
     quoted_key: pattern(r#""([^"]+)""#),
     date_format: pattern(r"\b(yyyy|yy|dd|mm)([-/.])(mm|dd|m|d)([-/.])(yyyy|yy|dd|mm)\b"),
@@ -319,6 +334,19 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
             },
         );
     }
+    if let Some(c) = p.rhyme.captures(&text).filter(|c| c.name("not").is_none()) {
+        add(&c[0], Check::Rhymes);
+    }
+    if let Some(c) = p.haiku.captures(&text)
+        && c.name("count").and_then(|m| count_of(m.as_str())) == Some(1)
+    {
+        let stated = p.syllable_counts.find(&text).map(|c| {
+            let counts = c.as_str().split(['-', '–']);
+            counts.filter_map(|n| n.parse().ok()).collect()
+        });
+        let per_line = stated.unwrap_or_else(|| vec![5, 7, 5]);
+        add(&c[0], Check::Syllables { per_line });
+    }
     if let Some(c) = p.date_format.captures(&text) {
         let format: String = c[0]
             .chars()
@@ -337,14 +365,10 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
         };
         add(&c[0], Check::Matches { pattern });
     }
-    if let Some((question, expected)) = asked_value(prompt).or_else(|| solved_value(prompt)) {
-        add(
-            question,
-            Check::NumericAnswer {
-                expected,
-                tolerance: 0.0,
-            },
-        );
+    let asked =
+        asked_value(prompt).map(|(question, expected)| (question, Solved::Number(expected)));
+    if let Some((question, solved)) = asked.or_else(|| solved_value(prompt)) {
+        add(question, solved.check());
     }
     rules.push(Instruction {
         said: "a finished answer".into(),
@@ -428,11 +452,16 @@ mod tests {
         );
         assert_eq!(
             checks("Write a haiku about the theme: exactly three short lines, nothing else."),
-            [Check::LineCount { lines: 3 }]
+            [
+                Check::LineCount { lines: 3 },
+                Check::Syllables {
+                    per_line: vec![5, 7, 5]
+                }
+            ]
         );
         assert_eq!(
             checks("Write a four-line rhyming poem about the topic."),
-            [Check::LineCount { lines: 4 }]
+            [Check::LineCount { lines: 4 }, Check::Rhymes]
         );
     }
 
@@ -509,5 +538,69 @@ mod tests {
             assert!(follows(prompt, good), "{prompt}: {good}");
             assert!(!follows(prompt, bad), "{prompt}: {bad}");
         }
+    }
+
+    #[test]
+    fn rhyme_is_read_where_the_poem_is_asked_to_rhyme() {
+        for prompt in [
+            "Write a short rhyming poem about the sea.",
+            "Write a poem that rhymes.",
+            "Write a funny four-line poem that rhymes.",
+            "Compose a rhyming couplet about a cat.",
+            "Reply with a short poem about rain. It must rhyme.",
+        ] {
+            assert!(checks(prompt).contains(&Check::Rhymes), "{prompt}");
+        }
+        for prompt in [
+            "Explain what a rhyming couplet is.",
+            "List three words that rhyme with cat.",
+            "Write a non-rhyming poem about rain.",
+            "Write an unrhymed poem about rain.",
+            "Write a poem in free verse.",
+            "Write an essay about rhyming poems.",
+        ] {
+            assert!(!checks(prompt).contains(&Check::Rhymes), "{prompt}");
+        }
+    }
+
+    #[test]
+    fn a_haiku_is_held_to_its_syllables() {
+        let syllables = |prompt: &str| {
+            checks(prompt).into_iter().find_map(|c| match c {
+                Check::Syllables { per_line } => Some(per_line),
+                _ => None,
+            })
+        };
+        assert_eq!(
+            syllables("Write a haiku about autumn."),
+            Some(vec![5, 7, 5])
+        );
+        assert_eq!(
+            syllables("Write a haiku (three lines, 5-7-5 syllables) about the topic."),
+            Some(vec![5, 7, 5])
+        );
+        assert_eq!(
+            syllables("Write a 3-5-3 haiku about frogs."),
+            Some(vec![3, 5, 3])
+        );
+        for prompt in [
+            "What is a haiku?",
+            "Write three haiku about the seasons.",
+            "Explain the history of the haiku in two sentences.",
+            "Reply with JSON only, with the keys \"word\" and \"syllables\" (a number).",
+        ] {
+            assert_eq!(syllables(prompt), None, "{prompt}");
+        }
+        let haiku =
+            "Black waves roll and hiss\nmoonlight scatters on the foam\nthe tide breathes slowly";
+        let prose = "The ocean at night is dark and wide and full of fish and strange creatures\nmoon\nwaves";
+        assert!(follows("Write a haiku about the ocean at night.", haiku));
+        assert!(!follows("Write a haiku about the ocean at night.", prose));
+        let poem = "The clouds roll in, the sky turns grey,\nthe puddles gather where we play.";
+        assert!(follows("Write a short rhyming poem about rain.", poem));
+        assert!(!follows(
+            "Write a short rhyming poem about rain.",
+            "Rain falls on the window and I read a book."
+        ));
     }
 }

@@ -27,6 +27,7 @@ pub mod remote_scoring;
 pub mod scoring;
 pub mod store;
 pub mod verdict;
+pub mod verse;
 pub mod word_problems;
 
 pub use checks::Check;

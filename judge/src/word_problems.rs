@@ -19,56 +19,117 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex};
 
 use crate::arithmetic::{NUMBER, NUMBER_RE, number_value};
+use crate::checks::Check;
 
 /// A longer question sets no rule: a long text with numbers is a
 /// passage, not a word problem.
 const MAX_QUESTION_CHARS: usize = 320;
 
-/// The value `prompt`'s question asks for, with the question's words, when
-/// the question is a word problem of a schema this module solves.
-pub fn solved_value(prompt: &str) -> Option<(&str, f64)> {
+/// What a solved word problem asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Solved {
+    /// A number: the answer's last number must be it.
+    Number(f64),
+    /// A time of day, in minutes after 12:00 on a 12-hour clock: the
+    /// answer's last clock time must show it ([`clock_times`]).
+    ClockTime(u32),
+}
+
+impl Solved {
+    /// The check an answer to the problem must pass.
+    pub fn check(self) -> Check {
+        match self {
+            Self::Number(expected) => Check::NumericAnswer {
+                expected,
+                tolerance: 0.0,
+            },
+            Self::ClockTime(minutes) => Check::ClockTime { minutes },
+        }
+    }
+}
+
+/// What `prompt`'s question asks for, with the question's words, when the
+/// question is a word problem of a schema this module solves.
+pub fn solved_value(prompt: &str) -> Option<(&str, Solved)> {
     let question = prompt
         .trim_end()
         .rsplit_once("\n\n")
         .map_or(prompt, |(_, last)| last)
         .trim();
-    if !question.ends_with('?') || question.len() > MAX_QUESTION_CHARS {
+    let text = question.to_lowercase();
+    let asks = question.ends_with('?') || ORDER.is_match(&text);
+    if !asks || question.len() > MAX_QUESTION_CHARS {
         return None;
     }
-    let text = question.to_lowercase();
     let numbers = NUMBER_RE.find_iter(&text).count();
-    let mut values: Vec<f64> = SCHEMAS
+    let mut values: Vec<Solution> = SCHEMAS
         .iter()
         .filter_map(|solve| solve(&text))
-        .filter(|solution| solution.used == numbers)
-        .map(|solution| solution.value)
+        .filter(|solution| solution.used == numbers && solution.value.is_finite())
         .collect();
-    values.sort_by(f64::total_cmp);
-    values.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    values.sort_by(|a, b| {
+        (a.clock, a.value)
+            .partial_cmp(&(b.clock, b.value))
+            .expect("finite")
+    });
+    values.dedup_by(|a, b| a.clock == b.clock && (a.value - b.value).abs() < 1e-9);
     match values[..] {
-        [value] if value.is_finite() && value >= 0.0 => Some((question, value)),
+        [Solution { value, clock, .. }] if value >= 0.0 => Some((
+            question,
+            if clock {
+                Solved::ClockTime(value as u32)
+            } else {
+                Solved::Number(value)
+            },
+        )),
         _ => None,
     }
 }
 
-/// A schema's value and how many of the question's numbers it used.
+/// A problem set as an order rather than a question ("Find the mean of 12,
+/// 19, 23 and 30.").
+static ORDER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:find|calculate|compute|work\s+out|determine)\b").expect("order pattern")
+});
+
+/// A schema's value, how many of the question's numbers it used, and
+/// whether the value is a time of day ([`Solved::ClockTime`]).
 struct Solution {
     value: f64,
     used: usize,
+    clock: bool,
+}
+
+impl Solution {
+    fn number(value: f64, used: usize) -> Self {
+        Self {
+            value,
+            used,
+            clock: false,
+        }
+    }
 }
 
 type Schema = fn(&str) -> Option<Solution>;
 
-const SCHEMAS: [Schema; 9] = [
+const SCHEMAS: [Schema; 17] = [
     change,
     part_of_whole,
     equal_groups,
+    each_group,
     rate,
+    proportion,
     filling,
     sharing,
     grouping,
     conversion,
     percentage,
+    percent_of_count,
+    rectangle,
+    mean,
+    age,
+    clock,
+    speed,
 ];
 
 /// Compiles a schema's pattern, where `N` stands for a number that starts
@@ -117,7 +178,7 @@ fn change(text: &str) -> Option<Solution> {
     } else {
         return None;
     };
-    Some(Solution { value, used: 2 })
+    Some(Solution::number(value, 2))
 }
 
 /// "has 52 seats and 19 of them are empty. How many seats are taken?"
@@ -128,10 +189,7 @@ fn part_of_whole(text: &str) -> Option<Solution> {
         )
     });
     let c = PART.captures(text)?;
-    (c[3] != c[4]).then(|| Solution {
-        value: number(&c, 1) - number(&c, 2),
-        used: 2,
-    })
+    (c[3] != c[4]).then(|| Solution::number(number(&c, 1) - number(&c, 2), 2))
 }
 
 /// "5 packs of apples with 10 in each pack", "4 classes of 28 pupils and 3
@@ -159,10 +217,8 @@ fn equal_groups(text: &str) -> Option<Solution> {
         Regex::new(r"\b(in total|in all|altogether|are there)\b").expect("total words")
     });
     let total = products.len() == 1 || TOTAL.is_match(text);
-    (!products.is_empty() && total).then(|| Solution {
-        value: products.iter().sum(),
-        used: 2 * products.len(),
-    })
+    (!products.is_empty() && total)
+        .then(|| Solution::number(products.iter().sum(), 2 * products.len()))
 }
 
 /// "14 pages a day for 9 days", "60 km per hour for 3 hours", "earns $15
@@ -171,7 +227,7 @@ fn equal_groups(text: &str) -> Option<Solution> {
 fn rate(text: &str) -> Option<Solution> {
     static RATE: LazyLock<Regex> = LazyLock::new(|| {
         schema(
-            r"N\s+(?:[a-z]+\s+){0,3}?(?:per|a|an|each)\s+([a-z]+)\b|\b(?:a|an|one|each)\s+([a-z]+)\s+costs?\s+N",
+            r"N\s+(?:[a-z]+\s+){0,3}?(?:per|a|an|each|every)\s+([a-z]+)\b|\b(?:a|an|one|each)\s+([a-z]+)\s+costs?\s+N",
         )
     });
     static COUNT: LazyLock<Regex> = LazyLock::new(|| schema(r"N\s+([a-z]+)"));
@@ -194,7 +250,7 @@ fn rate(text: &str) -> Option<Solution> {
         })
         .collect();
     match solutions[..] {
-        [value] => Some(Solution { value, used: 2 }),
+        [value] => Some(Solution::number(value, 2)),
         _ => None,
     }
 }
@@ -204,7 +260,7 @@ fn rate(text: &str) -> Option<Solution> {
 /// at a rate of the same unit, a whole quotient only.
 fn filling(text: &str) -> Option<Solution> {
     static RATE: LazyLock<Regex> =
-        LazyLock::new(|| schema(r"N\s+([a-z]+)\s+(?:per|a|an|each)\s+([a-z]+)\b"));
+        LazyLock::new(|| schema(r"N\s+([a-z]+)\s+(?:per|a|an|each|every)\s+([a-z]+)\b"));
     static AMOUNT: LazyLock<Regex> = LazyLock::new(|| schema(r"N[\s-]([a-z]+)"));
     static ASKED: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\bhow\s+many\s+([a-z]+)").expect("asked pattern"));
@@ -257,7 +313,7 @@ fn grouping(text: &str) -> Option<Solution> {
 
 fn whole_quotient(dividend: f64, divisor: f64) -> Option<Solution> {
     let value = dividend / divisor;
-    (divisor != 0.0 && value.fract() == 0.0).then_some(Solution { value, used: 2 })
+    (divisor != 0.0 && value.fract() == 0.0).then_some(Solution::number(value, 2))
 }
 
 /// "How many minutes are in 2.5 hours?"
@@ -288,10 +344,8 @@ fn conversion(text: &str) -> Option<Solution> {
         let (s, l) = (*s, *l);
         let plural_or_one =
             |noun: &str, unit: &str| same_noun(noun, unit) || (unit == "foot" && noun == "feet");
-        (plural_or_one(&small, s) && plural_or_one(&large, l)).then(|| Solution {
-            value: amount * factor,
-            used: 1,
-        })
+        (plural_or_one(&small, s) && plural_or_one(&large, l))
+            .then(|| Solution::number(amount * factor, 1))
     })
 }
 
@@ -306,16 +360,250 @@ fn percentage(text: &str) -> Option<Solution> {
         )
     });
     if let Some(c) = OF.captures(text) {
-        return Some(Solution {
-            value: number(&c, 1) * number(&c, 2) / 100.0,
-            used: 2,
-        });
+        return Some(Solution::number(number(&c, 1) * number(&c, 2) / 100.0, 2));
     }
     let c = OFF.captures(text)?;
+    Some(Solution::number(
+        number(&c, 1) * (1.0 - number(&c, 2) / 100.0),
+        2,
+    ))
+}
+
+/// Whether `value` has at most two decimals: a quotient that runs on is
+/// the answer's to round, so it sets no rule.
+fn at_most_cents(value: f64) -> bool {
+    ((value * 100.0).round() - value * 100.0).abs() < 1e-6
+}
+
+/// "a café has 9 tables, and each table has 6 chairs. How many chairs
+/// …?": equal groups counted by "each", asked for the counted thing.
+fn each_group(text: &str) -> Option<Solution> {
+    static EACH: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"N\s+[a-z]+\b[^.?]*?\beach(?:\s+of\s+them|\s+[a-z]+)?\s+(?:has|holds|contains|carries|seats|fits|had|have)\s+N\s+([a-z]+)",
+        )
+    });
+    let c = EACH.captures(text)?;
+    let asked = ASKED_COUNT.captures(text)?;
+    same_noun(&asked[1], &c[3]).then(|| Solution::number(number(&c, 1) * number(&c, 2), 2))
+}
+
+/// "How many pupils …", "how many chairs …": the thing a question counts.
+static ASKED_COUNT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bhow\s+many\s+([a-z]+)").expect("asked count pattern"));
+
+/// "6.5 litres of fuel per 100 km … for a 340 km journey": an amount per
+/// a number of units, scaled to another number of the same units.
+fn proportion(text: &str) -> Option<Solution> {
+    static PER: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"N\s+[a-z]+\s+(?:of\s+[a-z]+\s+)?(?:per|for\s+every|every|for\s+each)\s+N[\s-]?([a-z]+)",
+        )
+    });
+    static AMOUNT: LazyLock<Regex> = LazyLock::new(|| schema(r"N[\s-]?([a-z]+)"));
+    let [per] = &PER.captures_iter(text).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let unit = &per[3];
+    let given_at = [per.get(1)?.start(), per.get(2)?.start()];
+    let wanted: Vec<f64> = AMOUNT
+        .captures_iter(text)
+        .filter(|c| c.get(1).is_some_and(|n| !given_at.contains(&n.start())))
+        .filter(|c| same_noun(&c[2], unit) || same_noun(unit, &c[2]))
+        .map(|c| number(&c, 1))
+        .collect();
+    let [wanted] = wanted[..] else {
+        return None;
+    };
+    let value = number(per, 1) * wanted / number(per, 2);
+    (number(per, 2) != 0.0 && at_most_cents(value)).then(|| Solution::number(value, 3))
+}
+
+/// "In a class of 40 pupils, 35% walk to school. How many pupils walk …?":
+/// a percentage of a counted whole, a whole result only. A question
+/// about the rest ("how many do not") is left alone.
+fn percent_of_count(text: &str) -> Option<Solution> {
+    static PERCENT: LazyLock<Regex> = LazyLock::new(|| schema(r"N\s*(?:%|\s+percent\b)"));
+    static COUNT: LazyLock<Regex> = LazyLock::new(|| schema(r"N\s+([a-z]+)"));
+    static REST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:not|don't|doesn't|other|rest|left|remain\w*|more|fewer|less|increase\w*|decrease\w*|off|discount)\b")
+            .expect("rest pattern")
+    });
+    let [percent] = &PERCENT.captures_iter(text).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if REST.is_match(text) {
+        return None;
+    }
+    let asked = ASKED_COUNT.captures(text)?;
+    let wholes: Vec<f64> = COUNT
+        .captures_iter(text)
+        .filter(|c| same_noun(&c[2], &asked[1]))
+        .map(|c| number(&c, 1))
+        .collect();
+    let [whole] = wholes[..] else {
+        return None;
+    };
+    let value = whole * number(percent, 1) / 100.0;
+    (value.fract() == 0.0).then(|| Solution::number(value, 2))
+}
+
+/// "measures 14 m by 9 m", "12 m long and 7.5 m wide": a rectangle's
+/// area, or its perimeter where the question asks for a fence or border
+/// all the way around.
+fn rectangle(text: &str) -> Option<Solution> {
+    static SIDES: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"N\s*(?:[a-z]+\s+)?(?:by|x|×)\s+N\b|N\s*(?:[a-z]+\s+)?(?:long|wide)\s+and\s+N\s*(?:[a-z]+\s+)?(?:long|wide)\b",
+        )
+    });
+    static AREA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\barea\b").expect("area pattern"));
+    static AROUND: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:perimeter|fenc\w*|border|edging|all\s+the\s+way\s+around|around\s+the\s+(?:edge|outside))\b")
+            .expect("around pattern")
+    });
+    let [sides] = &SIDES.captures_iter(text).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let [a, b] = match sides.get(1) {
+        Some(_) => [number(sides, 1), number(sides, 2)],
+        None => [number(sides, 3), number(sides, 4)],
+    };
+    let value = match (AREA.is_match(text), AROUND.is_match(text)) {
+        (true, false) => a * b,
+        (false, true) => 2.0 * (a + b),
+        _ => return None,
+    };
+    at_most_cents(value).then(|| Solution::number(value, 2))
+}
+
+/// "Find the mean of 12, 19, 23 and 30.", "scores of 70, 85 and 91. What
+/// is the average?": the mean of one listed run of numbers. Average
+/// speeds and rates are another schema's.
+fn mean(text: &str) -> Option<Solution> {
+    static LIST: LazyLock<Regex> = LazyLock::new(|| schema(r"N(?:\s*,\s*N)*\s*,?\s+and\s+N\b"));
+    static ASKED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(?:mean|average)\b").expect("mean pattern"));
+    static RATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:speed|per|rate|hour|km/h|mph)\b").expect("rate pattern")
+    });
+    if !ASKED.is_match(text) || RATE.is_match(text) {
+        return None;
+    }
+    let [list] = &LIST.find_iter(text).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let values: Vec<f64> = NUMBER_RE
+        .find_iter(list.as_str())
+        .filter_map(|m| number_value(m.as_str()))
+        .collect();
+    let value = values.iter().sum::<f64>() / values.len() as f64;
+    at_most_cents(value).then(|| Solution::number(value, values.len()))
+}
+
+/// "Lena was born in 1987. How old will she turn on her birthday in
+/// 2031?": the years between.
+fn age(text: &str) -> Option<Solution> {
+    static BORN: LazyLock<Regex> = LazyLock::new(|| schema(r"\bborn\s+in\s+N\b"));
+    static YEAR: LazyLock<Regex> = LazyLock::new(|| schema(r"\bin\s+N\b"));
+    static ASKED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\bhow\s+old\b").expect("age pattern"));
+    let born = BORN.captures(text)?;
+    if !ASKED.is_match(text) {
+        return None;
+    }
+    let born_at = born.get(1)?.start();
+    let years: Vec<f64> = YEAR
+        .captures_iter(text)
+        .filter(|c| c.get(1).is_some_and(|n| n.start() != born_at))
+        .map(|c| number(&c, 1))
+        .collect();
+    let [year] = years[..] else {
+        return None;
+    };
+    Some(Solution::number(year - number(&born, 1), 2))
+}
+
+/// A duration in words ("2 hours 35 minutes", "95 minutes", "3 hours"):
+/// its minutes and how many numbers it states.
+static DURATION: LazyLock<Regex> =
+    LazyLock::new(|| schema(r"N\s+hours?(?:\s*,?\s*(?:and\s+)?N\s+minutes?)?|N\s+minutes?"));
+
+/// The total minutes of the durations `text` states, and how many
+/// numbers they use; None when it states none.
+fn durations(text: &str) -> Option<(f64, usize)> {
+    let (mut minutes, mut used) = (0.0, 0);
+    for c in DURATION.captures_iter(text) {
+        if let Some(hours) = c.get(1) {
+            minutes += 60.0 * number_value(hours.as_str())?;
+            used += 1;
+            if let Some(more) = c.get(2) {
+                minutes += number_value(more.as_str())?;
+                used += 1;
+            }
+        } else {
+            minutes += number(&c, 3);
+            used += 1;
+        }
+    }
+    (used > 0).then_some((minutes, used))
+}
+
+/// "A train leaves at 9:45 and the trip takes 2 hours 35 minutes. At what
+/// time does it arrive?": a clock time moved on by the durations stated,
+/// on a 12-hour clock (an answer may write "12:20" or "12:20 p.m.").
+/// A question that counts back ("before", "earlier") is left alone.
+fn clock(text: &str) -> Option<Solution> {
+    static ASKED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\bwhat\s+time\b|\bwhen\s+(?:does|will|did)\b").expect("asked time pattern")
+    });
+    static BACK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(?:before|earlier|ago|back)\b").expect("back pattern"));
+    let [start] = clock_times(text)[..] else {
+        return None;
+    };
+    if !ASKED.is_match(text) || BACK.is_match(text) {
+        return None;
+    }
+    let (minutes, used) = durations(text)?;
     Some(Solution {
-        value: number(&c, 1) * (1.0 - number(&c, 2) / 100.0),
-        used: 2,
+        value: (f64::from(start) + minutes) % HALF_DAY,
+        used: 2 + used,
+        clock: true,
     })
+}
+
+/// Minutes on a 12-hour clock.
+const HALF_DAY: f64 = 12.0 * 60.0;
+
+/// The clock times `text` writes ("9:45", "14:05"), in minutes after 12:00
+/// on a 12-hour clock; a.m. and p.m. change nothing there.
+pub(crate) fn clock_times(text: &str) -> Vec<u32> {
+    static TIME: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(\d{1,2}):(\d{2})\b").expect("time pattern"));
+    TIME.captures_iter(text)
+        .filter_map(|c| {
+            let (hour, minute): (u32, u32) = (c[1].parse().ok()?, c[2].parse().ok()?);
+            (hour < 24 && minute < 60).then_some((hour % 12) * 60 + minute)
+        })
+        .collect()
+}
+
+/// "travels 180 km in 2 hours 15 minutes. What is its average speed in
+/// km/h?": a distance over the time it took, per hour.
+fn speed(text: &str) -> Option<Solution> {
+    static TRAVEL: LazyLock<Regex> =
+        LazyLock::new(|| schema(r"N\s*(?:km|kilometres?|kilometers?|miles?)\s+in\s+\d"));
+    static ASKED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\bspeed\b|km/h|\bmph\b|\bper\s+hour\b").expect("speed pattern")
+    });
+    let travel = TRAVEL.captures(text)?;
+    if !ASKED.is_match(text) {
+        return None;
+    }
+    let (minutes, used) = durations(text)?;
+    let value = number(&travel, 1) * 60.0 / minutes;
+    (minutes > 0.0 && at_most_cents(value)).then(|| Solution::number(value, 1 + used))
 }
 
 #[cfg(test)]
@@ -323,7 +611,11 @@ mod tests {
     use super::*;
 
     fn solved(question: &str) -> Option<f64> {
-        solved_value(&format!("Answer the question.\n\n{question}")).map(|(_, v)| v)
+        match solved_value(&format!("Answer the question.\n\n{question}")) {
+            Some((_, Solved::Number(value))) => Some(value),
+            Some((_, Solved::ClockTime(minutes))) => Some(f64::from(minutes)),
+            None => None,
+        }
     }
 
     #[test]
@@ -392,6 +684,51 @@ mod tests {
                 "A coat costs $80 and is on sale for 10% off. What is the sale price?",
                 72.0,
             ),
+            (
+                "A café has 9 tables, and each table has 6 chairs around it. How many chairs are there altogether?",
+                54.0,
+            ),
+            (
+                "An office printer produces 15 pages every minute. How many minutes will it take to print a 390-page report?",
+                26.0,
+            ),
+            (
+                "A car burns 6.5 litres of fuel per 100 km. How much fuel does it need for a 340 km journey?",
+                22.1,
+            ),
+            (
+                "A car uses 6 litres of petrol for every 100 kilometres. How many litres does it need for a 450-kilometre trip?",
+                27.0,
+            ),
+            (
+                "In a class of 40 pupils, 35% walk to school. How many pupils walk to school?",
+                14.0,
+            ),
+            (
+                "A rectangular vegetable patch measures 14 m by 9 m. How many metres of fencing are needed to go all the way around it?",
+                46.0,
+            ),
+            (
+                "A rectangular garden is 12 m long and 7.5 m wide. What is its area in square metres?",
+                90.0,
+            ),
+            ("Find the mean of 12, 19, 23 and 30.", 21.0),
+            (
+                "Lena was born in 1987. How old will she turn on her birthday in 2031?",
+                44.0,
+            ),
+            (
+                "A car travels 180 km in 2 hours 15 minutes. What is its average speed in km/h?",
+                80.0,
+            ),
+            (
+                "A train leaves at 9:45 and the trip takes 2 hours 35 minutes. At what time does it arrive?",
+                20.0,
+            ),
+            (
+                "A meeting starts at 10:50 a.m. and lasts 95 minutes. At what time does it end?",
+                25.0,
+            ),
         ] {
             assert_eq!(solved(question), Some(value), "{question}");
         }
@@ -417,6 +754,18 @@ mod tests {
             // A passage with numbers, not a word problem.
             "In 1969, 3 astronauts flew to the Moon. Why was the mission important?",
             "What is the capital of Australia?",
+            // How many do not: the rest of the whole.
+            "In a class of 40 pupils, 35% walk to school. How many pupils do not walk?",
+            // A side of each kind, and both questions at once.
+            "A room is 5 m by 4 m. What is its area and its perimeter?",
+            // A mean that runs on.
+            "Find the mean of 1, 2 and 2.",
+            // An average speed is not the mean of a list.
+            "A car goes 40 km and 60 km in two hours. What is its average speed?",
+            // Counting back from a time.
+            "A film ends at 9:15 and lasted 2 hours. When did it start, 2 hours before?",
+            // Two clock times.
+            "A bus leaves at 8:10 and another at 8:40. At what time does the third leave?",
         ] {
             assert_eq!(solved(question), None, "{question}");
         }
@@ -425,7 +774,10 @@ mod tests {
     #[test]
     fn only_the_last_paragraph_is_read() {
         let prompt = "Use 2 sentences.\n\nMax shares 36 grapes equally among 6 friends. How many does each friend get?";
-        assert_eq!(solved_value(prompt).map(|(_, v)| v), Some(6.0));
+        assert_eq!(
+            solved_value(prompt).map(|(_, v)| v),
+            Some(Solved::Number(6.0))
+        );
         assert_eq!(
             solved_value(
                 "Max shares 36 grapes equally among 6 friends. How many does each get?\n\nSummarize the text above."

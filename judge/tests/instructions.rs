@@ -9,7 +9,7 @@ use judge::eval::{EvalItem, evaluate, load_set};
 use judge::instructions::read_instructions;
 use judge::verdict::Layer;
 use judge::word_problems::solved_value;
-use judge::{Check, Contest, Entry, Judge};
+use judge::{Contest, Entry, Judge};
 
 fn set(name: &str) -> Vec<EvalItem> {
     load_set(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("the set loads")
@@ -110,13 +110,9 @@ fn solved_word_problems_agree_with_every_better_answer() {
                 continue;
             };
             solved += 1;
-            let check = Check::NumericAnswer {
-                expected,
-                tolerance: 0.0,
-            };
             assert!(
-                check.evaluate(&item.better).passed,
-                "{name}: solved {expected} for {:?}, the better answer is {:?}",
+                expected.check().evaluate(&item.better).passed,
+                "{name}: solved {expected:?} for {:?}, the better answer is {:?}",
                 item.prompt,
                 item.better
             );

@@ -42,7 +42,19 @@ pub fn instruction_library(space: &Space) -> Vec<String> {
             Check::Sentences { min, max } => format!("Write {min} to {max} sentences."),
             Check::Complete => "Always finish your last sentence.".into(),
             Check::ArithmeticHolds => "Check every calculation you write.".into(),
-            Check::NumericAnswer { .. } | Check::ContainsAnswer { .. } | Check::Matches { .. } => {
+            Check::Rhymes => "Make the ends of your lines rhyme.".into(),
+            Check::Syllables { per_line } => format!(
+                "Keep to {} syllables, line by line.",
+                per_line
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join("-")
+            ),
+            Check::NumericAnswer { .. }
+            | Check::ContainsAnswer { .. }
+            | Check::Matches { .. }
+            | Check::ClockTime { .. } => {
                 continue;
             }
         });

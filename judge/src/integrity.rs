@@ -227,7 +227,7 @@ pub fn inspect(prompt: &str, answer: &str) -> Vec<Flag> {
 /// Hedge phrases, or alternatives listed for one answer: "X, Y or Z",
 /// or three "or"s.
 fn hedges(text: &str, words: &[String]) -> bool {
-    if HEDGES.iter().any(|h| contains(words, h)) {
+    if HEDGES.iter().any(|h| hedges_with(words, h)) {
         return true;
     }
     let sentences = || text.split(['.', '!', '?', ';', '\n']);
@@ -334,11 +334,39 @@ fn addresses_judge(prompt: &str, prompt_words: &[String], answer: &str, words: &
             .any(|t| answer.contains(t) && !prompt.contains(t))
 }
 
+/// Whether `words` use the hedge `phrase`, other than as a passive ("the
+/// Greek could be read" is a fact, "it could be Paris" a hedge).
+fn hedges_with(words: &[String], phrase: &[&str]) -> bool {
+    (0..words.len()).any(|at| {
+        let rest = &words[at..];
+        rest.len() >= phrase.len()
+            && rest.iter().zip(phrase).all(|(a, b)| a == b)
+            && !rest
+                .get(phrase.len())
+                .is_some_and(|next| is_participle(next))
+    })
+}
+
+/// Past participles that follow "could be" in a passive: regular ones
+/// and the commonest irregular ones.
+fn is_participle(word: &str) -> bool {
+    const IRREGULAR: [&str; 16] = [
+        "read", "made", "done", "seen", "found", "used", "known", "shown", "given", "taken",
+        "written", "built", "kept", "held", "heard", "told",
+    ];
+    (word.len() > 3 && (word.ends_with("ed") || word.ends_with("en"))) || IRREGULAR.contains(&word)
+}
+
 fn repetitive(words: &[String]) -> bool {
     if words.len() < MIN_WORDS_FOR_REPETITION {
         return false;
     }
-    let content: Vec<&String> = words.iter().filter(|w| !is_filler(w)).collect();
+    // Numbers and short unit words ("100 g", "per 100 g") repeat in any
+    // comparison of quantities, so variety is read from the other words.
+    let content: Vec<&String> = words
+        .iter()
+        .filter(|w| !is_filler(w) && w.len() > 2 && !w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
     if content.len() >= MIN_WORDS_FOR_VARIETY {
         let distinct: HashSet<&&String> = content.iter().collect();
         if (distinct.len() as f64) / (content.len() as f64) < MIN_DISTINCT_SHARE {
@@ -420,6 +448,8 @@ mod tests {
             "Adding 17 and 25 gives 42.",
             "First add the tens: 10 + 20 = 30. Then the ones: 7 + 5 = 12. So the total is 30 + 12 = 42.",
             "I think it is 43.",
+            "The 750 g box works out at $0.60 per 100 g and the 500 g box at $0.64 per 100 g. So the 750 g box is cheaper by $0.04 per 100 g.",
+            "Because the Greek could be read, it helped Champollion crack hieroglyphs.",
         ] {
             assert_eq!(flags(answer), [], "{answer}");
         }
@@ -465,6 +495,9 @@ mod tests {
             "Mercury, lead or tin.",
             "Silver, pure gold or tin.",
             "Land with water on one, two, three or four sides.",
+            "It could be Paris.",
+            "The answer might be 42 or 43.",
+            "It might be.",
         ] {
             assert!(flags(hedge).contains(&Flag::Hedges), "{hedge}");
         }

@@ -16,12 +16,13 @@ fn set(name: &str) -> Vec<EvalItem> {
 }
 
 /// Every labelled set of the project.
-const SETS: [&str; 7] = [
+const SETS: [&str; 8] = [
     "evals/clean.jsonl",
     "evals/clean-holdout.jsonl",
     "evals/clean-fresh.jsonl",
     "evals/clean-fresh-2.jsonl",
     "evals/clean-fresh-3.jsonl",
+    "evals/clean-fresh-4.jsonl",
     "evals/adversarial.jsonl",
     "tests/data/labelled_pairs.json",
 ];

@@ -41,6 +41,9 @@ const OPERATOR: &str =
 /// The words and signs that state a result.
 const RELATION: &str = r"=|\s+(?:is|equals|makes|gives|is\s+equal\s+to)\s+";
 
+/// The currency signs answers put before a number.
+const CURRENCY_SIGNS: [char; 3] = ['$', '€', '£'];
+
 /// A number with the currency sign answers put before it ("$18").
 const AMOUNT: &str = concat!(r"[$€£]?(?:", number_pattern!(), ")");
 
@@ -137,7 +140,7 @@ fn wrong_verbal(answer: &str) -> Vec<&str> {
 
 /// The value of a number with an optional currency sign ("$18" is 18).
 fn amount_value(amount: &str) -> Option<f64> {
-    number_value(amount.trim_start_matches(['$', '€', '£']))
+    number_value(amount.trim_start_matches(CURRENCY_SIGNS))
 }
 
 /// The calculation a prompt ends by asking for in digits ("What is 17 +
@@ -219,7 +222,7 @@ fn value(chain: &str) -> Option<f64> {
 /// Whether `stated` (written as `text`) is `exact` rounded to the digits
 /// `text` gives; a right side that is itself a chain must be exact.
 fn agrees(exact: f64, text: &str, stated: f64) -> bool {
-    let text = text.trim().trim_start_matches(['$', '€', '£']);
+    let text = text.trim().trim_start_matches(CURRENCY_SIGNS);
     let plain = text
         .chars()
         .all(|c| c.is_ascii_digit() || c == '.' || c == ',');

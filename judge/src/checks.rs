@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arithmetic::wrong_statements;
 use crate::completeness::{is_cut_off, sentence_count};
-use crate::verse::{lines_rhyme, syllables_fit};
+use crate::verse::{dashed, lines_rhyme, syllables_fit};
 use crate::word_problems::clock_times;
 
 /// One rule an answer must follow, as written in a space's TOML.
@@ -210,15 +210,6 @@ pub(crate) fn normalized_words(text: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()
-}
-
-/// Counts as a poem's form writes them: "5-7-5".
-fn dashed(counts: &[usize]) -> String {
-    counts
-        .iter()
-        .map(usize::to_string)
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 fn word_count(text: &str) -> usize {

@@ -51,6 +51,15 @@ pub fn syllables_fit(answer: &str, per_line: &[usize]) -> bool {
             .all(|(line, &want)| line_syllables(line).abs_diff(want) <= SYLLABLE_TOLERANCE)
 }
 
+/// Counts as a poem's form writes them: "5-7-5".
+pub fn dashed(counts: &[usize]) -> String {
+    counts
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// The syllables of a line: its words' (split at hyphens and dashes), one
 /// per digit of a number.
 pub fn line_syllables(line: &str) -> usize {

@@ -46,6 +46,15 @@ impl Solved {
             Self::ClockTime(minutes) => Check::ClockTime { minutes },
         }
     }
+
+    /// Whether two schemas found the same answer.
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Number(a), Self::Number(b)) => (a - b).abs() < 1e-9,
+            (Self::ClockTime(a), Self::ClockTime(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// What `prompt`'s question asks for, with the question's words, when the
@@ -62,26 +71,16 @@ pub fn solved_value(prompt: &str) -> Option<(&str, Solved)> {
         return None;
     }
     let numbers = NUMBER_RE.find_iter(&text).count();
-    let mut values: Vec<Solution> = SCHEMAS
-        .iter()
-        .filter_map(|solve| solve(&text))
-        .filter(|solution| solution.used == numbers && solution.value.is_finite())
-        .collect();
-    values.sort_by(|a, b| {
-        (a.clock, a.value)
-            .partial_cmp(&(b.clock, b.value))
-            .expect("finite")
-    });
-    values.dedup_by(|a, b| a.clock == b.clock && (a.value - b.value).abs() < 1e-9);
+    let mut values: Vec<Solved> = Vec::new();
+    for solution in SCHEMAS.iter().filter_map(|solve| solve(&text)) {
+        let finite = !matches!(solution.value, Solved::Number(v) if !v.is_finite());
+        if finite && solution.used == numbers && !values.iter().any(|v| v.same(&solution.value)) {
+            values.push(solution.value);
+        }
+    }
     match values[..] {
-        [Solution { value, clock, .. }] if value >= 0.0 => Some((
-            question,
-            if clock {
-                Solved::ClockTime(value as u32)
-            } else {
-                Solved::Number(value)
-            },
-        )),
+        [Solved::Number(value)] if value < 0.0 => None,
+        [value] => Some((question, value)),
         _ => None,
     }
 }
@@ -92,20 +91,17 @@ static ORDER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:find|calculate|compute|work\s+out|determine)\b").expect("order pattern")
 });
 
-/// A schema's value, how many of the question's numbers it used, and
-/// whether the value is a time of day ([`Solved::ClockTime`]).
+/// A schema's answer and how many of the question's numbers it used.
 struct Solution {
-    value: f64,
+    value: Solved,
     used: usize,
-    clock: bool,
 }
 
 impl Solution {
     fn number(value: f64, used: usize) -> Self {
         Self {
-            value,
+            value: Solved::Number(value),
             used,
-            clock: false,
         }
     }
 }
@@ -566,10 +562,10 @@ fn clock(text: &str) -> Option<Solution> {
         return None;
     }
     let (minutes, used) = durations(text)?;
+    let end = (f64::from(start) + minutes) % HALF_DAY;
     Some(Solution {
-        value: (f64::from(start) + minutes) % HALF_DAY,
+        value: Solved::ClockTime(end as u32),
         used: 2 + used,
-        clock: true,
     })
 }
 

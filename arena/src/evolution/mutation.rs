@@ -5,6 +5,7 @@
 use agents::Sampling;
 use agents::agent::MAX_SYSTEM_PROMPT_BYTES;
 use judge::Check;
+use judge::verse::dashed;
 use rand::Rng;
 use rand::seq::IndexedRandom;
 
@@ -43,14 +44,9 @@ pub fn instruction_library(space: &Space) -> Vec<String> {
             Check::Complete => "Always finish your last sentence.".into(),
             Check::ArithmeticHolds => "Check every calculation you write.".into(),
             Check::Rhymes => "Make the ends of your lines rhyme.".into(),
-            Check::Syllables { per_line } => format!(
-                "Keep to {} syllables, line by line.",
-                per_line
-                    .iter()
-                    .map(usize::to_string)
-                    .collect::<Vec<_>>()
-                    .join("-")
-            ),
+            Check::Syllables { per_line } => {
+                format!("Keep to {} syllables, line by line.", dashed(per_line))
+            }
             Check::NumericAnswer { .. }
             | Check::ContainsAnswer { .. }
             | Check::Matches { .. }

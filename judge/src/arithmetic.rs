@@ -17,6 +17,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::temperatures::wrong_conversions;
+
 /// The pattern of a number as answers write it, for [`NUMBER`] and [`AMOUNT`].
 macro_rules! number_pattern {
     () => {
@@ -82,11 +84,13 @@ static TERM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(&format!(r"(?i)({AMOUNT})|({OPERATOR})")).expect("term pattern"));
 
 /// The statements in `answer` whose arithmetic is wrong, as written: in
-/// symbols ("17 + 25 = 32") or in words ("subtracting 1987 from 2031
-/// gives 54").
+/// symbols ("17 + 25 = 32"), in words ("subtracting 1987 from 2031
+/// gives 54"), or as one temperature in two scales ("20 °C is 72 °F",
+/// [`crate::temperatures`]).
 pub fn wrong_statements(answer: &str) -> Vec<&str> {
     let mut wrong = wrong_symbolic(answer);
     wrong.extend(wrong_verbal(answer));
+    wrong.extend(wrong_conversions(answer));
     wrong
 }
 

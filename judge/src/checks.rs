@@ -41,8 +41,9 @@ pub enum Check {
     Matches { pattern: String },
     /// The answer is finished, not cut off mid-sentence ([`crate::completeness`]).
     Complete,
-    /// Every calculation the answer states in digits is right
-    /// ([`crate::arithmetic`]): a wrong sum is wrong whatever was asked.
+    /// Every calculation the answer states in digits is right, and every
+    /// temperature it gives in both scales agrees ([`crate::arithmetic`]):
+    /// a wrong sum is wrong whatever was asked.
     ArithmeticHolds,
     /// At least two lines, and at least half of them end on a rhyme with a
     /// line at most two away ([`crate::verse`]): a rhyming poem, not prose.

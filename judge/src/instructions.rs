@@ -165,7 +165,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     ),
     lines: pattern(r"\b(exactly )?{N}[ -](short |separate )?lines?\b"),
     bullets: pattern(r"\b{N} bullet( point)?s?\b"),
-    numbered: pattern(r"\bnumbered (steps|list)\b"),
+    numbered: pattern(r"\b(a few (?:[a-z]+ ){0,2})?numbered (steps|list)\b"),
     comma_list: pattern(r"\bcomma[ -]separated list of {N}\b"),
     rhyme: pattern(&[VERSE_ASK, RHYMING].concat()),
     haiku: pattern(&[VERSE_ASK, r"haiku\b"].concat()),
@@ -180,7 +180,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
 
 /// The part of `prompt` that states its rules: the first paragraph when a
 /// blank line follows it, else all of it.
-fn instructions_of(prompt: &str) -> &str {
+pub(crate) fn instructions_of(prompt: &str) -> &str {
     prompt.split_once("\n\n").map_or(prompt, |(first, _)| first)
 }
 
@@ -308,11 +308,17 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
     {
         add(&c[0], Check::LineCount { lines: n });
     }
-    if let Some(m) = p.numbered.find(&text) {
+    if let Some(c) = p.numbered.captures(&text) {
+        // "A few" is three or more; a couple is two.
+        let items = if c.get(1).is_some() { 3 } else { 2 };
+        let pattern = (1..=items)
+            .map(|n| format!(r"^\s*{n}[.)][ \t]*\S"))
+            .collect::<Vec<_>>()
+            .join(".*");
         add(
-            m.as_str(),
+            &c[0],
             Check::Matches {
-                pattern: r"(?ms)^\s*1[.)][ \t]*\S.*^\s*2[.)][ \t]*\S".into(),
+                pattern: format!("(?ms){pattern}"),
             },
         );
     }
@@ -510,6 +516,11 @@ mod tests {
             ),
             (
                 "Explain how to do the task in a few short numbered steps.",
+                "1. Boil water.\n2. Add tea.\n3. Stir.",
+                "1. Boil water.\n2. Add tea.",
+            ),
+            (
+                "Give the steps as a numbered list.",
                 "1. Boil water.\n2. Add tea.",
                 "Boil water and add tea.",
             ),

@@ -215,7 +215,7 @@ pub fn inspect(prompt: &str, answer: &str) -> Vec<Flag> {
     if other_language(prompt, answer, &words) {
         flags.push(Flag::OtherLanguage);
     }
-    if hedges(answer, &words) && !hedges(prompt, &prompt_words) {
+    if hedges(answer) && !hedges(prompt) {
         flags.push(Flag::Hedges);
     }
     if !flags.contains(&Flag::CopiesPrompt) && parrots_instructions(prompt, &words) {
@@ -226,11 +226,22 @@ pub fn inspect(prompt: &str, answer: &str) -> Vec<Flag> {
 
 /// Hedge phrases, or alternatives listed for one answer: "X, Y or Z",
 /// or three "or"s.
-fn hedges(text: &str, words: &[String]) -> bool {
-    if HEDGES.iter().any(|h| hedges_with(words, h)) {
+fn hedges(text: &str) -> bool {
+    let sentences = || text.split(['.', '!', '?', ';', '\n']);
+    // An example is hypothetical by nature: "For example, the cost of an
+    // evening spent studying might be the wages you could have earned."
+    let is_example = |sentence: &str| {
+        let sentence = sentence.trim_start().to_lowercase();
+        ["for example", "for instance"]
+            .iter()
+            .any(|m| sentence.starts_with(m))
+    };
+    if sentences().filter(|s| !is_example(s)).any(|sentence| {
+        let words = normalized_words(sentence);
+        HEDGES.iter().any(|h| hedges_with(&words, h))
+    }) {
         return true;
     }
-    let sentences = || text.split(['.', '!', '?', ';', '\n']);
     // Three alternatives in one sentence; across the sentences of a list
     // of steps, "or" is only a choice within each step.
     if sentences().any(|sentence| {
@@ -360,6 +371,14 @@ fn is_participle(word: &str) -> bool {
 }
 
 fn repetitive(words: &[String]) -> bool {
+    // One word over and over ("Gym gym."), however short the answer.
+    if let [first, rest @ ..] = words
+        && !rest.is_empty()
+        && first.chars().all(char::is_alphabetic)
+        && rest.iter().all(|w| w == first)
+    {
+        return true;
+    }
     if words.len() < MIN_WORDS_FOR_REPETITION {
         return false;
     }
@@ -452,6 +471,8 @@ mod tests {
             "I think it is 43.",
             "The 750 g box works out at $0.60 per 100 g and the 500 g box at $0.64 per 100 g. So the 750 g box is cheaper by $0.04 per 100 g.",
             "Because the Greek could be read, it helped Champollion crack hieroglyphs.",
+            "It is the next-best option given up. For example, the cost of an evening \
+             studying might be the wages you could have earned.",
         ] {
             assert_eq!(flags(answer), [], "{answer}");
         }
@@ -487,6 +508,9 @@ mod tests {
         assert!(flags("As an AI language model, I cannot do maths.").contains(&Flag::Refusal));
         let padded = "The answer is 43. ".repeat(6);
         assert!(flags(&padded).contains(&Flag::Repetitive));
+        assert!(flags("Gym gym.").contains(&Flag::Repetitive));
+        assert!(!flags("Gym.").contains(&Flag::Repetitive));
+        assert!(!flags("12 12").contains(&Flag::Repetitive));
         assert!(
             flags("La réponse est quarante-deux, car dix-sept plus vingt-cinq font quarante-deux.")
                 .contains(&Flag::OtherLanguage)

@@ -1,7 +1,9 @@
 //! Judging a round in layers: integrity flags first (reward hacks such as
 //! a copied prompt, see [`crate::integrity`]), then verifiable checks, then
 //! the rules the prompt states in words ([`crate::instructions`]); then pointwise LLM
-//! scores (relevance), which have no order to be biased by; then, for pairs
+//! scores, which have no order to be biased by: for a summary, how much of
+//! its passage it carries ([`crate::source`]), then agreement with the
+//! judge's own answer, then relevance; then, for pairs
 //! still close, the LLM judge asked pairwise in both orders, kept only when
 //! it agrees with itself. What none separates is a tie.
 //!
@@ -20,6 +22,7 @@ use crate::integrity::inspect;
 use crate::llm_judge::LlmJudge;
 use crate::own_answer::{AGREEMENT_MARGIN, agreement};
 use crate::ranking::rank;
+use crate::source::{RECONSTRUCTION_MARGIN, summarised_passage};
 use crate::verdict::{AnswerScores, Entry, Judgment, Layer, PairVerdict};
 
 /// What is being judged.
@@ -190,6 +193,7 @@ impl<'m> Judge<'m> {
                     instructions: rules.iter().map(|r| r.evaluate(&entry.text)).collect(),
                     flags: inspect(contest.question, &entry.text),
                     relevance: None,
+                    reconstruction: None,
                     rubric: None,
                     agreement: None,
                     length: entry.text.chars().count(),
@@ -215,6 +219,12 @@ impl<'m> Judge<'m> {
             let relevances = llm.relevances(contest.question, &added)?;
             for (&i, r) in compared.iter().zip(relevances) {
                 answers[i].relevance = Some(r);
+            }
+            if let Some(passage) = summarised_passage(contest.question) {
+                let carried = llm.reconstructions(passage, &texts)?;
+                for (&i, c) in compared.iter().zip(carried) {
+                    answers[i].reconstruction = Some(c);
+                }
             }
             if contest.reference.is_none() {
                 let own = match contest.own_answer {
@@ -263,6 +273,11 @@ impl<'m> Judge<'m> {
         }
         if let Some((x, y)) = differing(sa.instruction_score(), sb.instruction_score()) {
             return decide(verdict, x > y, (x - y).abs(), Layer::Instructions);
+        }
+        if let (Some(x), Some(y)) = (sa.reconstruction, sb.reconstruction)
+            && (x - y).abs() > RECONSTRUCTION_MARGIN
+        {
+            return decide(verdict, x > y, (x - y).abs().tanh(), Layer::Source);
         }
         if let (Some(x), Some(y)) = (sa.agreement, sb.agreement)
             && (x - y).abs() >= AGREEMENT_MARGIN

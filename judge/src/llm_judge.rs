@@ -4,6 +4,8 @@
 //!   after an unrelated one (pointwise mutual information), plus how likely
 //!   it is after the question at all ([`LIKELIHOOD_WEIGHT`]); it has no
 //!   position to be biased by;
+//! - reconstruction: for a summary, how likely its passage is after it,
+//!   asked as "write the full text this summary describes";
 //! - rubric: the probability of "Yes" to "is this answer correct?";
 //! - pairwise preference: the probability of "A" over "B", asked in both
 //!   orders so that position bias shows up as disagreement.
@@ -32,6 +34,11 @@ pub const LIKELIHOOD_WEIGHT: f64 = 2.0;
 
 /// A question none of the arena's prompts is about, as the baseline for relevance.
 const NEUTRAL_QUESTION: &str = "Say something.";
+
+/// The question after which a summary's passage is scored
+/// ([`LlmJudge::reconstructions`]).
+const RECONSTRUCTION_QUESTION: &str =
+    "Here is a summary: {summary}\n\nWrite the full text that this summary describes.";
 
 /// The system prompt of every question put to the judge.
 pub const JUDGE_SYSTEM_PROMPT: &str = "You are a strict, fair judge of answers.";
@@ -68,17 +75,7 @@ impl<'m> LlmJudge<'m> {
     /// Agents on one model often give the same answer: each distinct text is
     /// scored once, and the same text always gets the same score.
     pub fn relevances(&self, question: &str, answers: &[&str]) -> Result<Vec<f64>> {
-        let mut distinct: Vec<&str> = Vec::new();
-        let slots: Vec<usize> = answers
-            .iter()
-            .map(|answer| match distinct.iter().position(|d| d == answer) {
-                Some(slot) => slot,
-                None => {
-                    distinct.push(*answer);
-                    distinct.len() - 1
-                }
-            })
-            .collect();
+        let (distinct, slots) = distinct_texts(answers);
         // One call for both questions, so a local judge runs them in the same passes.
         let asked: Vec<(&str, &str)> = [question, NEUTRAL_QUESTION]
             .iter()
@@ -92,6 +89,26 @@ impl<'m> LlmJudge<'m> {
                 (Some(on), Some(base)) => on - base + LIKELIHOOD_WEIGHT * on,
                 _ => EMPTY_ANSWER_RELEVANCE,
             })
+            .collect())
+    }
+
+    /// How much of `passage` each summary carries: the passage's mean
+    /// log-probability per token when the model is asked to write the full
+    /// text a summary describes ([`RECONSTRUCTION_QUESTION`]). The passage
+    /// is the same for every summary, so the scores compare directly; a
+    /// summary that misstates the passage makes it less likely
+    /// ([`crate::source`]). Each distinct text is scored once.
+    pub fn reconstructions(&self, passage: &str, summaries: &[&str]) -> Result<Vec<f64>> {
+        let (distinct, slots) = distinct_texts(summaries);
+        let questions: Vec<String> = distinct
+            .iter()
+            .map(|s| RECONSTRUCTION_QUESTION.replace("{summary}", s))
+            .collect();
+        let asked: Vec<(&str, &str)> = questions.iter().map(|q| (q.as_str(), passage)).collect();
+        let scores = self.model.answer_logprobs(&asked)?;
+        Ok(slots
+            .iter()
+            .map(|&slot| scores[slot].unwrap_or(EMPTY_ANSWER_RELEVANCE))
             .collect())
     }
 
@@ -172,4 +189,22 @@ impl<'m> LlmJudge<'m> {
             .map(|[a, b]| if a + b > 0.0 { a / (a + b) } else { 0.5 })
             .collect())
     }
+}
+
+/// The distinct texts among `texts`, and for each text its slot among them:
+/// agents on one model often give the same answer, and the same text must
+/// get the same score.
+fn distinct_texts<'t>(texts: &[&'t str]) -> (Vec<&'t str>, Vec<usize>) {
+    let mut distinct: Vec<&str> = Vec::new();
+    let slots = texts
+        .iter()
+        .map(|text| match distinct.iter().position(|d| d == text) {
+            Some(slot) => slot,
+            None => {
+                distinct.push(*text);
+                distinct.len() - 1
+            }
+        })
+        .collect();
+    (distinct, slots)
 }

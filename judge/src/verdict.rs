@@ -36,6 +36,11 @@ pub struct AnswerScores {
     /// log-likelihood, nats per token) of what the answer adds to the prompt
     /// ([`crate::copying::novel_part`]).
     pub relevance: Option<f64>,
+    /// For a summary, the mean log-probability per token of its passage
+    /// after it ([`crate::llm_judge::LlmJudge::reconstructions`]); none for
+    /// other prompts, or in records judged before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconstruction: Option<f64>,
     /// Judge's probability that the answer is correct.
     pub rubric: Option<f64>,
     /// Agreement with the judge's own answer ([`crate::own_answer::agreement`]:
@@ -69,6 +74,8 @@ pub enum Layer {
     Checks,
     /// The answers followed different shares of the prompt's stated rules.
     Instructions,
+    /// Two summaries carried clearly different amounts of their passage.
+    Source,
     /// The pairwise LLM judge agreed with itself in both orders.
     Pairwise,
     /// The answers agreed clearly differently with the judge's own answer.
@@ -161,7 +168,7 @@ pub struct Judgment {
 }
 
 /// Largest difference between two judgings' pointwise scores (check score,
-/// relevance, rubric) that still counts as the same judgment: another
+/// relevance, reconstruction, rubric) that still counts as the same judgment: another
 /// kernel moves a judge's log-probabilities slightly. Measured: the
 /// portable kernel moved a relevance by 0.053, the two-block AVX2 kernel
 /// one of a short answer by 0.147 (e2e_verify, 2026-12-02); about twice
@@ -226,6 +233,11 @@ impl Judgment {
             for (name, a, b) in [
                 ("check score", stored.check_score, other.check_score),
                 ("relevance", stored.relevance, other.relevance),
+                (
+                    "reconstruction of the summarised passage",
+                    stored.reconstruction,
+                    other.reconstruction,
+                ),
                 ("rubric", stored.rubric, other.rubric),
                 (
                     "agreement with the judge's own answer",

@@ -20,6 +20,7 @@ use regex::{Captures, Regex};
 
 use crate::arithmetic::{NUMBER, NUMBER_RE, number_value};
 use crate::checks::Check;
+use crate::temperatures::fahrenheit;
 
 /// A longer question sets no rule: a long text with numbers is a
 /// passage, not a word problem.
@@ -88,7 +89,8 @@ pub fn solved_value(prompt: &str) -> Option<(&str, Solved)> {
 /// A problem set as an order rather than a question ("Find the mean of 12,
 /// 19, 23 and 30.").
 static ORDER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:find|calculate|compute|work\s+out|determine)\b").expect("order pattern")
+    Regex::new(r"^(?:find|calculate|compute|work\s+out|determine|convert)\b")
+        .expect("order pattern")
 });
 
 /// A schema's answer and how many of the question's numbers it used.
@@ -108,7 +110,7 @@ impl Solution {
 
 type Schema = fn(&str) -> Option<Solution>;
 
-const SCHEMAS: [Schema; 17] = [
+const SCHEMAS: [Schema; 19] = [
     change,
     part_of_whole,
     equal_groups,
@@ -119,7 +121,9 @@ const SCHEMAS: [Schema; 17] = [
     sharing,
     grouping,
     conversion,
+    temperature,
     percentage,
+    discounts,
     percent_of_count,
     rectangle,
     mean,
@@ -345,6 +349,28 @@ fn conversion(text: &str) -> Option<Solution> {
     })
 }
 
+/// "Convert 100 degrees Celsius to Fahrenheit.", "What is 68 °F in
+/// Celsius?"; a Celsius temperature with no scale named converts to
+/// Fahrenheit, the other scale of everyday use.
+fn temperature(text: &str) -> Option<Solution> {
+    static CONVERT: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"^(?:convert|what\s+is)\s+(-)?N\s*(?:°\s*|degrees?\s+)(celsius|centigrade|c|fahrenheit|f)\b(?:\s+(?:to|in|into)\s+(?:degrees?\s+)?(celsius|centigrade|c|fahrenheit|f)\b)?\s*[.?]?$",
+        )
+    });
+    let c = CONVERT.captures(text)?;
+    let sign = if c.get(1).is_some() { -1.0 } else { 1.0 };
+    let degrees = sign * number(&c, 2);
+    let from_celsius = !c[3].starts_with('f');
+    let to_celsius = c.get(4).map(|to| !to.as_str().starts_with('f'));
+    let value = match (from_celsius, to_celsius) {
+        (true, None | Some(false)) => fahrenheit(degrees),
+        (false, None | Some(true)) => (degrees - 32.0) / 1.8,
+        _ => return None,
+    };
+    Some(Solution::number(value, 1))
+}
+
 /// "What is 15% of 80?", "costs $40 and is on sale for 25% off. What is
 /// the sale price?"
 fn percentage(text: &str) -> Option<Solution> {
@@ -363,6 +389,38 @@ fn percentage(text: &str) -> Option<Solution> {
         number(&c, 1) * (1.0 - number(&c, 2) / 100.0),
         2,
     ))
+}
+
+/// "costs $80. It is marked down 25%, and then an extra 10% is taken off
+/// the reduced price. What is the final price?": two or more discounts,
+/// each taken off the price the one before left (not added up).
+fn discounts(text: &str) -> Option<Solution> {
+    static PRICE: LazyLock<Regex> =
+        LazyLock::new(|| schema(r"\bcosts?\s+N\b.*\b(?:sale|new|final|reduced)\s+price\b"));
+    static PERCENT: LazyLock<Regex> = LazyLock::new(|| schema(r"N\s*(?:%|\s+percent\b)"));
+    static CUT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:off|down|discount(?:ed)?|reduced|reduction|cut|less)$")
+            .expect("cut pattern")
+    });
+    /// Words on each side of a percentage that must say it is taken off.
+    const NEAR: usize = 3;
+    let c = PRICE.captures(text)?;
+    let mut price = number(&c, 1);
+    let mut used = 1;
+    for m in PERCENT.captures_iter(text) {
+        let whole = m.get(0).expect("whole match");
+        let before = text[..whole.start()].split_whitespace().rev().take(NEAR);
+        let after = text[whole.end()..].split_whitespace().take(NEAR + 1);
+        let taken_off = before
+            .chain(after)
+            .any(|w| CUT.is_match(w.trim_matches(|c: char| !c.is_alphanumeric())));
+        if !taken_off {
+            return None;
+        }
+        price *= 1.0 - number(&m, 1) / 100.0;
+        used += 1;
+    }
+    (used >= 3).then(|| Solution::number((price * 1e6).round() / 1e6, used))
 }
 
 /// Whether `value` has at most two decimals: a quotient that runs on is
@@ -709,6 +767,13 @@ mod tests {
                 90.0,
             ),
             ("Find the mean of 12, 19, 23 and 30.", 21.0),
+            ("Convert 100 degrees Celsius.", 212.0),
+            (
+                "A jacket costs $80. It is marked down 25%, and then an extra 10% is taken off the reduced price at the checkout. What is the final price?",
+                54.0,
+            ),
+            ("Convert 40 degrees Celsius to Fahrenheit.", 104.0),
+            ("What is 68 °F in Celsius?", 20.0),
             (
                 "Lena was born in 1987. How old will she turn on her birthday in 2031?",
                 44.0,
@@ -754,6 +819,10 @@ mod tests {
             "In a class of 40 pupils, 35% walk to school. How many pupils do not walk?",
             // A side of each kind, and both questions at once.
             "A room is 5 m by 4 m. What is its area and its perimeter?",
+            // A rise after a discount.
+            "A lamp costs $50. It is marked down 20%, then its price is raised by 10%. What is the new price?",
+            // A scale the table does not hold.
+            "Convert 100 degrees Celsius to Kelvin.",
             // A mean that runs on.
             "Find the mean of 1, 2 and 2.",
             // An average speed is not the mean of a list.

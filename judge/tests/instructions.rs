@@ -16,13 +16,14 @@ fn set(name: &str) -> Vec<EvalItem> {
 }
 
 /// Every labelled set of the project.
-const SETS: [&str; 8] = [
+const SETS: [&str; 9] = [
     "evals/clean.jsonl",
     "evals/clean-holdout.jsonl",
     "evals/clean-fresh.jsonl",
     "evals/clean-fresh-2.jsonl",
     "evals/clean-fresh-3.jsonl",
     "evals/clean-fresh-4.jsonl",
+    "evals/clean-fresh-5.jsonl",
     "evals/adversarial.jsonl",
     "tests/data/labelled_pairs.json",
 ];

@@ -187,6 +187,7 @@ fn plain_scores(answer: &AnswerRecord) -> AnswerScores {
         instructions: Vec::new(),
         flags: Vec::new(),
         relevance: None,
+        reconstruction: None,
         rubric: None,
         agreement: None,
         length: answer.text.chars().count(),

@@ -84,6 +84,75 @@ impl JudgeConfig {
             ..Self::default()
         }
     }
+
+    /// No model layer: verifiable checks and rules only.
+    pub fn checks_only() -> Self {
+        Self {
+            pairwise: false,
+            pointwise: false,
+            rubric: false,
+            ..Self::default()
+        }
+    }
+
+    /// The verdict on two answers from their scores, and from the pairwise
+    /// question's two probabilities when it was asked: integrity flags,
+    /// checks, the stated rules, the passage a summary carries, agreement
+    /// with the judge's own answer, relevance, then the pairwise question;
+    /// a tie when none separates them. Judging decides every pair by it,
+    /// and `arena verify` re-derives a stored verdict from its stored
+    /// scores by it ([`crate::verdict::Judgment::differences`]).
+    pub fn verdict(
+        &self,
+        sa: &AnswerScores,
+        sb: &AnswerScores,
+        pairwise: Option<(f64, f64)>,
+    ) -> PairVerdict {
+        let verdict = self.pointwise_verdict(sa, sb);
+        match pairwise {
+            Some((first, second)) if verdict.layer == Layer::Tie => {
+                pairwise_verdict(verdict, first, second)
+            }
+            _ => verdict,
+        }
+    }
+
+    /// The verdict of the layers that need no pairwise question.
+    fn pointwise_verdict(&self, sa: &AnswerScores, sb: &AnswerScores) -> PairVerdict {
+        let verdict = PairVerdict {
+            a: sa.agent_id.clone(),
+            b: sb.agent_id.clone(),
+            score_a: 0.5,
+            margin: 0.0,
+            layer: Layer::Tie,
+            pairwise: None,
+        };
+        if sa.flags.is_empty() != sb.flags.is_empty() {
+            return decide(verdict, sa.flags.is_empty(), 1.0, Layer::Integrity);
+        }
+        if let Some((x, y)) = differing(sa.check_score, sb.check_score) {
+            return decide(verdict, x > y, (x - y).abs(), Layer::Checks);
+        }
+        if let Some((x, y)) = differing(sa.instruction_score(), sb.instruction_score()) {
+            return decide(verdict, x > y, (x - y).abs(), Layer::Instructions);
+        }
+        if let (Some(x), Some(y)) = (sa.reconstruction, sb.reconstruction)
+            && (x - y).abs() > RECONSTRUCTION_MARGIN
+        {
+            return decide(verdict, x > y, (x - y).abs().tanh(), Layer::Source);
+        }
+        if let (Some(x), Some(y)) = (sa.agreement, sb.agreement)
+            && (x - y).abs() >= AGREEMENT_MARGIN
+        {
+            return decide(verdict, x > y, (x - y).abs(), Layer::OwnAnswer);
+        }
+        if let (Some(x), Some(y)) = (sa.relevance, sb.relevance)
+            && (x - y).abs() > self.relevance_margin
+        {
+            return decide(verdict, x > y, (x - y).abs().tanh(), Layer::Pointwise);
+        }
+        verdict
+    }
 }
 
 /// The judge: checks, and optionally a model.
@@ -100,12 +169,7 @@ impl<'m> Judge<'m> {
     pub fn checks_only() -> Self {
         Self {
             llm: None,
-            config: JudgeConfig {
-                pairwise: false,
-                pointwise: false,
-                rubric: false,
-                ..JudgeConfig::default()
-            },
+            config: JudgeConfig::checks_only(),
         }
     }
 
@@ -134,8 +198,7 @@ impl<'m> Judge<'m> {
         let mut close = Vec::new();
         for i in 0..entries.len() {
             for j in i + 1..entries.len() {
-                let verdict =
-                    self.pointwise_verdict((entries[i], &answers[i]), (entries[j], &answers[j]));
+                let verdict = self.config.verdict(&answers[i], &answers[j], None);
                 if verdict.layer == Layer::Tie {
                     close.push((verdicts.len(), i, j));
                 }
@@ -152,8 +215,10 @@ impl<'m> Judge<'m> {
                 })
                 .collect();
             let preferences = llm.prefer_first_of(contest.question, &shown, contest.reference)?;
-            for (&(v, _, _), p) in close.iter().zip(preferences.chunks_exact(2)) {
-                verdicts[v] = pairwise_verdict(verdicts[v].clone(), p[0], 1.0 - p[1]);
+            for (&(v, i, j), p) in close.iter().zip(preferences.chunks_exact(2)) {
+                verdicts[v] =
+                    self.config
+                        .verdict(&answers[i], &answers[j], Some((p[0], 1.0 - p[1])));
             }
         }
         let ids: Vec<String> = entries.iter().map(|e| e.agent_id.clone()).collect();
@@ -247,49 +312,6 @@ impl<'m> Judge<'m> {
             }
         }
         Ok((answers, own_answer))
-    }
-
-    /// The verdict of the layers that need no pairwise question: integrity
-    /// flags, checks, the stated rules, agreement with the judge's own
-    /// answer, relevance; a tie when none separates the answers.
-    fn pointwise_verdict(
-        &self,
-        (a, sa): (&Entry, &AnswerScores),
-        (b, sb): (&Entry, &AnswerScores),
-    ) -> PairVerdict {
-        let verdict = PairVerdict {
-            a: a.agent_id.clone(),
-            b: b.agent_id.clone(),
-            score_a: 0.5,
-            margin: 0.0,
-            layer: Layer::Tie,
-            pairwise: None,
-        };
-        if sa.flags.is_empty() != sb.flags.is_empty() {
-            return decide(verdict, sa.flags.is_empty(), 1.0, Layer::Integrity);
-        }
-        if let Some((x, y)) = differing(sa.check_score, sb.check_score) {
-            return decide(verdict, x > y, (x - y).abs(), Layer::Checks);
-        }
-        if let Some((x, y)) = differing(sa.instruction_score(), sb.instruction_score()) {
-            return decide(verdict, x > y, (x - y).abs(), Layer::Instructions);
-        }
-        if let (Some(x), Some(y)) = (sa.reconstruction, sb.reconstruction)
-            && (x - y).abs() > RECONSTRUCTION_MARGIN
-        {
-            return decide(verdict, x > y, (x - y).abs().tanh(), Layer::Source);
-        }
-        if let (Some(x), Some(y)) = (sa.agreement, sb.agreement)
-            && (x - y).abs() >= AGREEMENT_MARGIN
-        {
-            return decide(verdict, x > y, (x - y).abs(), Layer::OwnAnswer);
-        }
-        if let (Some(x), Some(y)) = (sa.relevance, sb.relevance)
-            && (x - y).abs() > self.config.relevance_margin
-        {
-            return decide(verdict, x > y, (x - y).abs().tanh(), Layer::Pointwise);
-        }
-        verdict
     }
 }
 

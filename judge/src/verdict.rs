@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::checks::CheckOutcome;
 use crate::integrity::Flag;
+use crate::judging::JudgeConfig;
+use crate::ranking::rank;
 
 /// One agent's answer as it enters judging.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,16 +186,27 @@ impl Judgment {
     }
 
     /// How `again` (the same answers judged a second time, perhaps on
-    /// another machine) differs from this judgment, in words: the ranking,
-    /// a decided pair, or a score beyond [`SCORE_TOLERANCE`]. Empty when it
-    /// reproduces.
-    pub fn differences(&self, again: &Judgment) -> Vec<String> {
+    /// another machine, by a judge of `config`) differs from this judgment,
+    /// in words: a score beyond [`SCORE_TOLERANCE`], a pair decided
+    /// otherwise, or a stored ranking that its verdicts do not give. Empty
+    /// when it reproduces.
+    ///
+    /// Another kernel's rounding can move a model's score across a layer's
+    /// margin, so a pair decided by the model's scores may be decided
+    /// otherwise when judged again. That counts as the same judgment when
+    /// the stored verdict is the one the stored scores give
+    /// ([`JudgeConfig::verdict`]), since the scores themselves are held to
+    /// the tolerance; a verdict its scores do not give is reported.
+    pub fn differences(&self, again: &Judgment, config: &JudgeConfig) -> Vec<String> {
         let mut found = Vec::new();
-        if self.ranking.order != again.ranking.order {
+        let ids: Vec<String> = self.answers.iter().map(|a| a.agent_id.clone()).collect();
+        let lengths: Vec<usize> = self.answers.iter().map(|a| a.length).collect();
+        let derived = rank(&ids, &lengths, &self.verdicts).0.order;
+        if self.ranking.order != derived {
             found.push(format!(
-                "stored ranking {}, judged again {}",
+                "the stored ranking {} is not what its verdicts give ({})",
                 self.ranking.order.join(" > "),
-                again.ranking.order.join(" > ")
+                derived.join(" > ")
             ));
         }
         for stored in &self.verdicts {
@@ -206,13 +219,18 @@ impl Judgment {
                     "the pair {} / {} was not judged again",
                     stored.a, stored.b
                 )),
-                Some(v) if v.decided() != stored.decided() => found.push(format!(
-                    "the pair {} / {}: stored {}, judged again {}",
-                    stored.a,
-                    stored.b,
-                    outcome(stored),
-                    outcome(v)
-                )),
+                Some(v)
+                    if v.decided() != stored.decided()
+                        && !self.crossed_a_margin(stored, v, config) =>
+                {
+                    found.push(format!(
+                        "the pair {} / {}: stored {}, judged again {}",
+                        stored.a,
+                        stored.b,
+                        outcome(stored),
+                        outcome(v)
+                    ))
+                }
                 Some(_) => {}
             }
         }
@@ -261,10 +279,129 @@ impl Judgment {
     }
 }
 
+impl Judgment {
+    /// Whether a pair decided otherwise when judged `again` differs only
+    /// because the model's scores moved across a layer's margin: one of the
+    /// two verdicts is a tie (a winner turned loser is more than a margin
+    /// crossed), both come from scores a kernel's rounding moves (the
+    /// passage a summary carries, relevance, the pairwise question, or
+    /// none), and the stored verdict is the one the stored scores give.
+    fn crossed_a_margin(
+        &self,
+        stored: &PairVerdict,
+        again: &PairVerdict,
+        config: &JudgeConfig,
+    ) -> bool {
+        let moved_by_rounding = |layer: Layer| {
+            matches!(
+                layer,
+                Layer::Source | Layer::Pointwise | Layer::Pairwise | Layer::Tie
+            )
+        };
+        let scores = |id: &str| self.answers.iter().find(|a| a.agent_id == id);
+        let (Some(a), Some(b)) = (scores(&stored.a), scores(&stored.b)) else {
+            return false;
+        };
+        let derived = config.verdict(a, b, stored.pairwise);
+        (stored.decided().is_none() || again.decided().is_none())
+            && moved_by_rounding(stored.layer)
+            && moved_by_rounding(again.layer)
+            && derived.decided() == stored.decided()
+            && derived.layer == stored.layer
+    }
+}
+
 /// A verdict in words: who won, or a tie.
 fn outcome(verdict: &PairVerdict) -> String {
     match verdict.decided() {
         Some((winner, _)) => format!("{winner} won"),
         None => "a tie".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scores(id: &str, relevance: f64) -> AnswerScores {
+        AnswerScores {
+            agent_id: id.into(),
+            check_score: None,
+            checks: Vec::new(),
+            instructions: Vec::new(),
+            flags: Vec::new(),
+            relevance: Some(relevance),
+            reconstruction: None,
+            rubric: None,
+            agreement: None,
+            length: 20,
+        }
+    }
+
+    /// Two answers with these relevances, judged by the default config.
+    fn judged(relevance_a: f64, relevance_b: f64) -> Judgment {
+        let config = JudgeConfig::default();
+        let answers = vec![scores("a", relevance_a), scores("b", relevance_b)];
+        let verdicts = vec![config.verdict(&answers[0], &answers[1], None)];
+        let (ranking, length_bias) = rank(&["a".into(), "b".into()], &[20, 20], &verdicts);
+        Judgment {
+            judge: "smollm2-135m".into(),
+            answers,
+            verdicts,
+            ranking,
+            length_bias,
+            own_answer: None,
+            own_answer_commitment: None,
+        }
+    }
+
+    #[test]
+    fn a_margin_crossed_by_rounding_is_the_same_judgment() {
+        let config = JudgeConfig::default();
+        // Level at the 0.1 margin when stored, just past it judged again.
+        let stored = judged(-1.0, -1.05);
+        let again = judged(-0.98, -1.1);
+        assert_eq!(stored.verdicts[0].layer, Layer::Tie);
+        assert_eq!(again.verdicts[0].layer, Layer::Pointwise);
+        assert_eq!(stored.differences(&again, &config), Vec::<String>::new());
+        assert_eq!(again.differences(&stored, &config), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_verdict_or_ranking_its_scores_do_not_give_is_reported() {
+        let config = JudgeConfig::default();
+        let honest = judged(-1.0, -1.05);
+        let mut forged = honest.clone();
+        forged.verdicts[0].score_a = 1.0;
+        forged.verdicts[0].layer = Layer::Pointwise;
+        let found = forged.differences(&honest, &config);
+        assert!(
+            found.iter().any(|d| d.contains("the pair a / b")),
+            "{found:?}"
+        );
+
+        let clear = judged(-1.0, -2.0);
+        let mut reordered = clear.clone();
+        reordered.ranking.order.reverse();
+        let found = reordered.differences(&clear, &config);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("is not what its verdicts give"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn scores_beyond_the_tolerance_are_reported() {
+        let config = JudgeConfig::default();
+        let found = judged(-1.0, -2.0).differences(&judged(-2.0, -1.0), &config);
+        assert!(
+            found.iter().any(|d| d.contains("the relevance of a")),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().any(|d| d.contains("the pair a / b")),
+            "{found:?}"
+        );
     }
 }

@@ -62,7 +62,10 @@ fn the_own_answer_is_recorded_recomputable_and_read_back() {
     // Judged again with the recorded text: the same judgment, by any kernel.
     let again = judged(&judge, texts, None, Some(&own));
     assert_eq!(again.own_answer.as_deref(), Some(own.as_str()));
-    assert_eq!(first.differences(&again), Vec::<String>::new());
+    assert_eq!(
+        first.differences(&again, &JudgeConfig::default()),
+        Vec::<String>::new()
+    );
 
     // With a reference the judge writes none.
     let referenced = judged(&judge, texts, Some("Paris"), None);

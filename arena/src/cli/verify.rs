@@ -27,7 +27,7 @@ use judge::records::AnswerRecord;
 use super::vote::ChainArgs;
 use crate::tournament::interactive::audit::{labelled_moves, transcript_problems};
 use crate::tournament::interactive::outcome::judge_model_of;
-use crate::tournament::lifecycle::{ModelCache, generate_each, judge_round};
+use crate::tournament::lifecycle::{ModelCache, generate_each, judge_config, judge_round};
 use crate::tournament::result_root::result_root;
 use crate::tournament::space;
 
@@ -136,7 +136,7 @@ pub fn run(args: VerifyArgs, fetcher: agents::Fetcher, data_dir: PathBuf) -> Res
         if let Some(problem) = own_answer_problem(&models, judge, &round.prompt, &judgment)? {
             problems.push(problem);
         }
-        let differences = judgment.differences(&rejudged);
+        let differences = judgment.differences(&rejudged, &judge_config(judge)?);
         if differences.is_empty() {
             println!(
                 "judgment: reproduced (ranking {})",

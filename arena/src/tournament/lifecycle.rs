@@ -768,17 +768,32 @@ pub fn with_judge<T>(
     let Some(name) = spec else {
         return job(&Judge::checks_only());
     };
-    let with = |model: &dyn ScoringModel, config| {
-        job(&Judge::with_model(LlmJudge::new(model, name), config))
-    };
+    let config = judge_config(spec)?;
+    let with =
+        |model: &dyn ScoringModel| job(&Judge::with_model(LlmJudge::new(model, name), config));
     match parse_remote_judge(name).map_err(anyhow::Error::msg)? {
         Some((model, endpoint)) => {
             let scorer = RemoteScorer::new(RemoteModel::new(&model, &endpoint)?);
             scorer.check_alignment()?;
-            with(&scorer, JudgeConfig::all_layers())
+            with(&scorer)
         }
-        None => with(models.get(name)?.as_ref(), JudgeConfig::default()),
+        None => with(models.get(name)?.as_ref()),
     }
+}
+
+/// The layers and margins of the judge named `spec`: every layer for a
+/// served judge, the default for a local one, none without a model.
+/// `arena verify` re-derives stored verdicts with them.
+pub fn judge_config(spec: Option<&str>) -> Result<JudgeConfig> {
+    let Some(name) = spec else {
+        return Ok(JudgeConfig::checks_only());
+    };
+    Ok(
+        match parse_remote_judge(name).map_err(anyhow::Error::msg)? {
+            Some(_) => JudgeConfig::all_layers(),
+            None => JudgeConfig::default(),
+        },
+    )
 }
 
 pub(crate) fn find_agent<'a>(roster: &'a [Agent], id: &str) -> Result<&'a Agent> {

@@ -24,6 +24,11 @@ pub fn fahrenheit(celsius: f64) -> f64 {
     celsius * 1.8 + 32.0
 }
 
+/// Degrees Celsius at `fahrenheit` degrees Fahrenheit.
+pub fn celsius(fahrenheit: f64) -> f64 {
+    (fahrenheit - 32.0) / 1.8
+}
+
 /// A temperature in one scale: the number (with its sign) and the unit.
 fn temperature(scale: &str) -> String {
     format!(r"(-?(?:{NUMBER}))\s*(?:°\s*|º\s*|degrees?\s+)?{scale}")
@@ -83,11 +88,7 @@ pub fn wrong_conversions(answer: &str) -> Vec<&str> {
 
 /// Whether a Celsius and a Fahrenheit number are not the same temperature.
 fn disagree(celsius: &str, fahrenheit: &str) -> bool {
-    let value = |n: &str| {
-        let negative = n.starts_with('-');
-        number_value(n.trim_start_matches('-')).map(|v| if negative { -v } else { v })
-    };
-    match (value(celsius), value(fahrenheit)) {
+    match (number_value(celsius), number_value(fahrenheit)) {
         (Some(c), Some(f)) => {
             let exact = self::fahrenheit(c);
             (exact - f).abs() > TOLERANCE.max(RELATIVE_TOLERANCE * exact.abs())

@@ -277,9 +277,7 @@ impl Judgment {
         }
         found
     }
-}
 
-impl Judgment {
     /// Whether a pair decided otherwise when judged `again` differs only
     /// because the model's scores moved across a layer's margin: one of the
     /// two verdicts is a tie (a winner turned loser is more than a margin

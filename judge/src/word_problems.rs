@@ -20,7 +20,7 @@ use regex::{Captures, Regex};
 
 use crate::arithmetic::{NUMBER, NUMBER_RE, number_value};
 use crate::checks::Check;
-use crate::temperatures::fahrenheit;
+use crate::temperatures::{celsius, fahrenheit};
 
 /// A longer question sets no rule: a long text with numbers is a
 /// passage, not a word problem.
@@ -365,7 +365,7 @@ fn temperature(text: &str) -> Option<Solution> {
     let to_celsius = c.get(4).map(|to| !to.as_str().starts_with('f'));
     let value = match (from_celsius, to_celsius) {
         (true, None | Some(false)) => fahrenheit(degrees),
-        (false, None | Some(true)) => (degrees - 32.0) / 1.8,
+        (false, None | Some(true)) => celsius(degrees),
         _ => return None,
     };
     Some(Solution::number(value, 1))

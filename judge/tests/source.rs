@@ -3,6 +3,7 @@
 //! misstates its passage in the passage's own words loses to a faithful one
 //! in either order, and prompts that summarise nothing get no such score.
 
+use agents::LanguageModel;
 use judge::verdict::Layer;
 use judge::{Contest, Entry, Judge, JudgeConfig, Judgment, LlmJudge};
 
@@ -20,7 +21,9 @@ const FAITHFUL: &str = "The Alden-Brook ferry stops in October because the new b
 const INVERTED: &str = "The Alden-Brook ferry will run more often from October because the \
     new bridge is closed, and the bus will stop.";
 
-fn judged(judge: &Judge, question: &str, texts: [&str; 2]) -> Judgment {
+/// The two answers to `question` judged by the default local judge.
+fn judged(model: &LanguageModel, question: &str, texts: [&str; 2]) -> Judgment {
+    let judge = Judge::with_model(LlmJudge::new(model, "smollm2-135m"), JudgeConfig::default());
     let entries = [("a", texts[0]), ("b", texts[1])].map(|(id, text)| Entry {
         agent_id: id.into(),
         model: "m".into(),
@@ -40,12 +43,8 @@ fn judged(judge: &Judge, question: &str, texts: [&str; 2]) -> Judgment {
 #[test]
 fn the_summary_that_carries_its_passage_wins_in_either_order() {
     let model = judge_model::load();
-    let judge = Judge::with_model(
-        LlmJudge::new(&model, "smollm2-135m"),
-        JudgeConfig::default(),
-    );
     for texts in [[FAITHFUL, INVERTED], [INVERTED, FAITHFUL]] {
-        let judgment = judged(&judge, SUMMARY_PROMPT, texts);
+        let judgment = judged(&model, SUMMARY_PROMPT, texts);
         let verdict = &judgment.verdicts[0];
         assert_eq!(verdict.layer, Layer::Source, "{:?}", judgment.answers);
         let faithful = if texts[0] == FAITHFUL { "a" } else { "b" };
@@ -57,12 +56,8 @@ fn the_summary_that_carries_its_passage_wins_in_either_order() {
 #[test]
 fn prompts_without_a_passage_get_no_reconstruction() {
     let model = judge_model::load();
-    let judge = Judge::with_model(
-        LlmJudge::new(&model, "smollm2-135m"),
-        JudgeConfig::default(),
-    );
     let judgment = judged(
-        &judge,
+        &model,
         "Answer the question in one short sentence.\n\nWhy did the ferry stop?",
         [FAITHFUL, INVERTED],
     );

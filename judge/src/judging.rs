@@ -54,7 +54,8 @@ pub struct JudgeConfig {
     pub pointwise: bool,
     /// Ask of each answer "correct and on topic?" (recorded, not decisive).
     pub rubric: bool,
-    /// Relevance difference (nats per token) needed to decide a pair pointwise.
+    /// Relevance difference (nats, summed over the answer) needed to
+    /// decide a pair pointwise.
     pub relevance_margin: f64,
 }
 
@@ -68,7 +69,7 @@ impl Default for JudgeConfig {
             pairwise: false,
             pointwise: true,
             rubric: false,
-            relevance_margin: 0.1,
+            relevance_margin: 0.5,
         }
     }
 }
@@ -80,7 +81,7 @@ impl JudgeConfig {
         Self {
             pairwise: true,
             rubric: true,
-            relevance_margin: 0.25,
+            relevance_margin: 1.0,
             ..Self::default()
         }
     }

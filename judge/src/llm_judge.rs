@@ -1,9 +1,9 @@
 //! Signals from a local language model, read from log-probabilities rather
 //! than from generated text, so they are deterministic and cheap:
-//! - relevance: how much more likely the answer is after the question than
-//!   after an unrelated one (pointwise mutual information), plus how likely
-//!   it is after the question at all ([`LIKELIHOOD_WEIGHT`]); it has no
-//!   position to be biased by;
+//! - relevance: how much more likely the answer's tokens are after the
+//!   question than after an unrelated one, summed over the tokens
+//!   (pointwise mutual information, in nats): what the answer tells about
+//!   the question; it has no position to be biased by;
 //! - reconstruction: for a summary, how likely its passage is after it,
 //!   asked as "write the full text this summary describes";
 //! - rubric: the probability of "Yes" to "is this answer correct?";
@@ -15,22 +15,11 @@
 
 use anyhow::Result;
 
-use crate::scoring::ScoringModel;
+use crate::scoring::{AnswerLogProb, ScoringModel};
 
 /// Relevance of an empty answer: far below any real answer's, and finite,
 /// so the judgment stays a valid JSON record (infinities and NaN are not).
-pub const EMPTY_ANSWER_RELEVANCE: f64 = -100.0;
-
-/// How much the answer's own log-probability after the question counts
-/// beside its pointwise mutual information. PMI alone reads whether an
-/// answer is about the question, and prefers an unusual wrong answer to a
-/// plain right one; the likelihood reads whether it is a likely answer.
-/// Among 0, 0.25, 0.5, 1, 2, 4 and likelihood alone, 2 was best on
-/// `judge/evals/clean.jsonl` in a throwaway study that scored whole answers;
-/// as built (on what the answer adds to the prompt) it is level with PMI
-/// alone in agreement and has fewer ties (BENCHMARKS.md, "Judge evaluation
-/// sets").
-pub const LIKELIHOOD_WEIGHT: f64 = 2.0;
+pub const EMPTY_ANSWER_RELEVANCE: f64 = -1.0e6;
 
 /// A question none of the arena's prompts is about, as the baseline for relevance.
 const NEUTRAL_QUESTION: &str = "Say something.";
@@ -63,10 +52,17 @@ impl<'m> LlmJudge<'m> {
         &self.id
     }
 
-    /// Mean log-probability per token of `answer` after `question`, minus the
-    /// same after a neutral question (higher when the answer is about the
-    /// question), plus [`LIKELIHOOD_WEIGHT`] times the first (higher when it
-    /// is a likely answer). An empty answer scores [`EMPTY_ANSWER_RELEVANCE`].
+    /// The log-probability of `answer`'s tokens after `question` minus the
+    /// same after a neutral question, summed over the tokens: the nats of
+    /// information the answer carries about the question. A sum, not a
+    /// mean, so that a right answer's specific detail (the minutes an egg
+    /// boils, the key that takes a screenshot) counts for it rather than
+    /// against it: a mean per token prefers a short, generic answer, and on
+    /// the eval sets preferred the worse how-to in 27 of 44 judgments
+    /// (BENCHMARKS.md, "Relevance summed over the answer"). Padding does
+    /// not pay: a wrong answer repeated, closed with a stock line or with
+    /// the question restated won fewer judgments than as it was (same
+    /// section). An empty answer scores [`EMPTY_ANSWER_RELEVANCE`].
     pub fn relevance(&self, question: &str, answer: &str) -> Result<f64> {
         Ok(self.relevances(question, &[answer])?[0])
     }
@@ -86,7 +82,7 @@ impl<'m> LlmJudge<'m> {
         Ok(slots
             .iter()
             .map(|&slot| match (on_topic[slot], baseline[slot]) {
-                (Some(on), Some(base)) => on - base + LIKELIHOOD_WEIGHT * on,
+                (Some(on), Some(base)) => on.total - base.total,
                 _ => EMPTY_ANSWER_RELEVANCE,
             })
             .collect())
@@ -108,7 +104,7 @@ impl<'m> LlmJudge<'m> {
         let scores = self.model.answer_logprobs(&asked)?;
         Ok(slots
             .iter()
-            .map(|&slot| scores[slot].unwrap_or(EMPTY_ANSWER_RELEVANCE))
+            .map(|&slot| scores[slot].map_or(EMPTY_ANSWER_RELEVANCE, AnswerLogProb::mean))
             .collect())
     }
 

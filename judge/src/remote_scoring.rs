@@ -26,7 +26,7 @@ use agents::{Generation, RemoteModel};
 use anyhow::{Result, bail};
 
 use crate::own_answer;
-use crate::scoring::ScoringModel;
+use crate::scoring::{AnswerLogProb, ScoringModel};
 
 /// How many top tokens the server is asked for when a one-word reply is read.
 const TOP_LOGPROBS: usize = 20;
@@ -53,9 +53,9 @@ impl RemoteScorer {
         }
     }
 
-    /// Mean log-probability of the tokens of `text` that end past its
+    /// The log-probability of the tokens of `text` that end past its
     /// first `from_char` characters.
-    fn mean_logprob_from(&self, text: &str, from_char: usize) -> Result<Option<f64>> {
+    fn logprob_from(&self, text: &str, from_char: usize) -> Result<Option<AnswerLogProb>> {
         let end = text.chars().count();
         let tokens = self.model.prompt_logprobs(text)?;
         let mut values = Vec::new();
@@ -77,7 +77,10 @@ impl RemoteScorer {
                 }
             }
         }
-        Ok((!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64))
+        Ok((!values.is_empty()).then(|| AnswerLogProb {
+            total: values.iter().sum(),
+            tokens: values.len(),
+        }))
     }
 
     /// Refuses a server that gives no log-probabilities or gives them
@@ -100,8 +103,8 @@ impl RemoteScorer {
     fn probe(&self) -> Result<Result<(), String>> {
         let half = ALIGNMENT_PROBE.chars().count() / 2;
         let mean = self
-            .mean_logprob_from(ALIGNMENT_PROBE, half)?
-            .unwrap_or(f64::NEG_INFINITY);
+            .logprob_from(ALIGNMENT_PROBE, half)?
+            .map_or(f64::NEG_INFINITY, AnswerLogProb::mean);
         if mean >= ALIGNED_PROBE_LOGPROB {
             return Ok(Ok(()));
         }
@@ -120,7 +123,7 @@ impl ScoringModel for RemoteScorer {
             .generate(&own_answer::request(question, &sampling), &mut |_| {})?)
     }
 
-    fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {
+    fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<AnswerLogProb>> {
         let answer = answer.trim();
         if answer.is_empty() {
             return Ok(None);
@@ -128,8 +131,8 @@ impl ScoringModel for RemoteScorer {
         self.check_alignment()?;
         let context = format!("Question: {question}\nAnswer:");
         let text = format!("{context} {answer}");
-        match self.mean_logprob_from(&text, context.chars().count())? {
-            Some(mean) => Ok(Some(mean)),
+        match self.logprob_from(&text, context.chars().count())? {
+            Some(scored) => Ok(Some(scored)),
             None => bail!(
                 "the judge server at {} returned no tokens for the answer {answer:?}",
                 self.model.url()

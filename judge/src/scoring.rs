@@ -17,11 +17,29 @@ use anyhow::{Result, bail};
 
 use crate::own_answer;
 
+/// The log-probability of an answer's tokens after a question: their sum
+/// (relevance adds up what every token says about the question) and how
+/// many there were (a passage's mean compares across contexts).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnswerLogProb {
+    /// Sum of the tokens' log-probabilities, in nats.
+    pub total: f64,
+    /// How many tokens were scored (at least one).
+    pub tokens: usize,
+}
+
+impl AnswerLogProb {
+    /// Mean log-probability per token.
+    pub fn mean(self) -> f64 {
+        self.total / self.tokens as f64
+    }
+}
+
 /// A model the judge can read log-probabilities from.
 pub trait ScoringModel {
-    /// Mean log-probability per token of `answer` as the reply to
-    /// `question`; `None` when the answer has no tokens.
-    fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>>;
+    /// The log-probability of `answer` as the reply to `question`; `None`
+    /// when the answer has no tokens.
+    fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<AnswerLogProb>>;
 
     /// Probability of each of two one-word replies as the first token of the
     /// reply to `user` under `system`, counting the word with and without a
@@ -33,7 +51,7 @@ pub trait ScoringModel {
     fn own_answer(&self, question: &str) -> Result<Generation>;
 
     /// [`ScoringModel::answer_logprob`] of every (question, answer) pair.
-    fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<f64>>> {
+    fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<AnswerLogProb>>> {
         asked
             .iter()
             .map(|(question, answer)| self.answer_logprob(question, answer))
@@ -60,7 +78,7 @@ impl ScoringModel for LanguageModel {
         self.generate(&own_answer::request(question, &sampling), &mut |_| {})
     }
 
-    fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<f64>> {
+    fn answer_logprob(&self, question: &str, answer: &str) -> Result<Option<AnswerLogProb>> {
         Ok(self.answer_logprobs(&[(question, answer)])?.remove(0))
     }
 
@@ -74,7 +92,7 @@ impl ScoringModel for LanguageModel {
     /// token: the logits after the question's last token and after each
     /// answer token predict the answer's tokens. Each question's context is
     /// run once for all its answers ([`agents::prefill`]).
-    fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<f64>>> {
+    fn answer_logprobs(&self, asked: &[(&str, &str)]) -> Result<Vec<Option<AnswerLogProb>>> {
         let mut contexts: Vec<(&str, Vec<u32>)> = Vec::new();
         let mut targets = Vec::with_capacity(asked.len());
         let mut context_of = Vec::with_capacity(asked.len());
@@ -121,11 +139,14 @@ impl ScoringModel for LanguageModel {
                 totals[s] += f64::from(log_prob(targets[scored[s]][row]));
             },
         )?;
-        let mut means = vec![None; asked.len()];
+        let mut scores = vec![None; asked.len()];
         for (s, &i) in scored.iter().enumerate() {
-            means[i] = Some(totals[s] / targets[i].len() as f64);
+            scores[i] = Some(AnswerLogProb {
+                total: totals[s],
+                tokens: targets[i].len(),
+            });
         }
-        Ok(means)
+        Ok(scores)
     }
 
     /// The next-token distribution after each rendered chat prompt.

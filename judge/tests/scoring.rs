@@ -43,15 +43,15 @@ fn answers_to_two_questions_in_one_call_score_as_asked_apart() {
         .collect();
     let together = model.answer_logprobs(&asked).unwrap();
     for (pair, got) in asked.iter().zip(&together) {
-        let alone = model.answer_logprobs(&[*pair]).unwrap()[0].unwrap();
-        let got = got.unwrap();
+        let alone = model.answer_logprobs(&[*pair]).unwrap()[0].unwrap().mean();
+        let got = got.unwrap().mean();
         assert!(
             (got - alone).abs() < 1e-3,
             "{pair:?}: together {got}, alone {alone}"
         );
     }
     assert!(
-        together[0].unwrap() > together[2].unwrap(),
+        together[0].unwrap().mean() > together[2].unwrap().mean(),
         "'Paris.' is likelier after the question than after 'Say something.': {together:?}"
     );
 }
@@ -69,14 +69,14 @@ fn batched_answer_scores_equal_one_pass_each() {
     let batched = model.answer_logprobs(&asked).unwrap();
     for (answer, got) in answers.iter().zip(&batched) {
         let want = one_pass(&model, question, answer);
-        let got = got.unwrap();
+        let got = got.unwrap().mean();
         assert!(
             (got - want).abs() < 1e-3,
             "{answer}: batched {got}, alone {want}"
         );
     }
     assert!(
-        batched[0].unwrap() > batched[2].unwrap(),
+        batched[0].unwrap().mean() > batched[2].unwrap().mean(),
         "on topic scores above off topic: {batched:?}"
     );
     assert_eq!(model.answer_logprobs(&[(question, "  ")]).unwrap(), [None]);

@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::temperatures::wrong_conversions;
+use crate::units::wrong_equivalences;
 
 /// The pattern of a number as answers write it, for [`NUMBER`] and [`AMOUNT`].
 macro_rules! number_pattern {
@@ -85,12 +86,14 @@ static TERM: LazyLock<Regex> =
 
 /// The statements in `answer` whose arithmetic is wrong, as written: in
 /// symbols ("17 + 25 = 32"), in words ("subtracting 1987 from 2031
-/// gives 54"), or as one temperature in two scales ("20 °C is 72 °F",
-/// [`crate::temperatures`]).
+/// gives 54"), as one temperature in two scales ("20 °C is 72 °F",
+/// [`crate::temperatures`]) or as one quantity in two units ("1 km =
+/// 100 m", [`crate::units`]).
 pub fn wrong_statements(answer: &str) -> Vec<&str> {
     let mut wrong = wrong_symbolic(answer);
     wrong.extend(wrong_verbal(answer));
     wrong.extend(wrong_conversions(answer));
+    wrong.extend(wrong_equivalences(answer));
     wrong
 }
 
@@ -99,10 +102,7 @@ fn wrong_symbolic(answer: &str) -> Vec<&str> {
     STATEMENT
         .captures_iter(answer)
         .filter(|c| {
-            let whole = c.get(0).expect("whole match");
-            if continues_on_the_left(&answer[..whole.start()])
-                || continues_on_the_right(&answer[whole.end()..])
-            {
+            if !stands_alone(answer, c.get(0).expect("whole match")) {
                 return false;
             }
             match (value(&c[1]), value(&c[2])) {
@@ -156,6 +156,12 @@ pub fn asked_value(prompt: &str) -> Option<(&str, f64)> {
     let asked = question.get(1).or(question.get(2))?;
     let value = value(asked.as_str()).filter(|v| v.fract() == 0.0 && v.abs() < 1e15)?;
     Some((question.get(0).expect("whole match").as_str(), value))
+}
+
+/// Whether the statement matched as `whole` in `text` stands on its own,
+/// with no longer expression continuing it on either side.
+pub(crate) fn stands_alone(text: &str, whole: regex::Match) -> bool {
+    !continues_on_the_left(&text[..whole.start()]) && !continues_on_the_right(&text[whole.end()..])
 }
 
 /// The signs that join a number to more of an expression.

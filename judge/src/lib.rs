@@ -28,6 +28,7 @@ pub mod scoring;
 pub mod source;
 pub mod store;
 pub mod temperatures;
+pub mod units;
 pub mod verdict;
 pub mod verse;
 pub mod word_problems;

@@ -21,6 +21,7 @@ use regex::{Captures, Regex};
 use crate::arithmetic::{NUMBER, NUMBER_RE, number_value};
 use crate::checks::Check;
 use crate::temperatures::{celsius, fahrenheit};
+use crate::units::{given_units, unit_named};
 
 /// A longer question sets no rule: a long text with numbers is a
 /// passage, not a word problem.
@@ -69,6 +70,9 @@ pub fn solved_value(prompt: &str) -> Option<(&str, Solved)> {
     let text = question.to_lowercase();
     let asks = question.ends_with('?') || ORDER.is_match(&text);
     if !asks || question.len() > MAX_QUESTION_CHARS {
+        return None;
+    }
+    if conversion(&text).is_none() && asks_in_another_unit(&text) {
         return None;
     }
     let numbers = NUMBER_RE.find_iter(&text).count();
@@ -316,37 +320,35 @@ fn whole_quotient(dividend: f64, divisor: f64) -> Option<Solution> {
     (divisor != 0.0 && value.fract() == 0.0).then_some(Solution::number(value, 2))
 }
 
-/// "How many minutes are in 2.5 hours?"
+/// "How many minutes are in 2.5 hours?", "How many metres are in 3 km?":
+/// two units of one kind ([`crate::units`]).
 fn conversion(text: &str) -> Option<Solution> {
     static CONVERT: LazyLock<Regex> = LazyLock::new(|| {
         schema(r"\bhow\s+many\s+([a-z]+)\s+(?:are\s+)?(?:there\s+)?in\s+N\s+([a-z]+)\s*\?$")
     });
-    /// Small units per large unit.
-    const UNITS: [(&str, &str, f64); 12] = [
-        ("second", "minute", 60.0),
-        ("minute", "hour", 60.0),
-        ("hour", "day", 24.0),
-        ("day", "week", 7.0),
-        ("month", "year", 12.0),
-        ("millimetre", "centimetre", 10.0),
-        ("centimetre", "metre", 100.0),
-        ("metre", "kilometre", 1000.0),
-        ("gram", "kilogram", 1000.0),
-        ("millilitre", "litre", 1000.0),
-        ("inch", "foot", 12.0),
-        ("ounce", "pound", 16.0),
-    ];
     let c = CONVERT.captures(text)?;
-    let canonical = |word: &str| word.replace("meter", "metre").replace("liter", "litre");
-    let (small, large) = (canonical(&c[1]), canonical(&c[3]));
-    let amount = number(&c, 2);
-    UNITS.iter().find_map(|(s, l, factor)| {
-        let (s, l) = (*s, *l);
-        let plural_or_one =
-            |noun: &str, unit: &str| same_noun(noun, unit) || (unit == "foot" && noun == "feet");
-        (plural_or_one(&small, s) && plural_or_one(&large, l))
-            .then(|| Solution::number(amount * factor, 1))
-    })
+    let (asked_kind, asked) = unit_named(&c[1])?;
+    let (given_kind, given) = unit_named(&c[3])?;
+    (asked_kind == given_kind).then(|| Solution::number(number(&c, 2) * given / asked, 1))
+}
+
+/// Whether the question asks for an amount in a unit its numbers are not
+/// given in, while they are given in another unit of that kind ("400 m
+/// per lap … How many kilometres?"): the other schemas reckon with the
+/// numbers as given, so their answer would be in the wrong unit.
+fn asks_in_another_unit(text: &str) -> bool {
+    static ASKED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\bhow\s+(?:many|much)\s+([a-z]+)|\bin\s+([a-z]+)\s*\?$").expect("asked unit")
+    });
+    let Some(asked) = ASKED
+        .captures(text)
+        .and_then(|c| c.get(1).or(c.get(2)))
+        .and_then(|w| unit_named(w.as_str()))
+    else {
+        return false;
+    };
+    let given = given_units(text);
+    given.iter().any(|g| g.0 == asked.0) && !given.contains(&asked)
 }
 
 /// "Convert 100 degrees Celsius to Fahrenheit.", "What is 68 °F in
@@ -733,6 +735,8 @@ mod tests {
             ),
             ("How many seconds are there in 3 minutes?", 180.0),
             ("How many centimeters are in 2.5 meters?", 250.0),
+            ("How many months are there in 2 years?", 24.0),
+            ("How many metres are in 3 km?", 3000.0),
             ("What is 20% of 150?", 30.0),
             (
                 "A coat costs $80 and is on sale for 10% off. What is the sale price?",
@@ -812,6 +816,10 @@ mod tests {
             "A hall has 120 chairs and 45 of them are broken. How many chairs are broken?",
             // A unit pair not in the table.
             "How many cups are in 3 quarts?",
+            // Units of two kinds.
+            "How many days are in 3 years?",
+            // Asked in another unit than the one given.
+            "A running track is 400 m per lap. Tomás runs 13 laps. How many kilometres does he run?",
             // A passage with numbers, not a word problem.
             "In 1969, 3 astronauts flew to the Moon. Why was the mission important?",
             "What is the capital of Australia?",

@@ -16,7 +16,7 @@ fn set(name: &str) -> Vec<EvalItem> {
 }
 
 /// Every labelled set of the project.
-const SETS: [&str; 9] = [
+const SETS: [&str; 10] = [
     "evals/clean.jsonl",
     "evals/clean-holdout.jsonl",
     "evals/clean-fresh.jsonl",
@@ -24,6 +24,7 @@ const SETS: [&str; 9] = [
     "evals/clean-fresh-3.jsonl",
     "evals/clean-fresh-4.jsonl",
     "evals/clean-fresh-5.jsonl",
+    "evals/clean-fresh-6.jsonl",
     "evals/adversarial.jsonl",
     "tests/data/labelled_pairs.json",
 ];

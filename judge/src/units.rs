@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 
 use crate::arithmetic::{NUMBER, number_value, stands_alone};
 
@@ -94,12 +94,17 @@ pub(crate) fn unit_named(word: &str) -> Option<(Kind, f64)> {
     Some((UNITS[unit].1, UNITS[unit].2))
 }
 
+/// The index in [`UNITS`] of the unit a [`QUANTITY`] match is in.
+fn unit_of(quantity: &Captures) -> Option<usize> {
+    (0..UNITS.len()).find(|&u| quantity.get(u + 2).is_some())
+}
+
 /// The kind and size of every unit `text` gives a number in ("400 m",
 /// "2 hours").
 pub(crate) fn given_units(text: &str) -> Vec<(Kind, f64)> {
     QUANTITY
         .captures_iter(text)
-        .filter_map(|q| (0..UNITS.len()).find(|&u| q.get(u + 2).is_some()))
+        .filter_map(|q| unit_of(&q))
         .map(|u| (UNITS[u].1, UNITS[u].2))
         .collect()
 }
@@ -112,7 +117,7 @@ fn side(text: &str) -> Option<(f64, Kind, Vec<usize>)> {
     let mut units = Vec::new();
     for quantity in QUANTITY.captures_iter(text) {
         let number = number_value(&quantity[1])?;
-        let unit = (0..UNITS.len()).find(|&u| quantity.get(u + 2).is_some())?;
+        let unit = unit_of(&quantity)?;
         let (_, unit_kind, size) = UNITS[unit];
         if kind.is_some_and(|k| k != unit_kind) {
             return None;

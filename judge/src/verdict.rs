@@ -413,6 +413,22 @@ mod tests {
     }
 
     #[test]
+    fn a_longer_answer_s_relevance_may_move_further() {
+        let config = JudgeConfig::default();
+        let (mut stored, mut again) = (judged(-1.0, -6.0), judged(-4.0, -6.0));
+        // 20 characters allow a move of 2.8 nats, 200 characters 10.
+        let found = stored.differences(&again, &config);
+        assert!(
+            found.iter().any(|d| d.contains("the relevance of a")),
+            "{found:?}"
+        );
+        for answer in stored.answers.iter_mut().chain(again.answers.iter_mut()) {
+            answer.length = 200;
+        }
+        assert_eq!(stored.differences(&again, &config), Vec::<String>::new());
+    }
+
+    #[test]
     fn scores_beyond_the_tolerance_are_reported() {
         let config = JudgeConfig::default();
         let found = judged(-1.0, -6.0).differences(&judged(-6.0, -1.0), &config);

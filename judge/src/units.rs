@@ -110,7 +110,7 @@ pub(crate) fn given_units(text: &str) -> Vec<(Kind, f64)> {
 }
 
 /// A side's quantities: its total in the base unit of its one kind, and
-/// the units it is written in; `None` when it mixes kinds.
+/// the set of units it is written in; `None` when it mixes kinds.
 fn side(text: &str) -> Option<(f64, Kind, Vec<usize>)> {
     let mut total = 0.0;
     let mut kind = None;
@@ -126,6 +126,8 @@ fn side(text: &str) -> Option<(f64, Kind, Vec<usize>)> {
         total += number * size;
         units.push(unit);
     }
+    units.sort_unstable();
+    units.dedup();
     Some((total, kind?, units))
 }
 
@@ -190,6 +192,7 @@ mod tests {
             "1 mile is about 1.6 km, and 1 inch = 2.5 cm.",
             "13 × 400 m = 5,200 m.",
             "Of the 10 km, 4 km is uphill.",
+            "Of the 10 km, 4 km is 6 km short of the 20 km.",
             "60 km/h = 1 km per minute.",
             "18 km per hour is 300 m per minute.",
             "1 km² = 100 hectares.",

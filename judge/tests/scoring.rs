@@ -69,6 +69,8 @@ fn batched_answer_scores_equal_one_pass_each() {
     let batched = model.answer_logprobs(&asked).unwrap();
     for (answer, got) in answers.iter().zip(&batched) {
         let want = one_pass(&model, question, answer);
+        let tokens = model.tokenizer().encode(answer).unwrap().len();
+        assert_eq!(got.unwrap().tokens, tokens, "{answer}");
         let got = got.unwrap().mean();
         assert!(
             (got - want).abs() < 1e-3,

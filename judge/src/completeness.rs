@@ -88,7 +88,8 @@ pub fn sentence_count(text: &str) -> usize {
             && chars
                 .get(i + 1)
                 .is_none_or(|n| n.is_whitespace() || *n == '"' || *n == '\'');
-        if (stop && !continues_after_stop(&current)) || ends_line {
+        let next_word = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+        if (stop && !continues_after_stop(&current, next_word)) || ends_line {
             if current.chars().any(char::is_alphabetic) {
                 count += 1;
             }
@@ -102,9 +103,13 @@ pub fn sentence_count(text: &str) -> usize {
     count
 }
 
+/// Times of day: "7 a.m." ends a sentence only where a capital follows.
+const CLOCK_ABBREVIATIONS: &[&str] = &["a.m", "p.m"];
+
 /// Whether the stop that ends `run` belongs to an abbreviation, an initial
-/// or a list number rather than ending a sentence.
-fn continues_after_stop(run: &str) -> bool {
+/// or a list number rather than ending a sentence; `next` is the first
+/// character after it that is not a space.
+fn continues_after_stop(run: &str, next: Option<&char>) -> bool {
     let body = run.trim_end_matches(['.', '!', '?', '…']);
     let last_word = body
         .rsplit(char::is_whitespace)
@@ -117,7 +122,12 @@ fn continues_after_stop(run: &str) -> bool {
             last_word.chars().count() == 1 && last_word.chars().all(char::is_alphabetic);
         let is_number = !last_word.is_empty() && last_word.chars().all(|c| c.is_ascii_digit());
         let is_list_number = is_number && body.trim().chars().all(|c| c.is_ascii_digit());
-        return ABBREVIATIONS.contains(&last_word.as_str()) || is_initial || is_list_number;
+        let is_clock = CLOCK_ABBREVIATIONS.contains(&last_word.as_str())
+            && next.is_some_and(|c| !c.is_uppercase());
+        return ABBREVIATIONS.contains(&last_word.as_str())
+            || is_initial
+            || is_list_number
+            || is_clock;
     }
     false
 }
@@ -172,6 +182,11 @@ mod tests {
         );
         assert_eq!(sentence_count("J. K. Rowling wrote it. She is British."), 2);
         assert_eq!(sentence_count("Yes! It is. Really?"), 3);
+        assert_eq!(
+            sentence_count("It moved from 9 a.m. to 7 a.m. and drew a record 14,000."),
+            1
+        );
+        assert_eq!(sentence_count("It starts at 7 a.m. Runners come early."), 2);
         assert_eq!(sentence_count("1. Boil water.\n2. Pour it."), 2);
         assert_eq!(sentence_count("Mercury"), 1);
         assert_eq!(sentence_count("  "), 0);

@@ -21,10 +21,10 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde_json::json;
 
 use crate::arithmetic::asked_value;
 use crate::checks::{Check, CheckOutcome};
+use crate::json_shape::json_schema;
 use crate::word_problems::{Solved, solved_value};
 
 /// One rule read from a prompt: the words it was read from, and its check.
@@ -123,9 +123,9 @@ struct Patterns {
     haiku: Regex,
     syllable_counts: Regex,
     json: Regex,
-    quoted_key: Regex,
     date_format: Regex,
     final_number: Regex,
+    line_initial: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
@@ -171,10 +171,12 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     haiku: pattern(&[VERSE_ASK, r"haiku\b"].concat()),
     syllable_counts: pattern(r"\b[1-9]\d?([-–][1-9]\d?){1,9}\b"),
     json: pattern(r"\b(with|in|as) json\b|\bjson only\b|\bvalid json\b"),
-    quoted_key: pattern(r#""([^"]+)""#),
     date_format: pattern(r"\b(yyyy|yy|dd|mm)([-/.])(mm|dd|m|d)([-/.])(yyyy|yy|dd|mm)\b"),
     final_number: pattern(
         r"\bfinal (number|answer as a number)\b|\bnumeric answer\b|\bend(s)? with (a|the) number\b",
+    ),
+    line_initial: pattern(
+        r#"\b(every|each) line\b[^.!?\n]{0,30}?\b(begins?|starts?|beginning|starting) with (the letter |the character )?(['"‘“](?P<quoted>\p{L})['"’”]|(?P<letter>\p{L})\b)"#,
     ),
 });
 
@@ -336,7 +338,7 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
         add(
             m.as_str(),
             Check::JsonSchema {
-                schema: json_schema(&text, said),
+                schema: json_schema(said),
             },
         );
     }
@@ -371,6 +373,21 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
         };
         add(&c[0], Check::Matches { pattern });
     }
+    if let Some(c) = p.line_initial.captures(&text)
+        // A bare letter only after "the letter": "with a capital" is no rule.
+        && let Some(letter) = c.name("quoted").or(c.get(3).and(c.name("letter")))
+    {
+        let letter = regex::escape(letter.as_str());
+        // Lines without letters (blank ones, dividers) are let through.
+        add(
+            &c[0],
+            Check::Matches {
+                pattern: format!(
+                    r"(?i)^[^\p{{L}}\n]*{letter}[^\n]*(?:\n[^\p{{L}}\n]*(?:{letter}[^\n]*)?)*$"
+                ),
+            },
+        );
+    }
     let asked =
         asked_value(prompt).map(|(question, expected)| (question, Solved::Number(expected)));
     if let Some((question, solved)) = asked.or_else(|| solved_value(prompt)) {
@@ -385,31 +402,6 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
         check: Check::ArithmeticHolds,
     });
     rules
-}
-
-/// The JSON Schema an instruction asks for: an object (with the quoted
-/// names after "key" required) or a list, else any JSON value.
-fn json_schema(text: &str, said: &str) -> serde_json::Value {
-    let object =
-        text.contains("an object") || text.contains("a json object") || text.contains("key");
-    let list = text.contains("a list") || text.contains("an array");
-    if object {
-        let keys: Vec<String> = said
-            .find("key")
-            .map(|at| {
-                PATTERNS
-                    .quoted_key
-                    .captures_iter(&said[at..])
-                    .map(|c| c[1].to_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        json!({"type": "object", "required": keys})
-    } else if list {
-        json!({"type": "array"})
-    } else {
-        json!({})
-    }
 }
 
 #[cfg(test)]
@@ -486,6 +478,20 @@ mod tests {
     }
 
     #[test]
+    fn a_letter_is_read_only_where_the_prompt_names_one() {
+        for prompt in [
+            "Write a poem in which each line starts with a capital letter.",
+            "Every line should begin with a verb.",
+        ] {
+            assert!(checks(prompt).is_empty(), "{prompt}");
+        }
+        assert!(follows(
+            "Write a poem where each line starts with the letter 'b'.",
+            "Bright bees\nbuzz by"
+        ));
+    }
+
+    #[test]
     fn answers_are_held_to_the_stated_format() {
         let cases = [
             (
@@ -538,6 +544,16 @@ mod tests {
                 "Reply with JSON only: an object with the keys \"name\" (a string) and \"age\" (a number).",
                 "{\"name\": \"Maria\", \"age\": 34}",
                 "{\"name\": \"Maria\"}",
+            ),
+            (
+                "Write a poem in which every line begins with the letter S.",
+                "Salt wind lifts the gulls,\n\nSurf folds silver on the sand,\n'Slow tides breathe.'",
+                "Salt wind lifts the gulls,\nWaves fold silver on the sand.",
+            ),
+            (
+                "Reply in JSON with the keys planet and moons, where moons is a number.",
+                "{\"planet\": \"Mars\", \"moons\": 2}",
+                "{\"planet\": \"Mars\", \"moons\": \"two\"}",
             ),
             (
                 "Solve the problem. Reply with one short sentence that ends with the final number.",

@@ -8,8 +8,11 @@
 //! ([`crate::judging`]); the flags are recorded with its scores.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
+use regex::Regex;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use whatlang::Script;
 
 use crate::checks::{normalized_words, stem};
@@ -169,14 +172,21 @@ pub(crate) const ENGLISH_WORDS: &[&str] = &[
 
 /// Frequent function words of the other languages small models answer in
 /// (French, German, Spanish, Italian, Portuguese), none of them English.
+/// French elided articles ("l'eau") are counted apart ([`ELISION`]): a
+/// bare "l" or "c" is as often litres or Celsius.
 const FOREIGN_WORDS: &[&str] = &[
     "le", "la", "les", "des", "est", "et", "une", "un", "du", "au", "aux", "dans", "pour", "qui",
-    "que", "c", "l", "d", "chaque", "avec", "sont", "il", "elle", "ce", "cette", "der", "die",
-    "das", "und", "ist", "hat", "ein", "eine", "einen", "nicht", "mit", "jetzt", "sind", "zu",
-    "im", "den", "dem", "werden", "jeden", "für", "auf", "el", "los", "las", "es", "y", "una",
-    "tiene", "del", "con", "por", "para", "hay", "cada", "lo", "gli", "di", "che", "è", "sono",
-    "ha", "della", "dei", "um", "uma", "não", "é", "tem", "com",
+    "que", "chaque", "avec", "sont", "il", "elle", "ce", "cette", "der", "die", "das", "und",
+    "ist", "hat", "ein", "eine", "einen", "nicht", "mit", "jetzt", "sind", "zu", "im", "den",
+    "dem", "werden", "jeden", "für", "auf", "el", "los", "las", "es", "y", "una", "tiene", "del",
+    "con", "por", "para", "hay", "cada", "lo", "gli", "di", "che", "è", "sono", "ha", "della",
+    "dei", "um", "uma", "não", "é", "tem", "com",
 ];
+
+/// A French elided article or pronoun before a word: "l'eau", "d'or",
+/// "c'est", "qu'il".
+static ELISION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(?:l|d|c|j|qu)['’]\p{L}").expect("elision pattern"));
 
 /// Words of phrases that hedge between answers.
 const HEDGES: &[&[&str]] = &[
@@ -218,7 +228,7 @@ pub fn inspect(prompt: &str, answer: &str) -> Vec<Flag> {
     if hedges(answer) && !hedges(prompt) {
         flags.push(Flag::Hedges);
     }
-    if !flags.contains(&Flag::CopiesPrompt) && parrots_instructions(prompt, &words) {
+    if !flags.contains(&Flag::CopiesPrompt) && parrots_instructions(prompt, answer, &words) {
         flags.push(Flag::ParrotsInstructions);
     }
     flags
@@ -315,9 +325,11 @@ const MIN_WORDS_FOR_PARROT: usize = 3;
 const MAX_INSTRUCTION_SHARE: f64 = 0.75;
 
 /// Whether most content words of the answer (not filler, numbers, yes or
-/// no) come from the prompt's instructions: its first paragraph, when a
-/// blank line parts it from the question or text (as spaces write them).
-fn parrots_instructions(prompt: &str, words: &[String]) -> bool {
+/// no, nor the keys of a JSON answer, which a prompt naming them asks it
+/// to repeat) come from the prompt's instructions: its first paragraph,
+/// when a blank line parts it from the question or text (as spaces write
+/// them).
+fn parrots_instructions(prompt: &str, answer: &str, words: &[String]) -> bool {
     let Some((instructions, _)) = prompt.split_once("\n\n") else {
         return false;
     };
@@ -325,13 +337,36 @@ fn parrots_instructions(prompt: &str, words: &[String]) -> bool {
         .iter()
         .map(|w| stem(w))
         .collect();
+    let keys = json_key_words(answer);
     let content: Vec<&String> = words
         .iter()
         .filter(|w| !is_filler(w) && !w.chars().all(char::is_numeric) && *w != "yes" && *w != "no")
+        .filter(|w| !keys.contains(*w))
         .collect();
     content.len() >= MIN_WORDS_FOR_PARROT
         && content.iter().filter(|w| given.contains(&stem(w))).count() as f64 / content.len() as f64
             >= MAX_INSTRUCTION_SHARE
+}
+
+/// The words of the keys of `answer`, at any depth, when it is JSON.
+fn json_key_words(answer: &str) -> HashSet<String> {
+    fn collect(value: &Value, keys: &mut HashSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    keys.extend(normalized_words(key));
+                    collect(inner, keys);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|inner| collect(inner, keys)),
+            _ => {}
+        }
+    }
+    let mut keys = HashSet::new();
+    if let Ok(value) = serde_json::from_str::<Value>(answer.trim()) {
+        collect(&value, &mut keys);
+    }
+    keys
 }
 
 fn addresses_judge(prompt: &str, prompt_words: &[String], answer: &str, words: &[String]) -> bool {
@@ -419,11 +454,19 @@ fn other_language(prompt: &str, answer: &str, words: &[String]) -> bool {
         return false;
     }
     let count = |list: &[&str]| words.iter().filter(|w| list.contains(&w.as_str())).count();
-    let accented = words
-        .iter()
-        .filter(|w| !w.is_ascii() && !w.chars().all(|c| c.is_numeric()))
+    // Accents in a name ("Gabriel García Márquez") say nothing of the language.
+    let accented = answer
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| {
+            w.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+                && !w.chars().next().is_some_and(char::is_uppercase)
+        })
         .count();
-    let (foreign, english) = (count(FOREIGN_WORDS) + accented, count(ENGLISH_WORDS));
+    let elided = ELISION.find_iter(answer).count();
+    let (foreign, english) = (
+        count(FOREIGN_WORDS) + accented + elided,
+        count(ENGLISH_WORDS),
+    );
     if foreign > english {
         return true;
     }
@@ -473,8 +516,21 @@ mod tests {
             "Because the Greek could be read, it helped Champollion crack hieroglyphs.",
             "It is the next-best option given up. For example, the cost of an evening \
              studying might be the wages you could have earned.",
+            "First 42 L, then 12 L more: 42 + 12 = 54 L. Total: 54",
         ] {
             assert_eq!(flags(answer), [], "{answer}");
+        }
+        for (prompt, answer) in [
+            (
+                "Answer in one short sentence.\n\nWho wrote Love in the Time of Cholera?",
+                "Gabriel García Márquez wrote it.",
+            ),
+            (
+                "Reply with a JSON object only, with the keys \"item\", \"quantity\", \"unit_price\" and \"total\".\n\nOrder: 3 pens at $2 each.",
+                "{\"item\": \"pen\", \"quantity\": 3, \"unit_price\": 2, \"total\": 6}",
+            ),
+        ] {
+            assert_eq!(inspect(prompt, answer), [], "{answer}");
         }
     }
 
@@ -515,6 +571,7 @@ mod tests {
             flags("La réponse est quarante-deux, car dix-sept plus vingt-cinq font quarante-deux.")
                 .contains(&Flag::OtherLanguage)
         );
+        assert!(flags("C'est l'addition: quarante-deux.").contains(&Flag::OtherLanguage));
         for hedge in [
             "It is 41, 42 or 43.",
             "Written by Shakespeare, Marlowe or Dickens.",

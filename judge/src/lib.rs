@@ -16,6 +16,7 @@ pub mod export;
 mod filler;
 pub mod instructions;
 pub mod integrity;
+mod json_shape;
 pub mod judging;
 pub mod llm_judge;
 pub mod own_answer;

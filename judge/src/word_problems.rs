@@ -114,7 +114,7 @@ impl Solution {
 
 type Schema = fn(&str) -> Option<Solution>;
 
-const SCHEMAS: [Schema; 19] = [
+const SCHEMAS: [Schema; 20] = [
     change,
     part_of_whole,
     equal_groups,
@@ -128,6 +128,7 @@ const SCHEMAS: [Schema; 19] = [
     temperature,
     percentage,
     discounts,
+    simple_interest,
     percent_of_count,
     rectangle,
     mean,
@@ -394,8 +395,10 @@ fn percentage(text: &str) -> Option<Solution> {
 }
 
 /// "costs $80. It is marked down 25%, and then an extra 10% is taken off
-/// the reduced price. What is the final price?": two or more discounts,
-/// each taken off the price the one before left (not added up).
+/// the reduced price. What is the final price?", "is discounted by 25%,
+/// and then a 10% sales tax is added": two or more changes, each a
+/// percentage of the price the one before left (not added up), taken off
+/// or added on as the words beside it say.
 fn discounts(text: &str) -> Option<Solution> {
     static PRICE: LazyLock<Regex> =
         LazyLock::new(|| schema(r"\bcosts?\s+N\b.*\b(?:sale|new|final|reduced)\s+price\b"));
@@ -404,7 +407,11 @@ fn discounts(text: &str) -> Option<Solution> {
         Regex::new(r"^(?:off|down|discount(?:ed)?|reduced|reduction|cut|less)$")
             .expect("cut pattern")
     });
-    /// Words on each side of a percentage that must say it is taken off.
+    static ADDED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:tax|added|plus|surcharge|markup|raised|increased|rises|rose)$")
+            .expect("added pattern")
+    });
+    /// Words on each side of a percentage that must say how it changes the price.
     const NEAR: usize = 3;
     let c = PRICE.captures(text)?;
     let mut price = number(&c, 1);
@@ -413,16 +420,46 @@ fn discounts(text: &str) -> Option<Solution> {
         let whole = m.get(0).expect("whole match");
         let before = text[..whole.start()].split_whitespace().rev().take(NEAR);
         let after = text[whole.end()..].split_whitespace().take(NEAR + 1);
-        let taken_off = before
+        let words: Vec<&str> = before
             .chain(after)
-            .any(|w| CUT.is_match(w.trim_matches(|c: char| !c.is_alphanumeric())));
-        if !taken_off {
-            return None;
-        }
-        price *= 1.0 - number(&m, 1) / 100.0;
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+            .collect();
+        let taken_off = words.iter().any(|w| CUT.is_match(w));
+        let added_on = words.iter().any(|w| ADDED.is_match(w));
+        let sign = match (taken_off, added_on) {
+            (true, false) => -1.0,
+            (false, true) => 1.0,
+            _ => return None,
+        };
+        price *= 1.0 + sign * number(&m, 1) / 100.0;
         used += 1;
     }
     (used >= 3).then(|| Solution::number((price * 1e6).round() / 1e6, used))
+}
+
+/// "deposits $2,500 in an account paying 4% simple interest per year. How
+/// much interest has she earned after 3 years?": the principal times the
+/// yearly rate times the years; the balance where the question asks what
+/// the account holds or is worth.
+fn simple_interest(text: &str) -> Option<Solution> {
+    static TERMS: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"\$N\b.*?\bN\s*(?:%|\s+percent\b)\s*(?:a\s+year\s+|per\s+year\s+|annual\s+|yearly\s+)?simple\s+interest\b(?:\s+(?:a|per)\s+year)?.*?\bN\s+years?\b",
+        )
+    });
+    static ASKED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?P<interest>\bhow\s+much\s+interest\b)|(?P<balance>\bhow\s+much\s+(?:money\s+)?(?:is|will\s+be|does\s+\w+\s+have)\s+in\s+the\s+account\b|\bwhat\s+is\s+the\s+(?:total|balance)\b)")
+            .expect("asked interest pattern")
+    });
+    let c = TERMS.captures(text)?;
+    let asked = ASKED.captures(text)?;
+    let interest = number(&c, 1) * number(&c, 2) / 100.0 * number(&c, 3);
+    let value = if asked.name("interest").is_some() {
+        interest
+    } else {
+        number(&c, 1) + interest
+    };
+    at_most_cents(value).then(|| Solution::number(value, 3))
 }
 
 /// Whether `value` has at most two decimals: a quotient that runs on is
@@ -776,6 +813,22 @@ mod tests {
                 "A jacket costs $80. It is marked down 25%, and then an extra 10% is taken off the reduced price at the checkout. What is the final price?",
                 54.0,
             ),
+            (
+                "A lamp costs $50. It is marked down 20%, then its price is raised by 10%. What is the new price?",
+                44.0,
+            ),
+            (
+                "A coat costs $120. It is reduced by 15%, and then 5% tax is added. What is the final price?",
+                107.1,
+            ),
+            (
+                "Omar puts $1,200 in a savings account paying 3% simple interest per year. How much interest does he earn in 5 years?",
+                180.0,
+            ),
+            (
+                "Ada deposits $800 at 5% simple interest a year. How much money is in the account after 2 years?",
+                880.0,
+            ),
             ("Convert 40 degrees Celsius to Fahrenheit.", 104.0),
             ("What is 68 °F in Celsius?", 20.0),
             (
@@ -827,8 +880,11 @@ mod tests {
             "In a class of 40 pupils, 35% walk to school. How many pupils do not walk?",
             // A side of each kind, and both questions at once.
             "A room is 5 m by 4 m. What is its area and its perimeter?",
-            // A rise after a discount.
-            "A lamp costs $50. It is marked down 20%, then its price is raised by 10%. What is the new price?",
+            // A change the words beside it do not name, or name both ways.
+            "A lamp costs $50. It is marked down 20%, then its price moves 10%. What is the new price?",
+            "A lamp costs $50. It is discounted 20% before tax. What is the final price?",
+            // Compound interest is not simple interest.
+            "Ada deposits $800 at 5% interest compounded yearly. How much interest does she earn in 2 years?",
             // A scale the table does not hold.
             "Convert 100 degrees Celsius to Kelvin.",
             // A mean that runs on.

@@ -114,7 +114,7 @@ impl Solution {
 
 type Schema = fn(&str) -> Option<Solution>;
 
-const SCHEMAS: [Schema; 20] = [
+const SCHEMAS: [Schema; 21] = [
     change,
     part_of_whole,
     equal_groups,
@@ -128,6 +128,7 @@ const SCHEMAS: [Schema; 20] = [
     temperature,
     percentage,
     discounts,
+    price_before,
     simple_interest,
     percent_of_count,
     rectangle,
@@ -394,47 +395,90 @@ fn percentage(text: &str) -> Option<Solution> {
     ))
 }
 
-/// "costs $80. It is marked down 25%, and then an extra 10% is taken off
-/// the reduced price. What is the final price?", "is discounted by 25%,
-/// and then a 10% sales tax is added": two or more changes, each a
-/// percentage of the price the one before left (not added up), taken off
-/// or added on as the words beside it say.
-fn discounts(text: &str) -> Option<Solution> {
-    static PRICE: LazyLock<Regex> =
-        LazyLock::new(|| schema(r"\bcosts?\s+N\b.*\b(?:sale|new|final|reduced)\s+price\b"));
-    static PERCENT: LazyLock<Regex> = LazyLock::new(|| schema(r"N\s*(?:%|\s+percent\b)"));
+/// A percentage that changes a price, with the factor it changes it by:
+/// taken off or added on as the words beside it say ("marked down 25%",
+/// "a 10% sales tax is added"); None where they say neither or both.
+fn price_changes(text: &str) -> Vec<Option<f64>> {
     static CUT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(?:off|down|discount(?:ed)?|reduced|reduction|cut|less)$")
             .expect("cut pattern")
     });
     static ADDED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(?:tax|added|plus|surcharge|markup|raised|increased|rises|rose)$")
-            .expect("added pattern")
+        Regex::new(
+            r"^(?:tax|added|plus|surcharge|markup|raised|increased|increase|rise|rises|rose)$",
+        )
+        .expect("added pattern")
     });
     /// Words on each side of a percentage that must say how it changes the price.
     const NEAR: usize = 3;
-    let c = PRICE.captures(text)?;
-    let mut price = number(&c, 1);
-    let mut used = 1;
-    for m in PERCENT.captures_iter(text) {
-        let whole = m.get(0).expect("whole match");
-        let before = text[..whole.start()].split_whitespace().rev().take(NEAR);
-        let after = text[whole.end()..].split_whitespace().take(NEAR + 1);
-        let words: Vec<&str> = before
-            .chain(after)
-            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
-            .collect();
-        let taken_off = words.iter().any(|w| CUT.is_match(w));
-        let added_on = words.iter().any(|w| ADDED.is_match(w));
-        let sign = match (taken_off, added_on) {
-            (true, false) => -1.0,
-            (false, true) => 1.0,
-            _ => return None,
-        };
-        price *= 1.0 + sign * number(&m, 1) / 100.0;
-        used += 1;
+    PERCENT
+        .captures_iter(text)
+        .map(|m| {
+            let whole = m.get(0).expect("whole match");
+            let before = text[..whole.start()].split_whitespace().rev().take(NEAR);
+            let after = text[whole.end()..].split_whitespace().take(NEAR + 1);
+            let words: Vec<&str> = before
+                .chain(after)
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+                .collect();
+            let taken_off = words.iter().any(|w| CUT.is_match(w));
+            let added_on = words.iter().any(|w| ADDED.is_match(w));
+            let sign = match (taken_off, added_on) {
+                (true, false) => -1.0,
+                (false, true) => 1.0,
+                _ => return None,
+            };
+            Some(1.0 + sign * number(&m, 1) / 100.0)
+        })
+        .collect()
+}
+
+/// A percentage: "25%", "25 percent".
+static PERCENT: LazyLock<Regex> = LazyLock::new(|| schema(r"N\s*(?:%|\s+percent\b)"));
+
+/// A question about the price before a change ("What was its price before
+/// the discount?", "the original price").
+static PRICE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:before|original|originally|earlier)\b").expect("price before pattern")
+});
+
+/// "costs $80. It is marked down 25%, and then an extra 10% is taken off
+/// the reduced price. What is the final price?", "is discounted by 25%,
+/// and then a 10% sales tax is added", "raised by 20% in spring and then
+/// cut by 20% in autumn. What is the autumn price?": two or more changes,
+/// each a percentage of the price the one before left (not added up).
+fn discounts(text: &str) -> Option<Solution> {
+    static PRICE: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"\bcosts?\s+N\b.*(?:\b(?:sale|new|final|reduced)\s+price\b|\bwhat\s+is\s+(?:the|its)\s+(?:[a-z]+\s+)?price\b)",
+        )
+    });
+    if PRICE_BEFORE.is_match(text) {
+        return None;
     }
-    (used >= 3).then(|| Solution::number((price * 1e6).round() / 1e6, used))
+    let c = PRICE.captures(text)?;
+    let changes = price_changes(text);
+    let price = changes
+        .iter()
+        .try_fold(number(&c, 1), |price, change| Some(price * (*change)?))?;
+    (changes.len() >= 2).then(|| Solution::number((price * 1e6).round() / 1e6, changes.len() + 1))
+}
+
+/// "After a 15% discount, a coat costs $187. What was its price before the
+/// discount?": the price one change left, taken back (divided by the
+/// change's factor, not undone by the opposite percentage).
+fn price_before(text: &str) -> Option<Solution> {
+    static PRICE: LazyLock<Regex> = LazyLock::new(|| schema(r"\bcosts?\s+\$N\b"));
+    if !PRICE_BEFORE.is_match(text) {
+        return None;
+    }
+    let c = PRICE.captures(text)?;
+    let [Some(change)] = price_changes(text)[..] else {
+        return None;
+    };
+    let value = number(&c, 1) / change;
+    at_most_cents((value * 1e6).round() / 1e6)
+        .then(|| Solution::number((value * 1e6).round() / 1e6, 2))
 }
 
 /// "deposits $2,500 in an account paying 4% simple interest per year. How
@@ -822,6 +866,18 @@ mod tests {
                 107.1,
             ),
             (
+                "A bicycle costs $300. Its price is raised by 10% in spring and then cut by 10% in autumn. What is the autumn price?",
+                297.0,
+            ),
+            (
+                "After a 20% discount, a lamp costs $36. What was its price before the discount?",
+                45.0,
+            ),
+            (
+                "Including a 5% tax, a coat costs $126. What was its original price before tax?",
+                120.0,
+            ),
+            (
                 "Omar puts $1,200 in a savings account paying 3% simple interest per year. How much interest does he earn in 5 years?",
                 180.0,
             ),
@@ -883,6 +939,8 @@ mod tests {
             // A change the words beside it do not name, or name both ways.
             "A lamp costs $50. It is marked down 20%, then its price moves 10%. What is the new price?",
             "A lamp costs $50. It is discounted 20% before tax. What is the final price?",
+            // A price before two changes.
+            "A lamp costs $44 after a 20% discount and a 10% rise. What was its original price?",
             // Compound interest is not simple interest.
             "Ada deposits $800 at 5% interest compounded yearly. How much interest does she earn in 2 years?",
             // A scale the table does not hold.

@@ -16,7 +16,7 @@ fn set(name: &str) -> Vec<EvalItem> {
 }
 
 /// Every labelled set of the project.
-const SETS: [&str; 10] = [
+const SETS: [&str; 11] = [
     "evals/clean.jsonl",
     "evals/clean-holdout.jsonl",
     "evals/clean-fresh.jsonl",
@@ -25,6 +25,7 @@ const SETS: [&str; 10] = [
     "evals/clean-fresh-4.jsonl",
     "evals/clean-fresh-5.jsonl",
     "evals/clean-fresh-6.jsonl",
+    "evals/clean-fresh-7.jsonl",
     "evals/adversarial.jsonl",
     "tests/data/labelled_pairs.json",
 ];

@@ -16,6 +16,8 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::row_matmul::Kernel;
+
 /// Projections kept per committed position.
 pub const SKETCH_SIZE: usize = 32;
 /// Positions committed per answer (all of a shorter answer).
@@ -31,6 +33,11 @@ pub struct Commitment {
     pub tokens: Vec<u32>,
     /// Hidden-state fingerprints, by increasing position.
     pub fingerprints: Vec<Fingerprint>,
+    /// The kernel that computed them ([`crate::row_matmul::Kernel::name`]):
+    /// a verifier running one of the same numerics holds the sketches to
+    /// [`SAME_KERNEL_TOLERANCE`]. None in commitments recorded before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel: Option<String>,
 }
 
 /// The sketch of the last hidden state that predicted the answer's token
@@ -102,6 +109,23 @@ pub fn positions(seed: u64, len: usize) -> Vec<usize> {
 /// kernel noise varies from position to position, another system prompt or
 /// model moves every position.
 pub const HIDDEN_TOLERANCE: f32 = 0.1;
+
+/// The tolerance where the verifier's kernel has the numerics of the one
+/// that played ([`crate::row_matmul::Kernel::same_numerics`]): honest
+/// answers then reproduce their sketches to below 0.001, while a copy of
+/// the model re-quantized to Q8_0, or fine-tuned by a few DPO steps, moves
+/// them by 0.03 or more, under the cross-kernel [`HIDDEN_TOLERANCE`]
+/// (BENCHMARKS.md, "Copies of a model").
+pub const SAME_KERNEL_TOLERANCE: f32 = 0.02;
+
+/// The tolerance a verifier on `verifier` holds a commitment computed by
+/// the kernel named `played` to.
+pub fn hidden_tolerance(played: Option<&str>, verifier: Kernel) -> f32 {
+    match played.and_then(Kernel::named) {
+        Some(kernel) if kernel.same_numerics(verifier) => SAME_KERNEL_TOLERANCE,
+        _ => HIDDEN_TOLERANCE,
+    }
+}
 
 /// The distance between the committed sketch and the sketch of the
 /// verifier's hidden-state `row` at the same position, relative to the

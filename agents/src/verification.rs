@@ -1,7 +1,8 @@
 //! Checking stored answers against their commitments with one batched
 //! prefill pass per model ([`crate::prefill`]) instead of generating them
 //! again: the model file, the text of the committed tokens, the hidden-state
-//! sketches within [`commitment::HIDDEN_TOLERANCE`] on average, and every token
+//! sketches within [`commitment::hidden_tolerance`] on average (tight where
+//! the verifier's kernel has the numerics of the one that played), and every token
 //! against the recorded sampling settings, the exact seeded draw where the
 //! numerics allow.
 
@@ -41,6 +42,8 @@ pub struct AnswerCheck {
     /// Mean fingerprint distance over the committed positions
     /// ([`commitment::distance`]).
     pub hidden_distance: f32,
+    /// The most it could be and hold ([`commitment::hidden_tolerance`]).
+    pub hidden_tolerance: f32,
     /// Tokens whose seeded draw was repeated exactly.
     pub exact: usize,
     /// Tokens drawn otherwise, but within the tolerances.
@@ -74,7 +77,17 @@ impl LanguageModel {
             .iter()
             .map(|&i| claims[i].request.sampling.sampler(claims[i].request.seed))
             .collect();
-        let mut findings: Vec<Findings> = checked.iter().map(|_| Findings::default()).collect();
+        let kernel = self.transformer().kernel();
+        let mut findings: Vec<Findings> = checked
+            .iter()
+            .map(|&i| Findings {
+                tolerance: commitment::hidden_tolerance(
+                    claims[i].commitment.kernel.as_deref(),
+                    kernel,
+                ),
+                ..Findings::default()
+            })
+            .collect();
         tail_passes(self.transformer(), &sequences, &tails, &mut |pass| {
             let hidden = pass.hidden.to_vec2::<f32>()?;
             let mut row = 0;
@@ -172,6 +185,8 @@ impl LanguageModel {
 struct Findings {
     /// Each committed position with its fingerprint distance.
     distances: Vec<(usize, f32)>,
+    /// The largest mean distance that holds.
+    tolerance: f32,
     exact: usize,
     near: usize,
     largest_miss: f32,
@@ -201,12 +216,12 @@ impl Findings {
             self.distances.iter().map(|(_, d)| d).sum::<f32>() / self.distances.len().max(1) as f32;
         let farthest = self.distances.iter().max_by(|a, b| a.1.total_cmp(&b.1));
         if let Some((position, distance)) =
-            farthest.filter(|_| mean.is_nan() || mean > commitment::HIDDEN_TOLERANCE)
+            farthest.filter(|_| mean.is_nan() || mean > self.tolerance)
         {
             check.problems.push(format!(
                 "its hidden states differ from the named model's on this prompt and system prompt: mean distance {mean:.3} over {} committed positions, tolerance {} (farthest at token {position}: {distance:.3})",
                 self.distances.len(),
-                commitment::HIDDEN_TOLERANCE
+                self.tolerance
             ));
         }
         if let Some((position, why)) = self.implausible.first() {
@@ -216,6 +231,7 @@ impl Findings {
             ));
         }
         check.hidden_distance = mean;
+        check.hidden_tolerance = self.tolerance;
         check.exact = self.exact;
         check.near = self.near;
         check.largest_miss = self.largest_miss;

@@ -7,16 +7,19 @@
 //! from round to round); a tampering that verifies is a miss. It also
 //! prints the hidden-state distances the tolerance must separate: the
 //! largest of honest answers per kernel, the smallest of tampered ones.
+//! With `--copy MODEL=FILE`, one agent of MODEL per round also answers
+//! with FILE (a fine-tuned or re-quantized copy) and claims MODEL and its
+//! file's hash: a copy passed off as the original.
 
 use anyhow::{Result, ensure};
 use clap::Args;
 
-use agents::commitment::HIDDEN_TOLERANCE;
+use agents::commitment::{HIDDEN_TOLERANCE, SAME_KERNEL_TOLERANCE};
 use agents::prefill::tail_passes;
 use agents::row_matmul::Kernel;
 use agents::sampling::Draw;
 use agents::verification::{AnswerCheck, DRAW_NOISE, LOGIT_TOLERANCE};
-use agents::{LanguageModel, LoadOptions};
+use agents::{Agent, LanguageModel, LoadOptions};
 use judge::records::AnswerRecord;
 
 use super::verify::commitment_checks;
@@ -38,6 +41,11 @@ pub struct DetectionBenchArgs {
         default_value = "factual-qa,arithmetic,haiku"
     )]
     spaces: Vec<String>,
+    /// A copy of a roster model, as MODEL=FILE (a fine-tuned or
+    /// re-quantized GGUF, `scripts/requantize.py`), passed off as MODEL
+    /// once a round; may be given more than once.
+    #[arg(long, value_name = "MODEL=FILE")]
+    copy: Vec<String>,
 }
 
 /// The ways a stored answer is tampered with.
@@ -145,8 +153,19 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         names[0],
         names.join(", ")
     );
+    let copies = args
+        .copy
+        .iter()
+        .map(|pair| Copy::parse(pair, &model_names))
+        .collect::<Result<Vec<_>>>()?;
     let mut false_alarms: Vec<Count> = kernels.iter().map(|_| Count::default()).collect();
     let mut detected: Vec<Count> = TAMPERINGS.iter().map(|_| Count::default()).collect();
+    // Per copy, per checking kernel: a copy may hide within the
+    // cross-kernel tolerance but not within the same numerics' one.
+    let mut copies_detected: Vec<Vec<Count>> = copies
+        .iter()
+        .map(|_| kernels.iter().map(|_| Count::default()).collect())
+        .collect();
     let mut tokens = 0;
     for round in 1..=args.runs as u64 {
         let space = &spaces[(round as usize - 1) % spaces.len()];
@@ -185,6 +204,25 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
                 missed.push(format!("{label} of {} ({})", tampered.agent_id, names[k]));
             }
         }
+        for (c, copy) in copies.iter().enumerate() {
+            let agent = copy.agent_of_round(&agents, round as usize + c);
+            let mut asked = asked_of(space, round, agent, Some(args.max_tokens));
+            asked.model = copy.file.clone();
+            let mut passed_off =
+                generate_answers(&caches[0], &prompt, &[asked], None, &mut |_, _| {})?.remove(0);
+            tokens += passed_off.generated_tokens;
+            passed_off.model = copy.model.clone();
+            if let Some(commitment) = passed_off.commitment.as_mut() {
+                commitment.model_sha256 = caches[0].get(&copy.model)?.sha256().to_owned();
+            }
+            let k = (round as usize + c) % caches.len();
+            let checks = commitment_checks(&caches[k], &[(prompt.as_str(), &passed_off)])?;
+            let check = &checks[0].1;
+            copies_detected[c][k].add(check, f32::min);
+            if check.problems.is_empty() {
+                missed.push(format!("{} of {} ({})", copy.label(), agent.id, names[k]));
+            }
+        }
         for miss in &missed {
             println!("round {round}: missed: {miss}");
         }
@@ -200,7 +238,21 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         "| tampering | rounds | detected | rate | rounds with no suited answer | smallest hidden distance |"
     );
     println!("| --- | --- | --- | --- | --- | --- |");
-    for ((_, label), count) in TAMPERINGS.iter().zip(&detected) {
+    let copy_rows = copies
+        .iter()
+        .zip(&copies_detected)
+        .flat_map(|(copy, counts)| {
+            names
+                .iter()
+                .zip(counts)
+                .map(move |(name, count)| (format!("{}, checked with {name}", copy.label()), count))
+        });
+    let rows = TAMPERINGS
+        .iter()
+        .map(|(_, label)| label.to_string())
+        .zip(&detected)
+        .chain(copy_rows);
+    for (label, count) in rows {
         println!(
             "| {label} | {} | {} | {} | {} | {} |",
             count.trials,
@@ -224,9 +276,49 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         );
     }
     println!(
-        "(hidden distance: the mean over an answer's committed positions; tolerance {HIDDEN_TOLERANCE})"
+        "(hidden distance: the mean over an answer's committed positions; tolerance {SAME_KERNEL_TOLERANCE} with the numerics of the kernel that played, else {HIDDEN_TOLERANCE})"
     );
     Ok(())
+}
+
+/// A copy of a roster model passed off as it: `--copy MODEL=FILE`.
+struct Copy {
+    model: String,
+    file: String,
+}
+
+impl Copy {
+    fn parse(pair: &str, models: &[&str]) -> Result<Self> {
+        let Some((model, file)) = pair.split_once('=') else {
+            anyhow::bail!("--copy {pair}: write MODEL=FILE, as smollm2-135m=copy.gguf");
+        };
+        ensure!(
+            models.contains(&model),
+            "--copy {pair}: no agent of the roster uses {model} (they use {})",
+            models.join(", ")
+        );
+        ensure!(
+            std::path::Path::new(file).is_file(),
+            "--copy {pair}: there is no file {file}"
+        );
+        Ok(Self {
+            model: model.to_owned(),
+            file: file.to_owned(),
+        })
+    }
+
+    /// The agent of the copy's model that answers with it in `round`.
+    fn agent_of_round<'a>(&self, agents: &'a [Agent], round: usize) -> &'a Agent {
+        let own: Vec<&Agent> = agents.iter().filter(|a| a.model == self.model).collect();
+        own[round % own.len()]
+    }
+
+    fn label(&self) -> String {
+        let name = std::path::Path::new(&self.file)
+            .file_name()
+            .map_or(self.file.clone(), |n| n.to_string_lossy().into_owned());
+        format!("copy passed off as {} ({name})", self.model)
+    }
 }
 
 fn shown(distance: Option<f32>) -> String {

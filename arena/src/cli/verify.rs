@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use agents::Request;
+use agents::commitment::SAME_KERNEL_TOLERANCE;
+use agents::row_matmul::{KERNEL_ENV, Kernel};
 use agents::served_verification::ServedClaim;
 use agents::verification::{AnswerCheck, Claim};
 use anyhow::{Context, Result, bail};
@@ -193,14 +195,18 @@ pub(crate) fn check_answers(
     for (answer, check) in commitment_checks(models, answers)? {
         if check.problems.is_empty() {
             report(format!(
-                "answer of {}: consistent with {} (mean hidden-state distance {:.4}, {} of {} draws exact, the others within {:.3} of the mass)",
+                "answer of {}: consistent with {} (mean hidden-state distance {:.4} of at most {}, {} of {} draws exact, the others within {:.3} of the mass)",
                 answer.agent_id,
                 answer.model,
                 check.hidden_distance,
+                check.hidden_tolerance,
                 check.exact,
                 check.tokens,
                 check.largest_miss
             ));
+            if let Some(hint) = tighter_check(answer, &check) {
+                report(hint);
+            }
         } else {
             problems.extend(check.problems.iter().map(|p| {
                 format!(
@@ -284,6 +290,22 @@ pub(crate) fn commitment_checks<'a>(
         checks.extend(group.iter().map(|(_, a)| *a).zip(found));
     }
     Ok(checks)
+}
+
+/// Where an answer held only within the tolerance across kernels, and
+/// this machine has a kernel of the numerics that played it: how to check
+/// it within the tight one (a copy of the model may hide in the wider).
+fn tighter_check(answer: &AnswerRecord, check: &AnswerCheck) -> Option<String> {
+    let played = answer.commitment.as_ref()?.kernel.as_deref()?;
+    let kernel = Kernel::named(played)?;
+    (check.hidden_tolerance > SAME_KERNEL_TOLERANCE
+        && Kernel::available().contains(&kernel))
+    .then(|| {
+        format!(
+            "answer of {}: played with {played}, so held only to the tolerance across kernels; run again with {KERNEL_ENV}={played} to hold it to {SAME_KERNEL_TOLERANCE}",
+            answer.agent_id
+        )
+    })
 }
 
 fn sorted_unique(mut names: Vec<&str>) -> Vec<&str> {

@@ -33,11 +33,12 @@ pub struct Commitment {
     pub tokens: Vec<u32>,
     /// Hidden-state fingerprints, by increasing position.
     pub fingerprints: Vec<Fingerprint>,
-    /// The kernel that computed them ([`crate::row_matmul::Kernel::name`]):
-    /// a verifier running one of the same numerics holds the sketches to
+    /// The numerics of the kernel that computed them
+    /// ([`crate::row_matmul::Kernel::numerics`]): a verifier running a
+    /// kernel of the same numerics holds the sketches to
     /// [`SAME_KERNEL_TOLERANCE`]. None in commitments recorded before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kernel: Option<String>,
+    pub numerics: Option<String>,
 }
 
 /// The sketch of the last hidden state that predicted the answer's token
@@ -111,19 +112,20 @@ pub fn positions(seed: u64, len: usize) -> Vec<usize> {
 pub const HIDDEN_TOLERANCE: f32 = 0.1;
 
 /// The tolerance where the verifier's kernel has the numerics of the one
-/// that played ([`crate::row_matmul::Kernel::same_numerics`]): honest
+/// that played ([`crate::row_matmul::Kernel::numerics`]): honest
 /// answers then reproduce their sketches to below 0.001, while a copy of
 /// the model re-quantized to Q8_0, or fine-tuned by a few DPO steps, moves
 /// them by 0.03 or more, under the cross-kernel [`HIDDEN_TOLERANCE`]
 /// (BENCHMARKS.md, "Copies of a model").
 pub const SAME_KERNEL_TOLERANCE: f32 = 0.02;
 
-/// The tolerance a verifier on `verifier` holds a commitment computed by
-/// the kernel named `played` to.
+/// The tolerance a verifier on `verifier` holds a commitment computed with
+/// the numerics `played` to.
 pub fn hidden_tolerance(played: Option<&str>, verifier: Kernel) -> f32 {
-    match played.and_then(Kernel::named) {
-        Some(kernel) if kernel.same_numerics(verifier) => SAME_KERNEL_TOLERANCE,
-        _ => HIDDEN_TOLERANCE,
+    if played == Some(verifier.numerics()) {
+        SAME_KERNEL_TOLERANCE
+    } else {
+        HIDDEN_TOLERANCE
     }
 }
 

@@ -473,7 +473,7 @@ impl Answer<'_, '_> {
                 model_sha256: model_sha256.to_owned(),
                 tokens: self.generated.clone(),
                 fingerprints,
-                kernel: Some(kernel.name().to_owned()),
+                numerics: Some(kernel.numerics().to_owned()),
             }),
             text: self.stream.text,
             finish: self.finish.expect("finished answers only"),

@@ -96,20 +96,16 @@ impl Kernel {
             .map_or("portable", |(_, n)| n)
     }
 
-    /// The kernel [`Kernel::name`] gives `name`.
-    pub fn named(name: &str) -> Option<Self> {
-        Self::NAMES
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(k, _)| *k)
-    }
-
-    /// Whether two kernels compute the same hidden states: the SIMD kernels
-    /// sum the same integer products in the same order (avx2 reproduced
-    /// avx512-vnni's sketches to the last printed digit, BENCHMARKS.md);
-    /// portable sums attention in another order.
-    pub fn same_numerics(self, other: Self) -> bool {
-        (self == Self::Portable) == (other == Self::Portable)
+    /// The kernel's numerics: kernels of the same numerics compute the
+    /// same hidden states. The SIMD kernels sum the same integer products
+    /// in the same order (avx2 reproduced avx512-vnni's sketches to the last
+    /// printed digit, BENCHMARKS.md); portable sums attention in another
+    /// order.
+    pub fn numerics(self) -> &'static str {
+        match self {
+            Self::Portable => "portable",
+            Self::Avx512Vnni | Self::Avx2 => "simd",
+        }
     }
 
     /// The kernels this machine runs, best first.

@@ -82,7 +82,7 @@ impl LanguageModel {
             .iter()
             .map(|&i| Findings {
                 tolerance: commitment::hidden_tolerance(
-                    claims[i].commitment.kernel.as_deref(),
+                    claims[i].commitment.numerics.as_deref(),
                     kernel,
                 ),
                 ..Findings::default()

@@ -66,7 +66,10 @@ fn a_requantized_copy_is_caught_by_the_numerics_that_played() {
     let honest = original.generate(&request, &mut |_| {}).unwrap();
     let mut passed_off = copy.generate(&request, &mut |_| {}).unwrap();
     let commitment = passed_off.commitment.as_mut().unwrap();
-    assert_eq!(commitment.kernel.as_deref(), Some(Kernel::detect().name()));
+    assert_eq!(
+        commitment.numerics.as_deref(),
+        Some(Kernel::detect().numerics())
+    );
     commitment.model_sha256 = original.sha256().to_owned();
     let claims: Vec<Claim> = [&honest, &passed_off]
         .iter()
@@ -94,7 +97,7 @@ fn a_requantized_copy_is_caught_by_the_numerics_that_played() {
 #[test]
 fn the_tolerance_is_tight_only_for_the_same_numerics() {
     assert_eq!(
-        hidden_tolerance(Some("avx2"), Kernel::Avx512Vnni),
+        hidden_tolerance(Some(Kernel::Avx2.numerics()), Kernel::Avx512Vnni),
         SAME_KERNEL_TOLERANCE
     );
     assert_eq!(
@@ -106,11 +109,11 @@ fn the_tolerance_is_tight_only_for_the_same_numerics() {
         HIDDEN_TOLERANCE
     );
     assert_eq!(
-        hidden_tolerance(Some("avx512-vnni"), Kernel::Portable),
+        hidden_tolerance(Some(Kernel::Avx512Vnni.numerics()), Kernel::Portable),
         HIDDEN_TOLERANCE
     );
-    // Commitments recorded before the kernel was, or naming no kernel
-    // this arena knows, get the tolerance across kernels.
+    // Commitments recorded before the numerics were, or naming numerics
+    // this arena does not know, get the tolerance across kernels.
     assert_eq!(hidden_tolerance(None, Kernel::Avx2), HIDDEN_TOLERANCE);
     assert_eq!(
         hidden_tolerance(Some("neon"), Kernel::Portable),

@@ -296,14 +296,15 @@ pub(crate) fn commitment_checks<'a>(
 /// this machine has a kernel of the numerics that played it: how to check
 /// it within the tight one (a copy of the model may hide in the wider).
 fn tighter_check(answer: &AnswerRecord, check: &AnswerCheck) -> Option<String> {
-    let played = answer.commitment.as_ref()?.kernel.as_deref()?;
-    let kernel = Kernel::named(played)?;
-    (check.hidden_tolerance > SAME_KERNEL_TOLERANCE
-        && Kernel::available().contains(&kernel))
-    .then(|| {
+    let played = answer.commitment.as_ref()?.numerics.as_deref()?;
+    let kernel = Kernel::available()
+        .into_iter()
+        .find(|k| k.numerics() == played)?;
+    (check.hidden_tolerance > SAME_KERNEL_TOLERANCE).then(|| {
         format!(
-            "answer of {}: played with {played}, so held only to the tolerance across kernels; run again with {KERNEL_ENV}={played} to hold it to {SAME_KERNEL_TOLERANCE}",
-            answer.agent_id
+            "answer of {}: played with {played} numerics, so held only to the tolerance across kernels; run again with {KERNEL_ENV}={} to hold it to {SAME_KERNEL_TOLERANCE}",
+            answer.agent_id,
+            kernel.name()
         )
     })
 }

@@ -1,7 +1,8 @@
 //! `arena verify` on a real round: played with the best matrix kernel, it
-//! verifies with every kernel this machine has (no false alarm), and each
-//! kind of tampering with a stored answer is detected, naming the agent
-//! and what differs.
+//! verifies with every kernel this machine has (no false alarm, every
+//! sketch and draw reproduced exactly), generated again with another
+//! kernel it comes out the same, and each kind of tampering with a stored
+//! answer is detected, naming the agent and what differs.
 
 mod common;
 
@@ -14,10 +15,16 @@ use judge::records::AnswerRecord;
 use common::{roster, tournament};
 
 fn verify(data: &Path, kernel: &str) -> Output {
+    verify_with(data, kernel, &[])
+}
+
+/// `arena verify 1` with `ARENA_KERNEL=kernel` and the `extra` arguments.
+fn verify_with(data: &Path, kernel: &str, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_arena"))
         .arg("--data-dir")
         .arg(data)
         .args(["verify", "1"])
+        .args(extra)
         .env("ARENA_KERNEL", kernel)
         .output()
         .expect("the arena binary runs")
@@ -104,12 +111,41 @@ fn verify_holds_across_kernels_and_detects_each_tampering() {
     assert!(!kernels.is_empty());
     for kernel in &kernels {
         let stdout = verified_with(&data, kernel);
-        assert_eq!(stdout.matches("consistent with").count(), 4, "{stdout}");
+        let consistent: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains("consistent with"))
+            .collect();
+        assert_eq!(consistent.len(), 4, "{stdout}");
+        // Every kernel computes the same bits: each sketch is reproduced
+        // exactly, held to the tight tolerance, and every draw repeated.
+        for line in consistent {
+            assert!(
+                line.contains("distance 0.0000 of at most 0.02,"),
+                "{kernel}: {line}"
+            );
+            let draws = line
+                .split(", ")
+                .find(|part| part.ends_with("draws exact"))
+                .unwrap_or_else(|| panic!("{line}"));
+            let counts: Vec<&str> = draws.split(' ').collect();
+            assert_eq!(counts[0], counts[2], "{kernel}: {line}");
+        }
     }
 
-    let answers = Store::open(&data.join("db")).unwrap().answers(1).unwrap();
-    // Tampering is checked with the kernel farthest from the one that played.
+    // Tampering, and generation again, are checked with the kernel
+    // farthest from the one that played.
     let kernel = kernels.last().unwrap();
+    // Generated again with it, every answer comes out the same text.
+    let out = verify_with(&data, kernel, &["--replay"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let reproduced = stdout
+        .lines()
+        .filter(|l| l.starts_with("answer of ") && l.ends_with(": reproduced"))
+        .count();
+    assert_eq!(reproduced, 4, "{stdout}");
+
+    let answers = Store::open(&data.join("db")).unwrap().answers(1).unwrap();
 
     let poet = index_of(&answers, "poet");
     let oracle = index_of(&answers, "oracle");

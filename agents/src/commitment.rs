@@ -3,8 +3,9 @@
 //! TOPLOC): the model file's SHA-256, the generated tokens, and at positions
 //! chosen from the answer's seed a sketch of the last hidden state. That
 //! state depends on the model's weights and on everything before the
-//! position (system prompt, prompt, earlier tokens), and differs between
-//! kernels only by numeric noise, which the tolerance absorbs.
+//! position (system prompt, prompt, earlier tokens). Every kernel of one
+//! machine computes it to the same bits; machines of other numerics differ
+//! by numeric noise, which the tolerance absorbs.
 //!
 //! The sketch is a seeded random projection of the whole row, not its
 //! largest entries: these models' rows are dominated by a few outsized
@@ -16,7 +17,7 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::row_matmul::Kernel;
+use crate::row_matmul::numerics;
 
 /// Projections kept per committed position.
 pub const SKETCH_SIZE: usize = 32;
@@ -33,10 +34,11 @@ pub struct Commitment {
     pub tokens: Vec<u32>,
     /// Hidden-state fingerprints, by increasing position.
     pub fingerprints: Vec<Fingerprint>,
-    /// The numerics of the kernel that computed them
-    /// ([`crate::row_matmul::Kernel::numerics`]): a verifier running a
-    /// kernel of the same numerics holds the sketches to
-    /// [`SAME_KERNEL_TOLERANCE`]. None in commitments recorded before it.
+    /// The numerics of the machine that computed them
+    /// ([`crate::row_matmul::numerics`]): a verifier of the same numerics
+    /// holds the sketches to [`SAME_KERNEL_TOLERANCE`]. None in commitments
+    /// recorded before it; "portable" in those of the portable kernel before
+    /// it computed what the SIMD kernels do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numerics: Option<String>,
 }
@@ -105,24 +107,32 @@ pub fn positions(seed: u64, len: usize) -> Vec<usize> {
 }
 
 /// Largest mean [`distance`] over an answer's committed positions that
-/// still counts as the same computation: calibrated across the AVX-512,
-/// AVX2 and portable kernels (BENCHMARKS.md). The mean, not the largest:
-/// kernel noise varies from position to position, another system prompt or
-/// model moves every position.
+/// still counts as the same computation where the verifier's numerics are
+/// not the player's ([`hidden_tolerance`]): calibrated between the SIMD
+/// kernels and the portable one when it still summed in another order
+/// (BENCHMARKS.md). The mean, not the largest: numeric noise varies from
+/// position to position, another system prompt or model moves every
+/// position.
 pub const HIDDEN_TOLERANCE: f32 = 0.1;
 
-/// The tolerance where the verifier's kernel has the numerics of the one
-/// that played ([`crate::row_matmul::Kernel::numerics`]): honest
-/// answers then reproduce their sketches to below 0.001, while a copy of
+/// The tolerance where the verifier has the numerics of the machine that
+/// played ([`crate::row_matmul::numerics`]): honest answers then
+/// reproduce their sketches to below 0.001, while a copy of
 /// the model re-quantized to Q8_0, or fine-tuned by a few DPO steps, moves
 /// them by 0.03 or more, under the cross-kernel [`HIDDEN_TOLERANCE`]
 /// (BENCHMARKS.md, "Copies of a model").
 pub const SAME_KERNEL_TOLERANCE: f32 = 0.02;
 
-/// The tolerance a verifier on `verifier` holds a commitment computed with
-/// the numerics `played` to.
-pub fn hidden_tolerance(played: Option<&str>, verifier: Kernel) -> f32 {
-    if played == Some(verifier.numerics()) {
+/// Whether a commitment computed with the numerics `played` was computed
+/// to the bits this machine computes.
+pub fn same_numerics(played: Option<&str>) -> bool {
+    played == Some(numerics())
+}
+
+/// The tolerance this machine holds a commitment computed with the
+/// numerics `played` to.
+pub fn hidden_tolerance(played: Option<&str>) -> f32 {
+    if same_numerics(played) {
         SAME_KERNEL_TOLERANCE
     } else {
         HIDDEN_TOLERANCE

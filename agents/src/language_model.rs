@@ -14,7 +14,6 @@ use candle_core::quantized::gguf_file::Content;
 use crate::commitment::{self, Commitment, Fingerprint};
 use crate::gguf_tokenizer::GgufTokenizer;
 use crate::prompt_format::PromptFormat;
-use crate::row_matmul::Kernel;
 use crate::sampling::{Sampler, Sampling};
 use crate::stop_scanner::StopScanner;
 use crate::transformer::{KvCache, LoadOptions, Transformer};
@@ -351,7 +350,7 @@ impl LanguageModel {
         }
         Ok(answers
             .into_iter()
-            .map(|answer| answer.into_generation(&self.sha256, self.transformer.kernel()))
+            .map(|answer| answer.into_generation(&self.sha256))
             .collect())
     }
 
@@ -462,7 +461,7 @@ impl Answer<'_, '_> {
 
     /// The finished answer, committing to the fingerprints at the
     /// positions its seed chooses.
-    fn into_generation(self, model_sha256: &str, kernel: Kernel) -> Generation {
+    fn into_generation(self, model_sha256: &str) -> Generation {
         let chosen = commitment::positions(self.seed, self.generated.len());
         let fingerprints = chosen
             .into_iter()
@@ -473,7 +472,7 @@ impl Answer<'_, '_> {
                 model_sha256: model_sha256.to_owned(),
                 tokens: self.generated.clone(),
                 fingerprints,
-                numerics: Some(kernel.numerics().to_owned()),
+                numerics: Some(crate::row_matmul::numerics().to_owned()),
             }),
             text: self.stream.text,
             finish: self.finish.expect("finished answers only"),

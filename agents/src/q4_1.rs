@@ -117,7 +117,9 @@ impl Q4_1Matrix {
 grouped_kernel!(Q4_1Matrix);
 
 /// The reference computation, for machines without the SIMD kernels: per
-/// block, each column's integer sum, scaled, plus its minimum term.
+/// block, each column's integer sum, scaled, plus its minimum term, each
+/// added with one rounding (`mul_add`), as the SIMD kernels' fused
+/// multiply-adds do, so every kernel gives the same bits.
 fn dot_portable(w: Group<'_>, a: ActivationRow<'_>) -> [f32; GROUP] {
     let mut acc = [0f32; GROUP];
     for b in 0..w.scales.len() / GROUP {
@@ -137,8 +139,8 @@ fn dot_portable(w: Group<'_>, a: ActivationRow<'_>) -> [f32; GROUP] {
         let (d, s) = (a.scales[b], a.sums[b]);
         let (scales, mins) = (&w.scales[b * GROUP..], &w.mins[b * GROUP..]);
         for (c, value) in acc.iter_mut().enumerate() {
-            *value += sums[c] as f32 * (scales[c].to_f32() * d);
-            *value += mins[c].to_f32() * s;
+            *value = (sums[c] as f32).mul_add(scales[c].to_f32() * d, *value);
+            *value = mins[c].to_f32().mul_add(s, *value);
         }
     }
     acc

@@ -104,7 +104,9 @@ impl Q8_0Matrix {
 grouped_kernel!(Q8_0Matrix);
 
 /// The reference computation, for machines without the SIMD kernels: per
-/// block, each column's integer sum, scaled.
+/// block, each column's integer sum, scaled and added with one rounding
+/// (`mul_add`), as the SIMD kernels' fused multiply-add does, so every
+/// kernel gives the same bits.
 fn dot_portable(w: Group<'_>, a: ActivationRow<'_>) -> [f32; GROUP] {
     let mut acc = [0f32; GROUP];
     for b in 0..w.scales.len() / GROUP {
@@ -123,7 +125,7 @@ fn dot_portable(w: Group<'_>, a: ActivationRow<'_>) -> [f32; GROUP] {
         }
         let d = a.scales[b];
         for (c, value) in acc.iter_mut().enumerate() {
-            *value += sums[c] as f32 * (w.scales[b * GROUP + c].to_f32() * d);
+            *value = (sums[c] as f32).mul_add(w.scales[b * GROUP + c].to_f32() * d, *value);
         }
     }
     acc

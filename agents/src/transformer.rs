@@ -214,8 +214,6 @@ pub struct Transformer {
     max_context: usize,
     /// Attention's arithmetic, chosen with the matrix kernel.
     vector_ops: VectorOps,
-    /// The matrix kernel the weights run on.
-    kernel: Kernel,
 }
 
 impl Transformer {
@@ -311,14 +309,8 @@ impl Transformer {
             rope_local,
             max_context,
             vector_ops: VectorOps::for_kernel(kernel),
-            kernel,
             cfg,
         })
-    }
-
-    /// The architecture family of the loaded model.
-    pub fn kernel(&self) -> Kernel {
-        self.kernel
     }
 
     /// The model's architecture family.

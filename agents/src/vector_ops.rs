@@ -2,13 +2,15 @@
 //! keys, and the sum of the values weighted by the scores.
 //!
 //! Under the project's SIMD kernels it runs with AVX2 and fused
-//! multiply-adds: the compiler had turned the portable loops into 2-wide
-//! pieces. Under `ARENA_KERNEL=portable` it stays plain Rust, so the portable
-//! path computes what it always did. The two sum in different orders, and
-//! the 8-bit rounding of activations before each matrix product can turn a
-//! last-place difference into a whole rounding step, so switching the
-//! portable path too would move its logits (BENCHMARKS.md, "Tiles of weight
-//! rows").
+//! multiply-adds; under `ARENA_KERNEL=portable`, in plain Rust that does
+//! the same operations in the same order (`f32::mul_add` rounds once, as a
+//! fused multiply-add does), so both give the same bits. With the matrix
+//! kernels' own parity ([`crate::q8_0`], [`crate::q4_1`]) every kernel then
+//! computes the same hidden states, and `arena verify` holds every kernel
+//! to the tight tolerance ([`crate::commitment::SAME_KERNEL_TOLERANCE`]).
+//! Before, the portable code summed in another order, and the 8-bit
+//! rounding of activations before each matrix product turned last-place
+//! differences into distances of up to 0.07 (BENCHMARKS.md).
 
 use crate::row_matmul::Kernel;
 
@@ -65,22 +67,39 @@ impl VectorOps {
     }
 }
 
-/// Dot product with 16 independent sums.
+/// Lanes of one 256-bit register of f32.
+const LANES: usize = 8;
+
+/// Dot product with two chains of 8 lanes of fused multiply-adds, 16
+/// values a step (then 8), lanes summed pairwise as [`hsum_avx`] does, and
+/// the last values (fewer than 8) added one after the other: what
+/// [`dot_avx2`] computes.
 fn dot_portable(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 16];
-    let (a_chunks, b_chunks) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = a_chunks
-        .remainder()
-        .iter()
-        .zip(b_chunks.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in a_chunks.zip(b_chunks) {
-        for l in 0..16 {
-            lanes[l] += x[l] * y[l];
+    let n = a.len().min(b.len());
+    let (mut even, mut odd) = ([0f32; LANES], [0f32; LANES]);
+    let fma = |acc: &mut [f32; LANES], x: &[f32], y: &[f32]| {
+        for l in 0..LANES {
+            acc[l] = x[l].mul_add(y[l], acc[l]);
         }
+    };
+    let mut i = 0;
+    while i + 2 * LANES <= n {
+        fma(&mut even, &a[i..], &b[i..]);
+        fma(&mut odd, &a[i + LANES..], &b[i + LANES..]);
+        i += 2 * LANES;
     }
-    lanes.iter().sum::<f32>() + tail
+    if i + LANES <= n {
+        fma(&mut even, &a[i..], &b[i..]);
+        i += LANES;
+    }
+    let v: [f32; LANES] = std::array::from_fn(|l| even[l] + odd[l]);
+    let lanes = ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+    lanes + tail_dot(&a[i..n], &b[i..n])
+}
+
+/// The products of the values after the last whole 8, added in turn.
+fn tail_dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Dot product with two 8-wide chains of fused multiply-adds.
@@ -108,16 +127,33 @@ unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
             i += 8;
         }
     }
-    let tail: f32 = a[i..n].iter().zip(&b[i..n]).map(|(x, y)| x * y).sum();
-    hsum_avx(_mm256_add_ps(even, odd)) + tail
+    hsum_avx(_mm256_add_ps(even, odd)) + tail_dot(&a[i..n], &b[i..n])
 }
 
-/// [`VectorOps::add_weighted`] one position after another.
+/// Values of `y` that [`add_weighted_avx2`] holds in registers at a time;
+/// it adds the products to those values with fused multiply-adds, and to
+/// the values after the last whole [`WIDE`] with a product and a sum.
+const WIDE: usize = 64;
+
+/// [`VectorOps::add_weighted`] one position after another, rounding as
+/// [`add_weighted_avx2`] does.
 fn add_weighted_portable(y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
+    let fused = y.len() / WIDE * WIDE;
     for (p, weight) in weights.iter().enumerate() {
         let v = &values[p * stride..p * stride + y.len()];
-        y.iter_mut().zip(v).for_each(|(y, v)| *y += weight * v);
+        let (y_fused, y_rest) = y.split_at_mut(fused);
+        let (v_fused, v_rest) = v.split_at(fused);
+        y_fused
+            .iter_mut()
+            .zip(v_fused)
+            .for_each(|(y, v)| *y = weight.mul_add(*v, *y));
+        add_products(y_rest, *weight, v_rest);
     }
+}
+
+/// Adds `weight` times `v` to `y`, a product and a sum per value.
+fn add_products(y: &mut [f32], weight: f32, v: &[f32]) {
+    y.iter_mut().zip(v).for_each(|(y, v)| *y += weight * v);
 }
 
 /// [`VectorOps::add_weighted`] with fused multiply-adds, 64 values of `y`
@@ -130,7 +166,6 @@ fn add_weighted_portable(y: &mut [f32], weights: &[f32], values: &[f32], stride:
 #[target_feature(enable = "avx2,fma")]
 unsafe fn add_weighted_avx2(y: &mut [f32], weights: &[f32], values: &[f32], stride: usize) {
     use std::arch::x86_64::*;
-    const WIDE: usize = 64;
     let n = y.len();
     let mut start = 0;
     while start + WIDE <= n {
@@ -153,11 +188,11 @@ unsafe fn add_weighted_avx2(y: &mut [f32], weights: &[f32], values: &[f32], stri
         start += WIDE;
     }
     for (p, weight) in weights.iter().enumerate() {
-        let v = &values[p * stride + start..p * stride + n];
-        y[start..]
-            .iter_mut()
-            .zip(v)
-            .for_each(|(y, v)| *y += weight * v);
+        add_products(
+            &mut y[start..],
+            *weight,
+            &values[p * stride + start..p * stride + n],
+        );
     }
 }
 
@@ -192,22 +227,29 @@ mod tests {
     }
 
     #[test]
-    fn dot_products_agree_with_the_portable_ones() {
+    fn dot_products_equal_the_portable_ones_bit_for_bit() {
         for ops in available() {
+            // Whole steps of 16, a step of 8, and fewer than 8 left over.
             for n in [0, 7, 8, 24, 64, 100] {
                 let (a, b) = (pseudo_random(n, 1), pseudo_random(n, 2));
                 let (got, want) = (ops.dot(&a, &b), dot_portable(&a, &b));
-                let size: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
-                assert!(
-                    (got - want).abs() <= 1e-6 * size.max(1.0),
+                assert_eq!(
+                    got.to_bits(),
+                    want.to_bits(),
                     "{ops:?} {n}: {got} vs {want}"
+                );
+                let size: f32 = a.iter().zip(&b).map(|(x, y)| (x * y).abs()).sum();
+                let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+                assert!(
+                    (got - plain).abs() <= 1e-6 * size.max(1.0),
+                    "{n}: {got} vs {plain}"
                 );
             }
         }
     }
 
     #[test]
-    fn weighted_sums_agree_with_the_portable_ones() {
+    fn weighted_sums_equal_the_portable_ones_bit_for_bit() {
         // 136 = two blocks of 64 and 8 values left over; stride 150.
         let (n, stride, positions) = (136, 150, 5);
         let weights = pseudo_random(positions, 4);
@@ -215,12 +257,18 @@ mod tests {
         let start = pseudo_random(n, 6);
         let mut want = start.clone();
         add_weighted_portable(&mut want, &weights, &values, stride);
+        for (i, w) in want.iter().enumerate() {
+            let plain = start[i]
+                + (0..positions)
+                    .map(|p| weights[p] * values[p * stride + i])
+                    .sum::<f32>();
+            assert!((w - plain).abs() <= 1e-5, "{i}: {w} vs {plain}");
+        }
         for ops in available() {
             let mut got = start.clone();
             ops.add_weighted(&mut got, &weights, &values, stride);
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert!((g - w).abs() <= 1e-5, "{ops:?} {i}: {g} vs {w}");
-            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{ops:?}");
         }
     }
 }

@@ -171,8 +171,10 @@ pub struct Judgment {
 
 /// Largest difference between two judgings' per-answer scores (check
 /// score, reconstruction, rubric, agreement) that still counts as the same
-/// judgment: another kernel moves a judge's log-probabilities slightly.
-/// Measured: the portable kernel moved a mean log-probability by 0.053,
+/// judgment: other numerics (another machine's) move a judge's
+/// log-probabilities slightly; every kernel of one machine computes the
+/// same bits. Measured when the portable kernel still summed in another
+/// order: it moved a mean log-probability by 0.053,
 /// the two-block AVX2 kernel one of a short answer by 0.147 (e2e_verify,
 /// 2026-12-02); about twice the largest seen, as for the hidden states.
 pub const SCORE_TOLERANCE: f64 = 0.3;

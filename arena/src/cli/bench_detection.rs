@@ -14,8 +14,8 @@
 use anyhow::{Result, ensure};
 use clap::Args;
 
-use agents::commitment::{HIDDEN_TOLERANCE, SAME_KERNEL_TOLERANCE};
-use agents::prefill::tail_passes;
+use agents::commitment::{self, Fingerprint, HIDDEN_TOLERANCE, SAME_KERNEL_TOLERANCE};
+use agents::prefill::{TailPass, tail_passes};
 use agents::row_matmul::Kernel;
 use agents::sampling::Draw;
 use agents::verification::{AnswerCheck, DRAW_NOISE, LOGIT_TOLERANCE};
@@ -23,7 +23,9 @@ use agents::{Agent, LanguageModel, LoadOptions};
 use judge::records::AnswerRecord;
 
 use super::verify::commitment_checks;
-use crate::tournament::lifecycle::{ModelCache, asked_of, generate_answers, prompt_of_round};
+use crate::tournament::lifecycle::{
+    ModelCache, asked_of, generate_answers, generate_each, prompt_of_round,
+};
 use crate::tournament::{roster, space};
 
 #[derive(Debug, Args)]
@@ -62,9 +64,13 @@ enum Tampering {
     /// Greedy sampling recorded for an answer that drew a token clearly
     /// less likely than the most likely one ([`clearly_not_greedy`]).
     ChangedSampling,
+    /// The answer generated with another seed, its commitment recomputed
+    /// for the round's seed, which is recorded: what an agent that picks
+    /// the best of several samples, and knows the model, submits.
+    AnotherSeed,
 }
 
-const TAMPERINGS: [(Tampering, &str); 5] = [
+const TAMPERINGS: [(Tampering, &str); 6] = [
     (
         Tampering::SubstitutedModel,
         "substituted model (the other model's name and file hash)",
@@ -78,6 +84,10 @@ const TAMPERINGS: [(Tampering, &str); 5] = [
     (
         Tampering::ChangedSampling,
         "changed sampling (greedy claimed for a sampled answer)",
+    ),
+    (
+        Tampering::AnotherSeed,
+        "another seed (drawn with another seed, committed for the round's)",
     ),
 ];
 
@@ -160,8 +170,8 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let mut false_alarms: Vec<Count> = kernels.iter().map(|_| Count::default()).collect();
     let mut detected: Vec<Count> = TAMPERINGS.iter().map(|_| Count::default()).collect();
-    // Per copy, per checking kernel: a copy may hide within the
-    // cross-kernel tolerance but not within the same numerics' one.
+    // Per copy, per checking kernel: a copy may hide within the tolerance
+    // across numerics but not within the same numerics' one.
     let mut copies_detected: Vec<Vec<Count>> = copies
         .iter()
         .map(|_| kernels.iter().map(|_| Count::default()).collect())
@@ -276,7 +286,7 @@ pub fn run(args: DetectionBenchArgs, fetcher: &agents::Fetcher) -> Result<()> {
         );
     }
     println!(
-        "(hidden distance: the mean over an answer's committed positions; tolerance {SAME_KERNEL_TOLERANCE} with the numerics of the kernel that played, else {HIDDEN_TOLERANCE})"
+        "(hidden distance: the mean over an answer's committed positions; tolerance {SAME_KERNEL_TOLERANCE} with the numerics that played (every kernel of an x86-64 machine), else {HIDDEN_TOLERANCE})"
     );
     Ok(())
 }
@@ -380,6 +390,24 @@ fn tamper(
                 }
                 changed.sampling.temperature = 0.0;
             }
+            Tampering::AnotherSeed => {
+                let mut reseeded = answer.clone();
+                reseeded.seed = answer.seed.wrapping_add(1);
+                let again = generate_each(models, &[(prompt, &reseeded)], None, &mut |_, _| {})?;
+                let Some(again) = again.into_iter().next().filter(|a| a.text != answer.text) else {
+                    continue;
+                };
+                let fingerprints = fingerprints_for(&model, &again, prompt, answer.seed)?;
+                changed = AnswerRecord {
+                    seed: answer.seed,
+                    ..again
+                };
+                changed
+                    .commitment
+                    .as_mut()
+                    .expect("a local answer commits")
+                    .fingerprints = fingerprints;
+            }
         }
         return Ok(Some(changed));
     }
@@ -415,32 +443,75 @@ fn clearly_not_greedy(model: &LanguageModel, answer: &AnswerRecord, prompt: &str
         .as_ref()
         .expect("the caller checked")
         .tokens;
+    let mut sampler = greedy.sampler(answer.seed);
+    let mut clearly = false;
+    answer_pass(model, answer, prompt, &mut |pass| {
+        for (position, &token) in tokens.iter().enumerate() {
+            let logits = pass.logits.get(position)?.to_vec1::<f32>()?;
+            let draw = sampler.check(
+                &logits,
+                &tokens[..position],
+                token,
+                2.0 * LOGIT_TOLERANCE,
+                DRAW_NOISE,
+            );
+            clearly |= matches!(draw, Draw::Implausible(_));
+        }
+        Ok(())
+    })?;
+    Ok(clearly)
+}
+
+/// The fingerprints `answer`'s committed tokens give under `seed`: what a
+/// cheater who knows the model recomputes to commit to an answer drawn
+/// with another seed.
+fn fingerprints_for(
+    model: &LanguageModel,
+    answer: &AnswerRecord,
+    prompt: &str,
+    seed: u64,
+) -> Result<Vec<Fingerprint>> {
+    let len = answer
+        .commitment
+        .as_ref()
+        .expect("the caller checked")
+        .tokens
+        .len();
+    let mut fingerprints = Vec::new();
+    answer_pass(model, answer, prompt, &mut |pass| {
+        let hidden = pass.hidden.to_vec2::<f32>()?;
+        fingerprints.extend(
+            commitment::positions(seed, len)
+                .into_iter()
+                .map(|p| Fingerprint {
+                    position: p as u32,
+                    top: Vec::new(),
+                    sketch: commitment::sketch(&hidden[p], seed, p),
+                }),
+        );
+        Ok(())
+    })?;
+    Ok(fingerprints)
+}
+
+/// One prefill of `answer`'s prompt and committed tokens on `model`, as
+/// verification runs it; `visit` sees the rows of every token.
+fn answer_pass(
+    model: &LanguageModel,
+    answer: &AnswerRecord,
+    prompt: &str,
+    visit: &mut dyn FnMut(TailPass) -> Result<()>,
+) -> Result<()> {
+    let tokens = &answer
+        .commitment
+        .as_ref()
+        .expect("the caller checked")
+        .tokens;
     let rendered = model.render_prompt(&answer.system_prompt, prompt)?;
     let sequence = [
         &model.tokenizer().encode_prompt(&rendered)?[..],
         &tokens[..tokens.len() - 1],
     ]
     .concat();
-    let mut sampler = greedy.sampler(answer.seed);
-    let mut clearly = false;
-    tail_passes(
-        model.transformer(),
-        &[sequence],
-        &[tokens.len()],
-        &mut |pass| {
-            for (position, &token) in tokens.iter().enumerate() {
-                let logits = pass.logits.get(position)?.to_vec1::<f32>()?;
-                let draw = sampler.check(
-                    &logits,
-                    &tokens[..position],
-                    token,
-                    2.0 * LOGIT_TOLERANCE,
-                    DRAW_NOISE,
-                );
-                clearly |= matches!(draw, Draw::Implausible(_));
-            }
-            Ok(())
-        },
-    )?;
-    Ok(clearly)
+    tail_passes(model.transformer(), &[sequence], &[tokens.len()], visit)
 }

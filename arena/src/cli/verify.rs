@@ -15,8 +15,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use agents::Request;
-use agents::commitment::SAME_KERNEL_TOLERANCE;
-use agents::row_matmul::{KERNEL_ENV, Kernel};
 use agents::served_verification::ServedClaim;
 use agents::verification::{AnswerCheck, Claim};
 use anyhow::{Context, Result, bail};
@@ -204,9 +202,6 @@ pub(crate) fn check_answers(
                 check.tokens,
                 check.largest_miss
             ));
-            if let Some(hint) = tighter_check(answer, &check) {
-                report(hint);
-            }
         } else {
             problems.extend(check.problems.iter().map(|p| {
                 format!(
@@ -290,23 +285,6 @@ pub(crate) fn commitment_checks<'a>(
         checks.extend(group.iter().map(|(_, a)| *a).zip(found));
     }
     Ok(checks)
-}
-
-/// Where an answer held only within the tolerance across kernels, and
-/// this machine has a kernel of the numerics that played it: how to check
-/// it within the tight one (a copy of the model may hide in the wider).
-fn tighter_check(answer: &AnswerRecord, check: &AnswerCheck) -> Option<String> {
-    let played = answer.commitment.as_ref()?.numerics.as_deref()?;
-    let kernel = Kernel::available()
-        .into_iter()
-        .find(|k| k.numerics() == played)?;
-    (check.hidden_tolerance > SAME_KERNEL_TOLERANCE).then(|| {
-        format!(
-            "answer of {}: played with {played} numerics, so held only to the tolerance across kernels; run again with {KERNEL_ENV}={} to hold it to {SAME_KERNEL_TOLERANCE}",
-            answer.agent_id,
-            kernel.name()
-        )
-    })
 }
 
 fn sorted_unique(mut names: Vec<&str>) -> Vec<&str> {

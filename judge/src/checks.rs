@@ -51,6 +51,10 @@ pub enum Check {
     /// One non-empty line per count in `per_line`, each about that many
     /// syllables ([`crate::verse::SYLLABLE_TOLERANCE`]); a haiku is [5, 7, 5].
     Syllables { per_line: Vec<usize> },
+    /// The answer's items, comma-separated on one line or one per line
+    /// (bullets and numbers set aside), are in alphabetical order
+    /// ([`alphabetical_items`]).
+    Alphabetical,
     /// The last clock time the answer writes ("12:20", "12:20 p.m.") is
     /// `minutes` after midnight, read on a 12-hour clock: a time of day
     /// is not one number, so `numeric_answer` cannot check it.
@@ -130,6 +134,7 @@ impl Check {
                 format!("lines of {} syllables", dashed(per_line)),
                 syllables_fit(answer, per_line),
             ),
+            Self::Alphabetical => ("in alphabetical order".into(), alphabetical_items(answer)),
             Self::ClockTime { minutes } => (
                 format!(
                     "the time is {}:{:02}",
@@ -180,6 +185,40 @@ impl Check {
             _ => Ok(()),
         }
     }
+}
+
+/// Whether the items of `answer` are in alphabetical order, ignoring case
+/// and anything but letters and digits: a one-line answer's items are
+/// parted by commas (and a last "and"), a longer answer's by lines, whose
+/// bullets or numbers are set aside.
+pub fn alphabetical_items(answer: &str) -> bool {
+    static MARKER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\s*(?:[-*•]|\d+[.)])\s*").expect("list marker pattern")
+    });
+    let lines: Vec<&str> = answer.lines().filter(|l| !l.trim().is_empty()).collect();
+    let items: Vec<String> = match lines[..] {
+        [line] => line
+            .split(',')
+            .flat_map(|item| item.split(" and "))
+            .map(str::to_owned)
+            .collect(),
+        _ => lines
+            .iter()
+            .map(|line| MARKER.replace(line, "").into_owned())
+            .collect(),
+    };
+    let keys: Vec<String> = items
+        .iter()
+        .map(|item| {
+            item.chars()
+                .filter(|c| c.is_alphanumeric() || *c == ' ')
+                .collect::<String>()
+                .trim()
+                .to_lowercase()
+        })
+        .filter(|key| !key.is_empty())
+        .collect();
+    keys.windows(2).all(|pair| pair[0] <= pair[1])
 }
 
 /// Fraction of `checks` that `answer` passes, with each outcome; `None`

@@ -126,6 +126,8 @@ struct Patterns {
     date_format: Regex,
     final_number: Regex,
     line_initial: Regex,
+    alphabetical: Regex,
+    question: Regex,
 }
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
@@ -170,10 +172,14 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| Patterns {
     rhyme: pattern(&[VERSE_ASK, RHYMING].concat()),
     haiku: pattern(&[VERSE_ASK, r"haiku\b"].concat()),
     syllable_counts: pattern(r"\b[1-9]\d?([-–][1-9]\d?){1,9}\b"),
-    json: pattern(r"\b(with|in|as) json\b|\bjson only\b|\bvalid json\b"),
+    json: pattern(r"\b(with|in|as) (a |an )?json\b|\bjson only\b|\bvalid json\b"),
     date_format: pattern(r"\b(yyyy|yy|dd|mm)([-/.])(mm|dd|m|d)([-/.])(yyyy|yy|dd|mm)\b"),
     final_number: pattern(
         r"\bfinal (number|answer as a number)\b|\bnumeric answer\b|\bend(s)? with (a|the) number\b",
+    ),
+    alphabetical: pattern(r"\balphabetical order\b|\balphabetically\b|\balphabeti[sz]ed\b"),
+    question: pattern(
+        r"\b(end|ends|ending|finish|finishes) with a question mark\b|\b(as|in the form of) a (single )?question\b|\bphrased as a question\b",
     ),
     line_initial: pattern(
         r#"\b(every|each) line\b[^.!?\n]{0,30}?\b(begins?|starts?|beginning|starting) with (the letter |the character )?(['"‘“](?P<quoted>\p{L})['"’”]|(?P<letter>\p{L})\b)"#,
@@ -388,6 +394,17 @@ pub fn read_instructions(prompt: &str) -> Vec<Instruction> {
             },
         );
     }
+    if let Some(m) = p.alphabetical.find(&text) {
+        add(m.as_str(), Check::Alphabetical);
+    }
+    if let Some(m) = p.question.find(&text) {
+        add(
+            m.as_str(),
+            Check::Matches {
+                pattern: r#"\?["'”’)]*$"#.into(),
+            },
+        );
+    }
     let asked =
         asked_value(prompt).map(|(question, expected)| (question, Solved::Number(expected)));
     if let Some((question, solved)) = asked.or_else(|| solved_value(prompt)) {
@@ -554,6 +571,26 @@ mod tests {
                 "Reply in JSON with the keys planet and moons, where moons is a number.",
                 "{\"planet\": \"Mars\", \"moons\": 2}",
                 "{\"planet\": \"Mars\", \"moons\": \"two\"}",
+            ),
+            (
+                "Give your answer as a comma-separated list in alphabetical order, with nothing else.",
+                "blue, green and red",
+                "red, green, blue",
+            ),
+            (
+                "List them alphabetically, one per line.",
+                "1. Apple\n2. fig\n3. Pear",
+                "- Pear\n- Apple",
+            ),
+            (
+                "Write your answer as a single question that ends with a question mark.",
+                "Which skill would you master, and why?",
+                "Share your favourite weekend moment.",
+            ),
+            (
+                "Reply with a JSON array of strings and nothing else.",
+                "[\"Jupiter\", \"Saturn\"]",
+                "['Jupiter', 'Saturn']",
             ),
             (
                 "Solve the problem. Reply with one short sentence that ends with the final number.",

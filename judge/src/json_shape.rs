@@ -45,7 +45,10 @@ pub(crate) fn json_schema(said: &str) -> Value {
     let text = said.to_lowercase();
     let object =
         text.contains("an object") || text.contains("a json object") || text.contains("key");
-    let list = text.contains("a list") || text.contains("an array");
+    let list = text.contains("a list")
+        || text.contains("an array")
+        || text.contains("json array")
+        || text.contains("json list");
     if !object {
         return if list {
             json!({"type": "array"})

@@ -35,6 +35,10 @@ pub enum Solved {
     /// A time of day, in minutes after 12:00 on a 12-hour clock: the
     /// answer's last clock time must show it ([`clock_times`]).
     ClockTime(u32),
+    /// A percentage: the answer's last number must be it, or the answer
+    /// must give it with "%" or "percent" (working that ends on the
+    /// fraction, "12%. … 1,500 ÷ 12,500 = 0.12", gives it first).
+    Percent(f64),
 }
 
 impl Solved {
@@ -46,6 +50,14 @@ impl Solved {
                 tolerance: 0.0,
             },
             Self::ClockTime(minutes) => Check::ClockTime { minutes },
+            Self::Percent(value) => {
+                let digits = regex::escape(&value.to_string());
+                Check::Matches {
+                    pattern: format!(
+                        r"(?s)(?:^|[^\d.,]){digits}(?:\.0+)?(?:\s*(?:%|percent\b)|\D*$)"
+                    ),
+                }
+            }
         }
     }
 
@@ -54,6 +66,7 @@ impl Solved {
         match (self, other) {
             (Self::Number(a), Self::Number(b)) => (a - b).abs() < 1e-9,
             (Self::ClockTime(a), Self::ClockTime(b)) => a == b,
+            (Self::Percent(a), Self::Percent(b)) => (a - b).abs() < 1e-9,
             _ => false,
         }
     }
@@ -114,7 +127,7 @@ impl Solution {
 
 type Schema = fn(&str) -> Option<Solution>;
 
-const SCHEMAS: [Schema; 21] = [
+const SCHEMAS: [Schema; 23] = [
     change,
     part_of_whole,
     equal_groups,
@@ -129,10 +142,12 @@ const SCHEMAS: [Schema; 21] = [
     percentage,
     discounts,
     price_before,
+    percent_change,
     simple_interest,
     percent_of_count,
     rectangle,
     mean,
+    score_needed,
     age,
     clock,
     speed,
@@ -468,7 +483,7 @@ fn discounts(text: &str) -> Option<Solution> {
 /// discount?": the price one change left, taken back (divided by the
 /// change's factor, not undone by the opposite percentage).
 fn price_before(text: &str) -> Option<Solution> {
-    static PRICE: LazyLock<Regex> = LazyLock::new(|| schema(r"\bcosts?\s+\$N\b"));
+    static PRICE: LazyLock<Regex> = LazyLock::new(|| schema(r"\bcosts?\s+[$£€]N\b"));
     if !PRICE_BEFORE.is_match(text) {
         return None;
     }
@@ -479,6 +494,38 @@ fn price_before(text: &str) -> Option<Solution> {
     let value = number(&c, 1) / change;
     at_most_cents((value * 1e6).round() / 1e6)
         .then(|| Solution::number((value * 1e6).round() / 1e6, 2))
+}
+
+/// "grew from 24,000 to 27,600 over five years. By what percentage did it
+/// increase?": the change as a percentage of where it started (not of
+/// where it ended), where the words asked agree with its direction.
+fn percent_change(text: &str) -> Option<Solution> {
+    static FROM_TO: LazyLock<Regex> =
+        LazyLock::new(|| schema(r"\bfrom\s+[£€]?N\s*(?:[a-z%]+\s+)?to\s+[£€]?N\b"));
+    static ASKED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\bwhat\s+percent(?:age)?\b|\bpercent(?:age)?\s+(?P<change>[a-z]+)\b")
+            .expect("percent change pattern")
+    });
+    static UP: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:increase[sd]?|rise|rose|grow|grew|growth|gain(?:ed)?)\b").expect("up")
+    });
+    static DOWN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:decrease[sd]?|fall|fell|drop(?:ped)?|decline[sd]?|shr[iau]nk)\b")
+            .expect("down")
+    });
+    let c = FROM_TO.captures(text)?;
+    let asked = ASKED.captures(text)?;
+    let question = &text[asked.get(0)?.start()..];
+    let (from, to) = (number(&c, 1), number(&c, 2));
+    let (up, down) = (UP.is_match(question), DOWN.is_match(question));
+    if from <= 0.0 || (up && to < from) || (down && to > from) || (up && down) {
+        return None;
+    }
+    let value = ((to - from).abs() / from * 100.0 * 1e6).round() / 1e6;
+    at_most_cents(value).then_some(Solution {
+        value: Solved::Percent(value),
+        used: 2,
+    })
 }
 
 /// "deposits $2,500 in an account paying 4% simple interest per year. How
@@ -638,6 +685,41 @@ fn mean(text: &str) -> Option<Solution> {
     at_most_cents(value).then(|| Solution::number(value, values.len()))
 }
 
+/// "scored 72, 85, 90 and 81 on her first four quizzes. What score does
+/// she need on the fifth quiz to have an average of exactly 84?": the
+/// total the average asks for over one more score, less the scores so far.
+fn score_needed(text: &str) -> Option<Solution> {
+    static LIST: LazyLock<Regex> = LazyLock::new(|| schema(r"N(?:\s*,\s*N)*\s*,?\s+and\s+N\b"));
+    static TARGET: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"\b(?:mean|average)(?:\s+[a-z]+)?\s+(?:of|is|be)\s+(?:exactly\s+|at\s+least\s+)?N\b",
+        )
+    });
+    static NEED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b(?:need|needs|must)\b").expect("need pattern"));
+    const ORDINALS: [&str; 9] = [
+        "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    ];
+    if !NEED.is_match(text) {
+        return None;
+    }
+    let target = TARGET.captures(text)?;
+    let [list] = &LIST.find_iter(text).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let scores: Vec<f64> = NUMBER_RE
+        .find_iter(list.as_str())
+        .filter_map(|m| number_value(m.as_str()))
+        .collect();
+    // The score asked for is the next one, named by its ordinal.
+    let next = ORDINALS.get(scores.len().checked_sub(1)?)?;
+    if !Regex::new(&format!(r"\b{next}\b")).ok()?.is_match(text) {
+        return None;
+    }
+    let value = number(&target, 1) * (scores.len() + 1) as f64 - scores.iter().sum::<f64>();
+    (value >= 0.0 && at_most_cents(value)).then(|| Solution::number(value, scores.len() + 1))
+}
+
 /// "Lena was born in 1987. How old will she turn on her birthday in
 /// 2031?": the years between.
 fn age(text: &str) -> Option<Solution> {
@@ -751,7 +833,27 @@ mod tests {
         match solved_value(&format!("Answer the question.\n\n{question}")) {
             Some((_, Solved::Number(value))) => Some(value),
             Some((_, Solved::ClockTime(minutes))) => Some(f64::from(minutes)),
+            Some((_, Solved::Percent(value))) => Some(value),
             None => None,
+        }
+    }
+
+    #[test]
+    fn a_percentage_is_the_last_number_or_one_given_as_a_percentage() {
+        let check = Solved::Percent(12.0).check();
+        for right in [
+            "12%. The rise is 1,500, and 1,500 ÷ 12,500 = 0.12.",
+            "The rise is 1,500 of 12,500. Answer: 12",
+            "It grew by 12 percent (1,500 more).",
+        ] {
+            assert!(check.evaluate(right).passed, "{right}");
+        }
+        for wrong in [
+            "1,500 ÷ 14,000 ≈ 0.107, so about 10.7%. Answer: 10.7",
+            "It grew by 112%. Answer: 112",
+            "The rise is 1,500, so 12.5%.",
+        ] {
+            assert!(!check.evaluate(wrong).passed, "{wrong}");
         }
     }
 
@@ -885,6 +987,22 @@ mod tests {
                 "Ada deposits $800 at 5% simple interest a year. How much money is in the account after 2 years?",
                 880.0,
             ),
+            (
+                "After a 15% discount, a jacket costs £68. What was its price before the discount, in pounds?",
+                80.0,
+            ),
+            (
+                "A town's population grew from 24,000 to 27,600 over five years. By what percentage did it increase?",
+                15.0,
+            ),
+            (
+                "A bike's price fell from £250 to £200. What is the percentage decrease?",
+                20.0,
+            ),
+            (
+                "Mia scored 72, 85, 90 and 81 on her first four quizzes. What score does she need on the fifth quiz to have an average of exactly 84 across all five?",
+                92.0,
+            ),
             ("Convert 40 degrees Celsius to Fahrenheit.", 104.0),
             ("What is 68 °F in Celsius?", 20.0),
             (
@@ -947,6 +1065,11 @@ mod tests {
             "Convert 100 degrees Celsius to Kelvin.",
             // A mean that runs on.
             "Find the mean of 1, 2 and 2.",
+            // A change asked the other way round, and one that runs on.
+            "Sales fell from 500 to 400. By what percentage did they increase?",
+            "A town grew from 300 to 400 people. By what percentage did it grow?",
+            // The next score is not the one asked about.
+            "Jo scored 70, 80 and 90 in three tests. What must she score in the fifth test for an average of 80?",
             // An average speed is not the mean of a list.
             "A car goes 40 km and 60 km in two hours. What is its average speed?",
             // Counting back from a time.

@@ -16,7 +16,7 @@ fn set(name: &str) -> Vec<EvalItem> {
 }
 
 /// Every labelled set of the project.
-const SETS: [&str; 11] = [
+const SETS: [&str; 12] = [
     "evals/clean.jsonl",
     "evals/clean-holdout.jsonl",
     "evals/clean-fresh.jsonl",
@@ -26,6 +26,7 @@ const SETS: [&str; 11] = [
     "evals/clean-fresh-5.jsonl",
     "evals/clean-fresh-6.jsonl",
     "evals/clean-fresh-7.jsonl",
+    "evals/clean-fresh-8.jsonl",
     "evals/adversarial.jsonl",
     "tests/data/labelled_pairs.json",
 ];

@@ -44,6 +44,7 @@ pub fn instruction_library(space: &Space) -> Vec<String> {
             Check::Complete => "Always finish your last sentence.".into(),
             Check::ArithmeticHolds => "Check every calculation you write.".into(),
             Check::Rhymes => "Make the ends of your lines rhyme.".into(),
+            Check::Alphabetical => "List the items in alphabetical order.".into(),
             Check::Syllables { per_line } => {
                 format!("Keep to {} syllables, line by line.", dashed(per_line))
             }

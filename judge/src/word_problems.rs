@@ -665,7 +665,6 @@ fn rectangle(text: &str) -> Option<Solution> {
 /// is the average?": the mean of one listed run of numbers. Average
 /// speeds and rates are another schema's.
 fn mean(text: &str) -> Option<Solution> {
-    static LIST: LazyLock<Regex> = LazyLock::new(|| schema(r"N(?:\s*,\s*N)*\s*,?\s+and\s+N\b"));
     static ASKED: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\b(?:mean|average)\b").expect("mean pattern"));
     static RATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -674,22 +673,30 @@ fn mean(text: &str) -> Option<Solution> {
     if !ASKED.is_match(text) || RATE.is_match(text) {
         return None;
     }
+    let values = only_list(text)?;
+    let value = values.iter().sum::<f64>() / values.len() as f64;
+    at_most_cents(value).then(|| Solution::number(value, values.len()))
+}
+
+/// The numbers of the one list `text` gives ("12, 19, 23 and 30"); none
+/// where it gives none or several.
+fn only_list(text: &str) -> Option<Vec<f64>> {
+    static LIST: LazyLock<Regex> = LazyLock::new(|| schema(r"N(?:\s*,\s*N)*\s*,?\s+and\s+N\b"));
     let [list] = &LIST.find_iter(text).collect::<Vec<_>>()[..] else {
         return None;
     };
-    let values: Vec<f64> = NUMBER_RE
-        .find_iter(list.as_str())
-        .filter_map(|m| number_value(m.as_str()))
-        .collect();
-    let value = values.iter().sum::<f64>() / values.len() as f64;
-    at_most_cents(value).then(|| Solution::number(value, values.len()))
+    Some(
+        NUMBER_RE
+            .find_iter(list.as_str())
+            .filter_map(|m| number_value(m.as_str()))
+            .collect(),
+    )
 }
 
 /// "scored 72, 85, 90 and 81 on her first four quizzes. What score does
 /// she need on the fifth quiz to have an average of exactly 84?": the
 /// total the average asks for over one more score, less the scores so far.
 fn score_needed(text: &str) -> Option<Solution> {
-    static LIST: LazyLock<Regex> = LazyLock::new(|| schema(r"N(?:\s*,\s*N)*\s*,?\s+and\s+N\b"));
     static TARGET: LazyLock<Regex> = LazyLock::new(|| {
         schema(
             r"\b(?:mean|average)(?:\s+[a-z]+)?\s+(?:of|is|be)\s+(?:exactly\s+|at\s+least\s+)?N\b",
@@ -704,13 +711,7 @@ fn score_needed(text: &str) -> Option<Solution> {
         return None;
     }
     let target = TARGET.captures(text)?;
-    let [list] = &LIST.find_iter(text).collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let scores: Vec<f64> = NUMBER_RE
-        .find_iter(list.as_str())
-        .filter_map(|m| number_value(m.as_str()))
-        .collect();
+    let scores = only_list(text)?;
     // The score asked for is the next one, named by its ordinal.
     let next = ORDINALS.get(scores.len().checked_sub(1)?)?;
     if !Regex::new(&format!(r"\b{next}\b")).ok()?.is_match(text) {

@@ -127,7 +127,7 @@ impl Solution {
 
 type Schema = fn(&str) -> Option<Solution>;
 
-const SCHEMAS: [Schema; 23] = [
+const SCHEMAS: [Schema; 24] = [
     change,
     part_of_whole,
     equal_groups,
@@ -146,6 +146,7 @@ const SCHEMAS: [Schema; 23] = [
     simple_interest,
     percent_of_count,
     rectangle,
+    covering,
     mean,
     score_needed,
     age,
@@ -636,29 +637,73 @@ fn percent_of_count(text: &str) -> Option<Solution> {
 /// area, or its perimeter where the question asks for a fence or border
 /// all the way around.
 fn rectangle(text: &str) -> Option<Solution> {
-    static SIDES: LazyLock<Regex> = LazyLock::new(|| {
-        schema(
-            r"N\s*(?:[a-z]+\s+)?(?:by|x|×)\s+N\b|N\s*(?:[a-z]+\s+)?(?:long|wide)\s+and\s+N\s*(?:[a-z]+\s+)?(?:long|wide)\b",
-        )
-    });
-    static AREA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\barea\b").expect("area pattern"));
     static AROUND: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"\b(?:perimeter|fenc\w*|border|edging|all\s+the\s+way\s+around|around\s+the\s+(?:edge|outside))\b")
             .expect("around pattern")
     });
-    let [sides] = &SIDES.captures_iter(text).collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let [a, b] = match sides.get(1) {
-        Some(_) => [number(sides, 1), number(sides, 2)],
-        None => [number(sides, 3), number(sides, 4)],
-    };
+    let [a, b] = rectangle_sides(text)?;
     let value = match (AREA.is_match(text), AROUND.is_match(text)) {
         (true, false) => a * b,
         (false, true) => 2.0 * (a + b),
         _ => return None,
     };
     at_most_cents(value).then(|| Solution::number(value, 2))
+}
+
+/// The sides of the one rectangle `text` gives ("14 m by 9 m", "12 m long
+/// and 7.5 m wide").
+fn rectangle_sides(text: &str) -> Option<[f64; 2]> {
+    static SIDES: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"N\s*(?:[a-z]+\s+)?(?:by|x|×)\s+N\b|N\s*(?:[a-z]+\s+)?(?:long|wide)\s+and\s+N\s*(?:[a-z]+\s+)?(?:long|wide)\b",
+        )
+    });
+    let [sides] = &SIDES.captures_iter(text).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    Some(match sides.get(1) {
+        Some(_) => [number(sides, 1), number(sides, 2)],
+        None => [number(sides, 3), number(sides, 4)],
+    })
+}
+
+/// An area asked for.
+static AREA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\barea\b").expect("area pattern"));
+
+/// "A garden measures 14 m by 9 m. A path 1 m wide runs all the way
+/// around the outside of it. What is the area of the path?": the outer
+/// rectangle less the inner (not the perimeter times the width). "A room
+/// measures 4.5 m by 3.2 m. Carpet costs $28 per square metre. How much
+/// will it cost?": the area times the price.
+fn covering(text: &str) -> Option<Solution> {
+    static PATH: LazyLock<Regex> = LazyLock::new(|| {
+        schema(r"\b(?:path|border|strip|walkway)\s+N\s*(?:[a-z]+\s+)?wide\b.*\baround\b")
+    });
+    static PER_AREA: LazyLock<Regex> = LazyLock::new(|| {
+        schema(
+            r"[£€]?N\s*(?:[a-z]+\s+)?(?:per|a|an|each)\s+(?:square\s+(?:metre|meter|foot|feet|yard)|sq\.?\s*(?:m|ft)|m²|m2)(?:\W|$)",
+        )
+    });
+    static COST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:how\s+much|cost|price|pay|spend)\b").expect("cost pattern")
+    });
+    let [a, b] = rectangle_sides(text)?;
+    let value = if let Some(path) = PATH.captures(text) {
+        let width = number(&path, 1);
+        if !AREA.is_match(text) {
+            return None;
+        }
+        (a + 2.0 * width) * (b + 2.0 * width) - a * b
+    } else {
+        let price = PER_AREA.captures(text)?;
+        let question = text.rsplit(['.', '!']).find(|s| s.contains('?'))?;
+        if !COST.is_match(question) {
+            return None;
+        }
+        a * b * number(&price, 1)
+    };
+    let value = (value * 1e6).round() / 1e6;
+    at_most_cents(value).then(|| Solution::number(value, 3))
 }
 
 /// "Find the mean of 12, 19, 23 and 30.", "scores of 70, 85 and 91. What
@@ -1004,6 +1049,14 @@ mod tests {
                 "Mia scored 72, 85, 90 and 81 on her first four quizzes. What score does she need on the fifth quiz to have an average of exactly 84 across all five?",
                 92.0,
             ),
+            (
+                "A rectangular garden measures 14 m by 9 m. A path 1 m wide runs all the way around the outside of it. What is the area of the path in square metres?",
+                50.0,
+            ),
+            (
+                "A room measures 4.5 m by 3.2 m. Carpet costs $28 per square metre. How much will it cost, in dollars, to carpet the whole floor?",
+                403.2,
+            ),
             ("Convert 40 degrees Celsius to Fahrenheit.", 104.0),
             ("What is 68 °F in Celsius?", 20.0),
             (
@@ -1069,6 +1122,9 @@ mod tests {
             // A change asked the other way round, and one that runs on.
             "Sales fell from 500 to 400. By what percentage did they increase?",
             "A town grew from 300 to 400 people. By what percentage did it grow?",
+            // A path whose area is not asked for, and a price the question does not ask.
+            "A lawn is 10 m by 6 m, with a path 1 m wide all around it. How long is the path's outer edge?",
+            "A room is 4 m by 3 m, and carpet is $20 per square metre. What is the area of the room?",
             // The next score is not the one asked about.
             "Jo scored 70, 80 and 90 in three tests. What must she score in the fifth test for an average of 80?",
             // An average speed is not the mean of a list.

@@ -8,7 +8,7 @@
 
 use anyhow::Result;
 
-use crate::commitment::{self, Commitment};
+use crate::commitment::{self, Commitment, Fingerprint};
 use crate::language_model::{LanguageModel, Request};
 use crate::prefill::tail_passes;
 use crate::sampling::Draw;
@@ -69,8 +69,7 @@ impl LanguageModel {
                 // check_claim reported why it cannot be run.
                 continue;
             }
-            let prompt = self.prompt_ids(&claim.request)?;
-            sequences.push([&prompt[..], &tokens[..tokens.len() - 1]].concat());
+            sequences.push(self.answer_sequence(&claim.request, tokens)?);
             tails.push(tokens.len());
             checked.push(i);
         }
@@ -122,6 +121,45 @@ impl LanguageModel {
             found.into_check(&mut checks[checked[s]]);
         }
         Ok(checks)
+    }
+
+    /// The fingerprints a commitment to `tokens` (at least one), answering
+    /// `request`, makes at the positions and with the projections of its
+    /// seed, computed with one prefill as [`LanguageModel::check_answers`]
+    /// runs it. Anyone who has the model can compute them for an answer
+    /// drawn with another seed, so sketches alone cannot tell that answer
+    /// from the seed's own; only its draws can (`arena bench detection`
+    /// forges such commitments with this).
+    pub fn fingerprints_of(
+        &self,
+        request: &Request<'_>,
+        tokens: &[u32],
+    ) -> Result<Vec<Fingerprint>> {
+        let sequence = self.answer_sequence(request, tokens)?;
+        let positions = commitment::positions(request.seed, tokens.len());
+        let mut fingerprints = Vec::with_capacity(positions.len());
+        tail_passes(
+            self.transformer(),
+            &[sequence],
+            &[tokens.len()],
+            &mut |pass| {
+                let hidden = pass.hidden.to_vec2::<f32>()?;
+                fingerprints.extend(positions.iter().map(|&p| Fingerprint {
+                    position: p as u32,
+                    top: Vec::new(),
+                    sketch: commitment::sketch(&hidden[p], request.seed, p),
+                }));
+                Ok(())
+            },
+        )?;
+        Ok(fingerprints)
+    }
+
+    /// The prompt of `request` and every committed token but the last:
+    /// the sequence whose last `tokens.len()` rows predicted each token.
+    fn answer_sequence(&self, request: &Request<'_>, tokens: &[u32]) -> Result<Vec<u32>> {
+        let prompt = self.prompt_ids(request)?;
+        Ok([&prompt[..], &tokens[..tokens.len().saturating_sub(1)]].concat())
     }
 
     /// What can be checked without running the model.

@@ -7,42 +7,8 @@
 
 mod common;
 
-use agents::commitment::{self, Commitment, Fingerprint};
-use agents::prefill::tail_passes;
 use agents::verification::Claim;
-use agents::{Generation, LanguageModel, Request, Sampling};
-
-/// The fingerprints `commitment`'s tokens give under `seed`.
-fn fingerprints_for(
-    model: &LanguageModel,
-    request: &Request<'_>,
-    commitment: &Commitment,
-    seed: u64,
-) -> Vec<Fingerprint> {
-    let tokens = &commitment.tokens;
-    let rendered = model.render_prompt(request.system, request.prompt).unwrap();
-    let prompt = model.tokenizer().encode_prompt(&rendered).unwrap();
-    let sequence = [&prompt[..], &tokens[..tokens.len() - 1]].concat();
-    let mut fingerprints = Vec::new();
-    tail_passes(
-        model.transformer(),
-        &[sequence],
-        &[tokens.len()],
-        &mut |pass| {
-            let hidden = pass.hidden.to_vec2::<f32>()?;
-            for p in commitment::positions(seed, tokens.len()) {
-                fingerprints.push(Fingerprint {
-                    position: p as u32,
-                    top: Vec::new(),
-                    sketch: commitment::sketch(&hidden[p], seed, p),
-                });
-            }
-            Ok(())
-        },
-    )
-    .unwrap();
-    fingerprints
-}
+use agents::{Generation, Request, Sampling};
 
 #[test]
 fn an_answer_drawn_with_another_seed_is_caught_by_its_draws() {
@@ -67,7 +33,7 @@ fn an_answer_drawn_with_another_seed_is_caught_by_its_draws() {
         .find(|g| g.text != honest.text)
         .expect("some seed draws another answer");
     let forged = other.commitment.as_mut().unwrap();
-    forged.fingerprints = fingerprints_for(model, &recorded, forged, recorded.seed);
+    forged.fingerprints = model.fingerprints_of(&recorded, &forged.tokens).unwrap();
     let claims: Vec<Claim> = [&honest, &other]
         .iter()
         .map(|answer| Claim {

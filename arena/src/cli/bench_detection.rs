@@ -14,8 +14,8 @@
 use anyhow::{Result, ensure};
 use clap::Args;
 
-use agents::commitment::{self, Fingerprint, HIDDEN_TOLERANCE, SAME_KERNEL_TOLERANCE};
-use agents::prefill::{TailPass, tail_passes};
+use agents::commitment::{HIDDEN_TOLERANCE, SAME_KERNEL_TOLERANCE};
+use agents::prefill::tail_passes;
 use agents::row_matmul::Kernel;
 use agents::sampling::Draw;
 use agents::verification::{AnswerCheck, DRAW_NOISE, LOGIT_TOLERANCE};
@@ -24,7 +24,7 @@ use judge::records::AnswerRecord;
 
 use super::verify::commitment_checks;
 use crate::tournament::lifecycle::{
-    ModelCache, asked_of, generate_answers, generate_each, prompt_of_round,
+    ModelCache, asked_of, generate_answers, generate_each, prompt_of_round, request_of,
 };
 use crate::tournament::{roster, space};
 
@@ -397,16 +397,20 @@ fn tamper(
                 let Some(again) = again.into_iter().next().filter(|a| a.text != answer.text) else {
                     continue;
                 };
-                let fingerprints = fingerprints_for(&model, &again, prompt, answer.seed)?;
+                let tokens = &again
+                    .commitment
+                    .as_ref()
+                    .expect("a local answer commits")
+                    .tokens;
+                let fingerprints =
+                    model.fingerprints_of(&request_of(answer, prompt, None), tokens)?;
                 changed = AnswerRecord {
                     seed: answer.seed,
                     ..again
                 };
-                changed
-                    .commitment
-                    .as_mut()
-                    .expect("a local answer commits")
-                    .fingerprints = fingerprints;
+                if let Some(c) = changed.commitment.as_mut() {
+                    c.fingerprints = fingerprints;
+                }
             }
         }
         return Ok(Some(changed));
@@ -443,75 +447,32 @@ fn clearly_not_greedy(model: &LanguageModel, answer: &AnswerRecord, prompt: &str
         .as_ref()
         .expect("the caller checked")
         .tokens;
-    let mut sampler = greedy.sampler(answer.seed);
-    let mut clearly = false;
-    answer_pass(model, answer, prompt, &mut |pass| {
-        for (position, &token) in tokens.iter().enumerate() {
-            let logits = pass.logits.get(position)?.to_vec1::<f32>()?;
-            let draw = sampler.check(
-                &logits,
-                &tokens[..position],
-                token,
-                2.0 * LOGIT_TOLERANCE,
-                DRAW_NOISE,
-            );
-            clearly |= matches!(draw, Draw::Implausible(_));
-        }
-        Ok(())
-    })?;
-    Ok(clearly)
-}
-
-/// The fingerprints `answer`'s committed tokens give under `seed`: what a
-/// cheater who knows the model recomputes to commit to an answer drawn
-/// with another seed.
-fn fingerprints_for(
-    model: &LanguageModel,
-    answer: &AnswerRecord,
-    prompt: &str,
-    seed: u64,
-) -> Result<Vec<Fingerprint>> {
-    let len = answer
-        .commitment
-        .as_ref()
-        .expect("the caller checked")
-        .tokens
-        .len();
-    let mut fingerprints = Vec::new();
-    answer_pass(model, answer, prompt, &mut |pass| {
-        let hidden = pass.hidden.to_vec2::<f32>()?;
-        fingerprints.extend(
-            commitment::positions(seed, len)
-                .into_iter()
-                .map(|p| Fingerprint {
-                    position: p as u32,
-                    top: Vec::new(),
-                    sketch: commitment::sketch(&hidden[p], seed, p),
-                }),
-        );
-        Ok(())
-    })?;
-    Ok(fingerprints)
-}
-
-/// One prefill of `answer`'s prompt and committed tokens on `model`, as
-/// verification runs it; `visit` sees the rows of every token.
-fn answer_pass(
-    model: &LanguageModel,
-    answer: &AnswerRecord,
-    prompt: &str,
-    visit: &mut dyn FnMut(TailPass) -> Result<()>,
-) -> Result<()> {
-    let tokens = &answer
-        .commitment
-        .as_ref()
-        .expect("the caller checked")
-        .tokens;
     let rendered = model.render_prompt(&answer.system_prompt, prompt)?;
     let sequence = [
         &model.tokenizer().encode_prompt(&rendered)?[..],
         &tokens[..tokens.len() - 1],
     ]
     .concat();
-    tail_passes(model.transformer(), &[sequence], &[tokens.len()], visit)
+    let mut sampler = greedy.sampler(answer.seed);
+    let mut clearly = false;
+    tail_passes(
+        model.transformer(),
+        &[sequence],
+        &[tokens.len()],
+        &mut |pass| {
+            for (position, &token) in tokens.iter().enumerate() {
+                let logits = pass.logits.get(position)?.to_vec1::<f32>()?;
+                let draw = sampler.check(
+                    &logits,
+                    &tokens[..position],
+                    token,
+                    2.0 * LOGIT_TOLERANCE,
+                    DRAW_NOISE,
+                );
+                clearly |= matches!(draw, Draw::Implausible(_));
+            }
+            Ok(())
+        },
+    )?;
+    Ok(clearly)
 }

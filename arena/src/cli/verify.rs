@@ -14,7 +14,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use agents::Request;
 use agents::served_verification::ServedClaim;
 use agents::verification::{AnswerCheck, Claim};
 use anyhow::{Context, Result, bail};
@@ -27,7 +26,9 @@ use judge::records::AnswerRecord;
 use super::vote::ChainArgs;
 use crate::tournament::interactive::audit::{labelled_moves, transcript_problems};
 use crate::tournament::interactive::outcome::judge_model_of;
-use crate::tournament::lifecycle::{ModelCache, generate_each, judge_config, judge_round};
+use crate::tournament::lifecycle::{
+    ModelCache, generate_each, judge_config, judge_round, request_of,
+};
 use crate::tournament::result_root::result_root;
 use crate::tournament::space;
 
@@ -226,7 +227,7 @@ pub(crate) fn check_answers(
         let claims: Vec<ServedClaim> = group
             .iter()
             .map(|&(prompt, a)| ServedClaim {
-                request: request_of(a, prompt),
+                request: request_of(a, prompt, None),
                 text: &a.text,
             })
             .collect();
@@ -276,7 +277,7 @@ pub(crate) fn commitment_checks<'a>(
         let claims: Vec<Claim> = group
             .iter()
             .map(|&(prompt, a)| Claim {
-                request: request_of(a, prompt),
+                request: request_of(a, prompt, None),
                 text: &a.text,
                 commitment: a.commitment.as_ref().expect("filtered on commitments"),
             })
@@ -328,17 +329,6 @@ fn own_answer_problem(
         "the judge's own answer does not match its claim on {name}: {}",
         check.problems.join("; ")
     )))
-}
-
-/// The request an answer was generated for.
-fn request_of<'a>(answer: &'a AnswerRecord, prompt: &'a str) -> Request<'a> {
-    Request {
-        system: &answer.system_prompt,
-        prompt,
-        sampling: &answer.sampling,
-        seed: answer.seed,
-        deadline: None,
-    }
 }
 
 /// Generates the answers again from their seeds and compares the texts. Answers are generated

@@ -676,7 +676,8 @@ fn answer_on_server(
     Ok(answered(asked, generation))
 }
 
-fn request_of<'a>(
+/// The request `asked` was (or is to be) generated for.
+pub(crate) fn request_of<'a>(
     asked: &'a AnswerRecord,
     prompt: &'a str,
     deadline: Option<Instant>,
